@@ -1,0 +1,108 @@
+/* data.h - n-dimensional arrays and the file formats they travel in.
+ *
+ * A shapc_array is an owned, contiguous, row-major (C order) block with an element type and a
+ * shape of rank 0..SHAPC_MAX_RANK, so a 28x28 image read from IDX stays known as 28x28.
+ * Readers: IDX (every element type, any rank, big-endian, .gz read transparently through zlib)
+ * and NPY (float32/float64/uint8/int32, C order, little-endian). Writers produce files that
+ * numpy reads with np.load / that IDX readers accept, and write them atomically: the bytes go
+ * to a temporary file in the same directory which is renamed over the target only when
+ * complete, so an interrupted write never leaves a partial file.
+ *
+ * Every size read from a file is checked against the file's length and against size_t
+ * overflow before any allocation; a malformed file is SHAPC_EFORMAT/ETRUNC/ERANGE with the
+ * path and the reason in the error record. Thread-safety: distinct arrays may be used from
+ * distinct threads; no function here touches global state. */
+#ifndef SHAPC_DATA_H
+#define SHAPC_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shapc/export.h"
+#include "shapc/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHAPC_MAX_RANK 8
+
+/* Element types: the IDX set (u8, i8, i16, i32, f32, f64). */
+typedef enum shapc_dtype {
+    SHAPC_U8 = 0,
+    SHAPC_I8,
+    SHAPC_I16,
+    SHAPC_I32,
+    SHAPC_F32,
+    SHAPC_F64
+} shapc_dtype;
+
+typedef struct shapc_array shapc_array; /* opaque */
+
+/* Bytes per element; 0 for an invalid dtype. */
+SHAPC_API size_t shapc_dtype_size(shapc_dtype dtype);
+/* "uint8", "int8", "int16", "int32", "float32", "float64"; "?" if invalid. */
+SHAPC_API const char *shapc_dtype_name(shapc_dtype dtype);
+
+/* Creates a zero-filled array. shape has `rank` entries (rank may be 0: one element).
+ * Returns SHAPC_EINVAL (bad dtype/rank), SHAPC_ERANGE (element count or byte size overflows),
+ * SHAPC_ENOMEM. *out is owned by the caller: release with shapc_array_free. */
+SHAPC_API shapc_status shapc_array_create(shapc_dtype dtype, size_t rank, const size_t *shape,
+                                          shapc_array **out, shapc_error *err);
+/* Deep copy converted to `dtype` (float->int truncates toward zero, saturating). */
+SHAPC_API shapc_status shapc_array_convert(const shapc_array *src, shapc_dtype dtype,
+                                           shapc_array **out, shapc_error *err);
+/* Releases the array; NULL is allowed. */
+SHAPC_API void shapc_array_free(shapc_array *array);
+
+SHAPC_API shapc_dtype shapc_array_dtype(const shapc_array *array);
+SHAPC_API size_t shapc_array_rank(const shapc_array *array);
+/* Extent of axis i (0 for i >= rank). */
+SHAPC_API size_t shapc_array_dim(const shapc_array *array, size_t i);
+/* Pointer to the rank entries of the shape (valid while the array lives). */
+SHAPC_API const size_t *shapc_array_shape(const shapc_array *array);
+/* Number of elements (product of the shape; 1 for rank 0). */
+SHAPC_API size_t shapc_array_size(const shapc_array *array);
+/* Elements per leading index: size / dim(0) (the "row length"); size for rank 0. */
+SHAPC_API size_t shapc_array_row_size(const shapc_array *array);
+/* Element storage, row-major, native byte order. Borrowed: valid while the array lives. */
+SHAPC_API void *shapc_array_data(shapc_array *array);
+SHAPC_API const void *shapc_array_cdata(const shapc_array *array);
+/* Changes the shape without touching data; the element count must stay the same. */
+SHAPC_API shapc_status shapc_array_reshape(shapc_array *array, size_t rank, const size_t *shape,
+                                           shapc_error *err);
+
+/* ---- IDX (LeCun's format: 0,0,type,rank magic, big-endian u32 dims, big-endian data) ---- */
+
+/* Reads an IDX file; gzip-compressed files are detected by content and inflated with zlib.
+ * Errors name the path: SHAPC_EIO (open/read), SHAPC_EFORMAT (bad magic/type/rank),
+ * SHAPC_ETRUNC (fewer bytes than the header promises), SHAPC_ERANGE (sizes overflow or
+ * exceed max_bytes), SHAPC_ENOMEM. max_bytes caps the decoded data size (0: no cap beyond
+ * what the file itself proves, i.e. the file length for plain files; 4 GiB for .gz). */
+SHAPC_API shapc_status shapc_idx_read(const char *path, size_t max_bytes, shapc_array **out,
+                                      shapc_error *err);
+/* Writes an IDX file atomically; gzip-compressed if path ends in ".gz". */
+SHAPC_API shapc_status shapc_idx_write(const char *path, const shapc_array *array,
+                                       shapc_error *err);
+
+/* ---- NPY (numpy's format, version 1.0 header; C order) ---- */
+
+/* Reads .npy holding '<f4', '<f8', '|u1', '<i4' (and '|i1', '<i2') in C order.
+ * Fortran order, big-endian, object arrays: SHAPC_EUNSUPPORTED. */
+SHAPC_API shapc_status shapc_npy_read(const char *path, shapc_array **out, shapc_error *err);
+/* Writes .npy atomically (any dtype of the enum). np.load reads it directly. */
+SHAPC_API shapc_status shapc_npy_write(const char *path, const shapc_array *array,
+                                       shapc_error *err);
+
+/* ---- plain files ---- */
+
+/* Writes len bytes to path atomically (temporary file in the same directory, fsync, rename).
+ * Used for JSON and other text results. */
+SHAPC_API shapc_status shapc_file_write_atomic(const char *path, const void *data, size_t len,
+                                               shapc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHAPC_DATA_H */

@@ -1,0 +1,96 @@
+/* kernel.h - the KernelSHAP explainer.
+ *
+ * Estimates interventional Shapley values over a background set B with row weights w:
+ *     v(S) = link( sum_j w_j f(x_S, b_j,notS) ),   phi = Shapley values of v,
+ * the quantity Python shap's KernelExplainer estimates (Lundberg & Lee 2017). Players are the
+ * features or, after shapc_kernel_set_groups, groups of features (a pixel patch, a token, a
+ * one-hot block) that are switched together.
+ *
+ * Method (docs/algorithm.md): players whose features equal x in every background row are not
+ * players (phi = 0); M = 0 and M = 1 are exact shortcuts. With a budget covering all 2^M - 2
+ * coalitions the result is exact. Otherwise whole coalition sizes are enumerated from the
+ * extremes while the budget allows and the remaining sizes are sampled from the Shapley
+ * kernel with paired (complement) samples, as shap does. The constrained weighted least
+ * squares fit (sum phi = v(all) - v(empty)) is solved in double precision with one Cholesky
+ * factorisation (LAPACKE) shared by all outputs. Standard errors come from independent
+ * batches of the sampled coalitions (linearised batch-means, Covert & Lee 2021).
+ *
+ * Thread-safety: an explainer owns its RNG and scratch; distinct explainers may run in
+ * distinct threads. A seed gives bit-identical results. */
+#ifndef SHAPC_KERNEL_H
+#define SHAPC_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shapc/export.h"
+#include "shapc/model.h"
+#include "shapc/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum shapc_link {
+    SHAPC_LINK_IDENTITY = 0,
+    SHAPC_LINK_LOGIT = 1 /* log(p / (1 - p)), p clipped to [1e-7, 1 - 1e-7] */
+} shapc_link;
+
+typedef struct shapc_kernel_options {
+    size_t nsamples;   /* coalition budget; 0 = 2M + 2048 (shap's default) */
+    uint64_t seed;     /* RNG seed; the same seed gives bit-identical results */
+    shapc_link link;
+    size_t n_batches;  /* independent batches for the standard errors (>= 2); default 16 */
+    size_t max_memory; /* bytes of masked rows in flight; bounds the chunk, not the result */
+} shapc_kernel_options;
+
+/* Defaults: nsamples 0 (auto), seed 0, identity link, 16 batches, 256 MiB. */
+SHAPC_API shapc_kernel_options shapc_kernel_options_default(void);
+
+/* What one explanation did. */
+typedef struct shapc_kernel_info {
+    size_t n_players;    /* M: groups that vary against the background */
+    size_t n_coalitions; /* coalitions evaluated (excluding empty and full) */
+    size_t n_evals;      /* model rows evaluated */
+    int exact;           /* 1 if all coalitions were enumerated (values exact up to rounding) */
+} shapc_kernel_info;
+
+typedef struct shapc_kernel shapc_kernel; /* opaque */
+
+/* Creates an explainer for `model` (borrowed: must outlive the explainer) over a background
+ * (n_bg, d) row-major float32 (copied) with optional row weights (n_bg, copied, normalised to
+ * sum 1; NULL = uniform). options NULL = defaults. Errors: SHAPC_EINVAL (n_bg = 0, negative or
+ * all-zero weights), SHAPC_ENONFINITE (NaN in background), SHAPC_ENOMEM. Evaluates the model
+ * on the background once (base values). */
+SHAPC_API shapc_status shapc_kernel_create(const shapc_model *model, const float *background,
+                                           size_t n_bg, const float *bg_weights,
+                                           const shapc_kernel_options *options,
+                                           shapc_kernel **out, shapc_error *err);
+SHAPC_API void shapc_kernel_free(shapc_kernel *kernel);
+
+/* Groups features into players: group_of[i] in [0, n_groups) for each of the d features
+ * (copied); every group must be non-empty. NULL resets to one player per feature. */
+SHAPC_API shapc_status shapc_kernel_set_groups(shapc_kernel *kernel, const size_t *group_of,
+                                               size_t n_groups, shapc_error *err);
+/* Number of players G (groups, or d). */
+SHAPC_API size_t shapc_kernel_n_players(const shapc_kernel *kernel);
+
+/* Base values link(E_w f(B)), (k). Borrowed, valid while the kernel lives. */
+SHAPC_API const double *shapc_kernel_base_values(const shapc_kernel *kernel);
+
+/* Explains one instance x (d floats). Outputs, caller-allocated:
+ *   phi  (G, k) row-major: phi[g*k + c], in link units; sum_g phi = link(f(x)) - base
+ *   se   (G, k) or NULL: standard errors (0 for exact results and non-players)
+ *   fx   (k) or NULL: link(f(x))
+ *   info or NULL.
+ * Errors: SHAPC_ENONFINITE (NaN in x), model failures (SHAPC_EMODEL...), SHAPC_ELINALG,
+ * SHAPC_ENOMEM. Cost: about nsamples * n_bg model rows. */
+SHAPC_API shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi,
+                                            double *se, double *fx, shapc_kernel_info *info,
+                                            shapc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHAPC_KERNEL_H */

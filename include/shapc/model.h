@@ -1,0 +1,131 @@
+/* model.h - model adapters: the only way the explainer sees a model.
+ *
+ * A shapc_model wraps a black-box batch predict function mapping n rows of d float32 inputs
+ * (row-major, raw input units) to n x k float32 outputs. Two kinds exist:
+ *   - callback adapters (shapc_model_create): any C function, with a user pointer;
+ *   - native models (shapc_model_load / shapc_model_from_spec): the documented model.bin
+ *     format (docs/model-format.md) - input shape, preprocessing, a stack of dense layers run
+ *     through cblas_sgemm, output names and an optional embedded background set.
+ * Both carry metadata used by the CLI and plots: the input shape (28x28x1 for an image) and the
+ * output names (class labels).
+ *
+ * Thread-safety: shapc_model_predict on a native model is reentrant (scratch is per call).
+ * A callback adapter is as thread-safe as its callback; the explainer calls it from the
+ * thread that called shapc_kernel_explain. */
+#ifndef SHAPC_MODEL_H
+#define SHAPC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shapc/data.h"
+#include "shapc/export.h"
+#include "shapc/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct shapc_model shapc_model; /* opaque */
+
+/* The black box. x: (n, d) row-major float32 (borrowed for the call); out: (n, k) row-major
+ * float32 to fill. Return SHAPC_OK, or a status with a message via shapc_error_set(err, ...).
+ * shapc_model_predict rejects non-finite outputs on the callback's behalf. */
+typedef shapc_status (*shapc_predict_fn)(void *user, const float *x, size_t n, float *out,
+                                         shapc_error *err);
+
+/* Wraps a callback. user is borrowed unless user_free is non-NULL, in which case the model
+ * owns it and calls user_free(user) in shapc_model_free. d, k >= 1. The default input shape
+ * is (d) and the default output names are "0", "1", ... */
+SHAPC_API shapc_status shapc_model_create(size_t d, size_t k, shapc_predict_fn predict, void *user,
+                                          void (*user_free)(void *), shapc_model **out,
+                                          shapc_error *err);
+/* Releases the model (and an owned user pointer); NULL is allowed. */
+SHAPC_API void shapc_model_free(shapc_model *model);
+
+/* Runs the model on n rows. x: (n, d); out: (n, k). Fails with SHAPC_EMODEL if the callback
+ * fails and SHAPC_ENONFINITE if any output is NaN or infinite (message names the row). */
+SHAPC_API shapc_status shapc_model_predict(const shapc_model *model, const float *x, size_t n,
+                                           float *out, shapc_error *err);
+
+SHAPC_API size_t shapc_model_n_inputs(const shapc_model *model);  /* d */
+SHAPC_API size_t shapc_model_n_outputs(const shapc_model *model); /* k */
+
+/* Input shape metadata: product must equal d. Copied. e.g. {28, 28, 1} (height, width,
+ * channels - channels last). */
+SHAPC_API shapc_status shapc_model_set_input_shape(shapc_model *model, size_t rank,
+                                                   const size_t *shape, shapc_error *err);
+SHAPC_API size_t shapc_model_input_rank(const shapc_model *model);
+SHAPC_API const size_t *shapc_model_input_shape(const shapc_model *model);
+
+/* Output names: k strings, copied. NULL resets to "0", "1", ... */
+SHAPC_API shapc_status shapc_model_set_output_names(shapc_model *model, const char *const *names,
+                                                    shapc_error *err);
+/* Name of output i (borrowed; valid while the model lives); NULL if i >= k. */
+SHAPC_API const char *shapc_model_output_name(const shapc_model *model, size_t i);
+
+/* Embedded background set of a native model: (n, d) float32 in raw input units, and its row
+ * weights (n, summing to 1) or NULL for uniform. Borrowed; NULL when the model has none. */
+SHAPC_API const shapc_array *shapc_model_background(const shapc_model *model);
+SHAPC_API const float *shapc_model_background_weights(const shapc_model *model);
+
+/* ---- native models (model.bin) ---- */
+
+typedef enum shapc_activation {
+    SHAPC_ACT_IDENTITY = 0,
+    SHAPC_ACT_RELU = 1,
+    SHAPC_ACT_SIGMOID = 2,
+    SHAPC_ACT_TANH = 3,
+    SHAPC_ACT_SOFTMAX = 4 /* over the layer's outputs; max-subtracted for stability */
+} shapc_activation;
+
+typedef enum shapc_layer_kind { SHAPC_LAYER_DENSE = 1 } shapc_layer_kind;
+
+/* One layer of a native model. Dense: y = act(W x + b), W (n_out, n_in) row-major. */
+typedef struct shapc_layer_spec {
+    shapc_layer_kind kind;
+    size_t n_in, n_out;
+    const float *weights; /* (n_out, n_in), borrowed */
+    const float *bias;    /* (n_out), borrowed */
+    shapc_activation activation;
+} shapc_layer_spec;
+
+/* Everything a native model holds; all pointers borrowed for the duration of the call that
+ * takes the spec (shapc_model_from_spec and shapc_model_save copy what they keep). */
+typedef struct shapc_model_spec {
+    size_t input_rank;                 /* 1..4 */
+    size_t input_shape[4];             /* product = d = layers[0].n_in */
+    float input_scale;                 /* applied first: x' = (x * scale - offset[i]) / ... */
+    const float *input_offset;         /* (d) or NULL: x' = x * input_scale - offset[i] */
+    const float *input_divisor;        /* (d) or NULL: then x' = (x*scale - offset[i]) / div[i] */
+    size_t n_layers;
+    const shapc_layer_spec *layers;    /* (n_layers) */
+    const char *const *output_names;   /* (k) or NULL */
+    size_t n_background;               /* 0 for none */
+    const float *background;           /* (n_background, d), raw input units */
+    const float *background_weights;   /* (n_background) or NULL for uniform */
+} shapc_model_spec;
+
+/* Zeroed spec with input_scale = 1. */
+SHAPC_API shapc_model_spec shapc_model_spec_default(void);
+
+/* Builds a native model from a spec (validates layer chaining and values; copies). */
+SHAPC_API shapc_status shapc_model_from_spec(const shapc_model_spec *spec, shapc_model **out,
+                                             shapc_error *err);
+/* Writes a spec as model.bin atomically. */
+SHAPC_API shapc_status shapc_model_save(const char *path, const shapc_model_spec *spec,
+                                        shapc_error *err);
+/* Loads model.bin. Validates magic, version, every size against the file length (before
+ * allocating) and every value (finite weights, known activations, chained layer sizes).
+ * Errors: SHAPC_EIO, SHAPC_EFORMAT, SHAPC_ETRUNC, SHAPC_ERANGE, SHAPC_EUNSUPPORTED (newer
+ * version), SHAPC_ENONFINITE; the message names path, offset and the part being read. */
+SHAPC_API shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *err);
+
+/* Short human description ("native: 784 -> dense 128 relu -> dense 10 softmax"), borrowed. */
+SHAPC_API const char *shapc_model_describe(const shapc_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHAPC_MODEL_H */

@@ -1,0 +1,10 @@
+/* commands.h - the CLI's subcommands; each lives in src/cli/cmd_<name>.c and returns the
+ * process exit status (0 ok, 1 failure, 2 usage error). The CLI uses only <shapc/...>. */
+#ifndef SHAPC_CLI_COMMANDS_H
+#define SHAPC_CLI_COMMANDS_H
+
+int shapc_cli_explain(int argc, char **argv);
+int shapc_cli_info(int argc, char **argv);
+int shapc_cli_predict(int argc, char **argv);
+
+#endif
