@@ -48,6 +48,10 @@ void shapc_error_prefix(shapc_error *err, const char *prefix)
     char tmp[SHAPC_ERROR_MESSAGE_MAX];
     if (!err || !prefix)
         return;
-    snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->message);
+    /* Truncation keeps the prefix, which names the file - the most useful part. */
+    size_t n = (size_t)snprintf(tmp, sizeof tmp, "%s: ", prefix);
+    for (size_t i = 0; n + 1 < sizeof tmp && err->message[i] != '\0'; i++)
+        tmp[n++] = err->message[i];
+    tmp[n < sizeof tmp ? n : sizeof tmp - 1] = '\0';
     memcpy(err->message, tmp, sizeof tmp);
 }

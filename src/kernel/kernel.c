@@ -1,0 +1,389 @@
+/* kernel.c - the KernelSHAP explainer: players, masked evaluation, and the public API.
+ *
+ * For one instance x the flow is: find the players that vary against the background, choose
+ * coalitions (coalition.c), evaluate v(S) = link(sum_j w_j f(x_S, b_j)) by building masked
+ * rows in memory-bounded chunks and calling the model adapter, then solve the constrained
+ * regression (wls.c). The RNG for an instance is seeded from (seed, hash of x), so an
+ * instance's result depends only on the seed and its own values - not on which rows were
+ * explained before it, in which order, or by which thread or process. */
+#include "shapc/kernel.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "kernel/coalition.h"
+#include "kernel/rng.h"
+#include "kernel/wls.h"
+#include "util/alloc.h"
+
+struct shapc_kernel {
+    const shapc_model *model; /* borrowed */
+    size_t d, k;
+    float *bg;       /* (n_bg, d) */
+    double *bg_w;    /* (n_bg), sums to 1 */
+    size_t n_bg;
+    double *base;    /* (k) link(E f(bg)) */
+    shapc_kernel_options opt;
+    size_t n_groups;
+    size_t *gstart;  /* (n_groups + 1) CSR over gfeat */
+    size_t *gfeat;   /* (d) features ordered by group */
+};
+
+shapc_kernel_options shapc_kernel_options_default(void)
+{
+    shapc_kernel_options o;
+    memset(&o, 0, sizeof o);
+    o.link = SHAPC_LINK_IDENTITY;
+    o.n_batches = 16;
+    o.max_memory = (size_t)256 << 20;
+    return o;
+}
+
+/* ---- link functions ------------------------------------------------------------------ */
+
+static double apply_link(shapc_link link, double p)
+{
+    if (link == SHAPC_LINK_LOGIT) {
+        /* Clip so p = 0 or 1 (common for confident softmax outputs) stays finite. */
+        const double lo = 1e-7, hi = 1.0 - 1e-7;
+        p = p < lo ? lo : (p > hi ? hi : p);
+        return log(p / (1.0 - p));
+    }
+    return p;
+}
+
+/* ---- creation and groups ------------------------------------------------------------- */
+
+void shapc_kernel_free(shapc_kernel *kernel)
+{
+    if (!kernel)
+        return;
+    shapc__free(kernel->bg);
+    shapc__free(kernel->bg_w);
+    shapc__free(kernel->base);
+    shapc__free(kernel->gstart);
+    shapc__free(kernel->gfeat);
+    shapc__free(kernel);
+}
+
+shapc_status shapc_kernel_set_groups(shapc_kernel *kernel, const size_t *group_of,
+                                     size_t n_groups, shapc_error *err)
+{
+    const size_t d = kernel->d;
+    if (!group_of)
+        n_groups = d;
+    if (n_groups == 0 || n_groups > d)
+        return shapc_error_set(err, SHAPC_EINVAL, "%zu groups for %zu features", n_groups, d);
+    size_t *gstart = shapc__calloc(n_groups + 1, sizeof *gstart);
+    size_t *gfeat = shapc__malloc(d * sizeof *gfeat);
+    if (!gstart || !gfeat) {
+        shapc__free(gstart);
+        shapc__free(gfeat);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for groups");
+    }
+    for (size_t i = 0; i < d; i++) {
+        const size_t g = group_of ? group_of[i] : i;
+        if (g >= n_groups) {
+            shapc__free(gstart);
+            shapc__free(gfeat);
+            return shapc_error_set(err, SHAPC_EINVAL, "feature %zu is in group %zu of %zu", i,
+                                   g, n_groups);
+        }
+        gstart[g + 1]++;
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        if (gstart[g + 1] == 0) {
+            shapc__free(gstart);
+            shapc__free(gfeat);
+            return shapc_error_set(err, SHAPC_EINVAL, "group %zu has no features", g);
+        }
+        gstart[g + 1] += gstart[g];
+    }
+    /* Counting sort of features by group, stable in feature order. */
+    for (size_t i = 0; i < d; i++) {
+        const size_t g = group_of ? group_of[i] : i;
+        gfeat[gstart[g]++] = i; /* afterwards gstart[g] is the end of group g */
+    }
+    for (size_t g = n_groups; g > 0; g--)
+        gstart[g] = gstart[g - 1];
+    gstart[0] = 0;
+    shapc__free(kernel->gstart);
+    shapc__free(kernel->gfeat);
+    kernel->gstart = gstart;
+    kernel->gfeat = gfeat;
+    kernel->n_groups = n_groups;
+    return SHAPC_OK;
+}
+
+size_t shapc_kernel_n_players(const shapc_kernel *kernel) { return kernel->n_groups; }
+
+const double *shapc_kernel_base_values(const shapc_kernel *kernel) { return kernel->base; }
+
+/* Weighted mean over the background of f, in double: the base value before the link. */
+static shapc_status background_mean(shapc_kernel *kr, shapc_error *err)
+{
+    size_t n_out;
+    if (!shapc__mul_size(kr->n_bg, kr->k, &n_out))
+        return shapc_error_set(err, SHAPC_ERANGE, "background too large");
+    float *out = shapc__malloc(n_out * sizeof *out);
+    if (!out)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory evaluating the background");
+    shapc_status st = shapc_model_predict(kr->model, kr->bg, kr->n_bg, out, err);
+    if (st == SHAPC_OK) {
+        for (size_t o = 0; o < kr->k; o++) {
+            double s = 0.0;
+            for (size_t j = 0; j < kr->n_bg; j++)
+                s += kr->bg_w[j] * (double)out[j * kr->k + o];
+            kr->base[o] = apply_link(kr->opt.link, s);
+        }
+    }
+    shapc__free(out);
+    return st;
+}
+
+shapc_status shapc_kernel_create(const shapc_model *model, const float *background, size_t n_bg,
+                                 const float *bg_weights, const shapc_kernel_options *options,
+                                 shapc_kernel **out, shapc_error *err)
+{
+    *out = NULL;
+    if (!model || !background || n_bg == 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "the explainer needs a model and a non-empty "
+                                                  "background");
+    shapc_kernel_options opt = options ? *options : shapc_kernel_options_default();
+    if (opt.link != SHAPC_LINK_IDENTITY && opt.link != SHAPC_LINK_LOGIT)
+        return shapc_error_set(err, SHAPC_EINVAL, "unknown link function %d", (int)opt.link);
+    if (opt.n_batches < 2)
+        opt.n_batches = 2;
+    const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
+    size_t cells;
+    if (!shapc__mul_size(n_bg, d, &cells) || cells > SIZE_MAX / sizeof(float))
+        return shapc_error_set(err, SHAPC_ERANGE, "background of %zu rows too large", n_bg);
+    for (size_t i = 0; i < cells; i++)
+        if (!isfinite(background[i]))
+            return shapc_error_set(err, SHAPC_ENONFINITE,
+                                   "background row %zu, feature %zu is not finite", i / d, i % d);
+
+    shapc_kernel *kr = shapc__calloc(1, sizeof *kr);
+    if (!kr)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    kr->model = model;
+    kr->d = d;
+    kr->k = k;
+    kr->n_bg = n_bg;
+    kr->opt = opt;
+    kr->bg = shapc__malloc(cells * sizeof *kr->bg);
+    kr->bg_w = shapc__malloc(n_bg * sizeof *kr->bg_w);
+    kr->base = shapc__calloc(k, sizeof *kr->base);
+    shapc_status st = SHAPC_OK;
+    if (!kr->bg || !kr->bg_w || !kr->base) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory copying the background");
+        goto fail;
+    }
+    memcpy(kr->bg, background, cells * sizeof *kr->bg);
+    double total = 0.0;
+    for (size_t j = 0; j < n_bg; j++) {
+        const double w = bg_weights ? (double)bg_weights[j] : 1.0;
+        if (!(w >= 0.0) || !isfinite(w)) {
+            st = shapc_error_set(err, SHAPC_EINVAL, "background weight %zu is %g", j, w);
+            goto fail;
+        }
+        kr->bg_w[j] = w;
+        total += w;
+    }
+    if (!(total > 0.0)) {
+        st = shapc_error_set(err, SHAPC_EINVAL, "background weights sum to zero");
+        goto fail;
+    }
+    for (size_t j = 0; j < n_bg; j++)
+        kr->bg_w[j] /= total;
+    if ((st = shapc_kernel_set_groups(kr, NULL, 0, err)) != SHAPC_OK)
+        goto fail;
+    if ((st = background_mean(kr, err)) != SHAPC_OK)
+        goto fail;
+    *out = kr;
+    return SHAPC_OK;
+fail:
+    shapc_kernel_free(kr);
+    return st;
+}
+
+/* ---- one explanation ----------------------------------------------------------------- */
+
+/* FNV-1a over x's bytes: the per-instance RNG stream. */
+static uint64_t hash_row(const float *x, size_t d)
+{
+    const unsigned char *p = (const unsigned char *)x;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < d * sizeof *x; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* A group is a player only if some feature differs from x in some background row. */
+static size_t find_players(const shapc_kernel *kr, const float *x, size_t *players)
+{
+    size_t m = 0;
+    for (size_t g = 0; g < kr->n_groups; g++) {
+        int varies = 0;
+        for (size_t p = kr->gstart[g]; p < kr->gstart[g + 1] && !varies; p++) {
+            const size_t f = kr->gfeat[p];
+            for (size_t j = 0; j < kr->n_bg && !varies; j++)
+                varies = kr->bg[j * kr->d + f] != x[f];
+        }
+        if (varies)
+            players[m++] = g;
+    }
+    return m;
+}
+
+/* Copies the features of group g from src into dst (both full rows). */
+static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
+{
+    for (size_t p = kr->gstart[g]; p < kr->gstart[g + 1]; p++)
+        dst[kr->gfeat[p]] = src[kr->gfeat[p]];
+}
+
+/* Evaluates y_i = v(S_i) - base for every coalition, in chunks of whole coalitions that keep
+ * the masked rows and outputs under opt.max_memory. */
+static shapc_status evaluate(const shapc_kernel *kr, const float *x, const size_t *players,
+                             const shapc__coalitions *c, double *y, size_t *n_evals,
+                             shapc_error *err)
+{
+    const size_t d = kr->d, k = kr->k, n_bg = kr->n_bg;
+    const size_t row_bytes = (d + k) * sizeof(float);
+    size_t per_chunk = kr->opt.max_memory / row_bytes / n_bg;
+    if (per_chunk == 0)
+        per_chunk = 1;
+    if (per_chunk > c->n)
+        per_chunk = c->n;
+    size_t rows_cap;
+    if (!shapc__mul_size(per_chunk, n_bg, &rows_cap) || rows_cap > SIZE_MAX / row_bytes)
+        return shapc_error_set(err, SHAPC_ERANGE, "masked batch too large");
+    float *rows = shapc__malloc(rows_cap * d * sizeof *rows);
+    float *out = shapc__malloc(rows_cap * k * sizeof *out);
+    shapc_status st = SHAPC_OK;
+    if (!rows || !out) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows_cap);
+        goto done;
+    }
+    for (size_t c0 = 0; c0 < c->n; c0 += per_chunk) {
+        const size_t nc = c->n - c0 < per_chunk ? c->n - c0 : per_chunk;
+        for (size_t ci = 0; ci < nc; ci++) {
+            const size_t i = c0 + ci;
+            const uint32_t *t = c->idx + c->start[i];
+            const size_t nt = c->start[i + 1] - c->start[i];
+            /* x on S: start from the background and switch T to x, or (complement) start
+             * from x and switch T back to the background. */
+            for (size_t j = 0; j < n_bg; j++) {
+                float *row = rows + (ci * n_bg + j) * d;
+                const float *b = kr->bg + j * d;
+                const float *base = c->complement[i] ? x : b;
+                const float *over = c->complement[i] ? b : x;
+                memcpy(row, base, d * sizeof *row);
+                for (size_t p = 0; p < nt; p++)
+                    copy_group(kr, players[t[p]], over, row);
+            }
+        }
+        st = shapc_model_predict(kr->model, rows, nc * n_bg, out, err);
+        if (st != SHAPC_OK)
+            goto done;
+        *n_evals += nc * n_bg;
+        for (size_t ci = 0; ci < nc; ci++)
+            for (size_t o = 0; o < k; o++) {
+                double s = 0.0;
+                for (size_t j = 0; j < n_bg; j++)
+                    s += kr->bg_w[j] * (double)out[(ci * n_bg + j) * k + o];
+                y[(c0 + ci) * k + o] = apply_link(kr->opt.link, s) - kr->base[o];
+            }
+    }
+done:
+    shapc__free(rows);
+    shapc__free(out);
+    return st;
+}
+
+shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
+                                  double *fx, shapc_kernel_info *info, shapc_error *err)
+{
+    shapc_kernel *kr = kernel;
+    const size_t d = kr->d, k = kr->k, g_count = kr->n_groups;
+    shapc_kernel_info inf;
+    memset(&inf, 0, sizeof inf);
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(x[i]))
+            return shapc_error_set(err, SHAPC_ENONFINITE, "feature %zu of the instance is %s",
+                                   i, isnan(x[i]) ? "NaN" : "infinite");
+    memset(phi, 0, g_count * k * sizeof *phi);
+    if (se)
+        memset(se, 0, g_count * k * sizeof *se);
+
+    shapc_status st;
+    size_t *players = shapc__malloc(g_count * sizeof *players);
+    double *fxl = shapc__malloc(k * sizeof *fxl);
+    float *fx_raw = shapc__malloc(k * sizeof *fx_raw);
+    double *delta = shapc__malloc(k * sizeof *delta);
+    double *y = NULL, *phi_m = NULL, *se_m = NULL;
+    shapc__coalitions c;
+    shapc__coalitions_init(&c);
+    if (!players || !fxl || !fx_raw || !delta) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = shapc_model_predict(kr->model, x, 1, fx_raw, err)) != SHAPC_OK)
+        goto done;
+    inf.n_evals = 1;
+    for (size_t o = 0; o < k; o++) {
+        fxl[o] = apply_link(kr->opt.link, (double)fx_raw[o]);
+        delta[o] = fxl[o] - kr->base[o];
+    }
+    const size_t m = find_players(kr, x, players);
+    inf.n_players = m;
+    inf.exact = 1;
+    if (m == 1) {
+        /* One player takes the whole difference: exact. */
+        for (size_t o = 0; o < k; o++)
+            phi[players[0] * k + o] = delta[o];
+    } else if (m >= 2) {
+        shapc__rng rng;
+        shapc__rng_seed(&rng, kr->opt.seed, hash_row(x, d));
+        size_t budget = kr->opt.nsamples ? kr->opt.nsamples : 2 * m + 2048;
+        st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches, &rng, err);
+        if (st != SHAPC_OK)
+            goto done;
+        inf.exact = c.exact;
+        inf.n_coalitions = c.n;
+        y = shapc__malloc(c.n * k * sizeof *y);
+        phi_m = shapc__malloc(m * k * sizeof *phi_m);
+        se_m = shapc__malloc(m * k * sizeof *se_m);
+        if (!y || !phi_m || !se_m) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu coalitions", c.n);
+            goto done;
+        }
+        if ((st = evaluate(kr, x, players, &c, y, &inf.n_evals, err)) != SHAPC_OK)
+            goto done;
+        if ((st = shapc__wls_solve(&c, y, k, delta, phi_m, se_m, err)) != SHAPC_OK)
+            goto done;
+        for (size_t j = 0; j < m; j++) {
+            memcpy(phi + players[j] * k, phi_m + j * k, k * sizeof *phi);
+            if (se)
+                memcpy(se + players[j] * k, se_m + j * k, k * sizeof *se);
+        }
+    }
+    if (fx)
+        memcpy(fx, fxl, k * sizeof *fx);
+    if (info)
+        *info = inf;
+    st = SHAPC_OK;
+done:
+    shapc__coalitions_free(&c);
+    shapc__free(players);
+    shapc__free(fxl);
+    shapc__free(fx_raw);
+    shapc__free(delta);
+    shapc__free(y);
+    shapc__free(phi_m);
+    shapc__free(se_m);
+    return st;
+}

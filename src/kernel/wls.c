@@ -1,0 +1,225 @@
+/* wls.c - constrained weighted least squares for KernelSHAP (see wls.h). */
+#include "kernel/wls.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/linalg.h"
+
+/* ---- assembly of A = Z'WZ and b = Z'Wy from small-side coalitions -------------------------
+ * A complemented coalition z = 1 - 1_T contributes w (11' - 1 1_T' - 1_T 1' + 1_T 1_T'): the
+ * dense part is kept as a scalar and a vector and added once at the end, so each coalition
+ * costs |T|^2 + |T| K instead of M^2 + M K. */
+static void assemble(const shapc__coalitions *c, const double *y, size_t k, double *a, double *b,
+                     double *u_acc, double *b_all)
+{
+    const size_t m = c->m;
+    double c0 = 0.0;
+    for (size_t i = 0; i < c->n; i++) {
+        const uint32_t *t = c->idx + c->start[i];
+        const size_t nt = c->start[i + 1] - c->start[i];
+        const double w = c->weight[i];
+        const double *yi = y + i * k;
+        for (size_t p = 0; p < nt; p++)
+            for (size_t q = 0; q < nt; q++)
+                a[(size_t)t[p] * m + t[q]] += w;
+        if (!c->complement[i]) {
+            for (size_t p = 0; p < nt; p++)
+                for (size_t o = 0; o < k; o++)
+                    b[(size_t)t[p] * k + o] += w * yi[o];
+        } else {
+            c0 += w;
+            for (size_t p = 0; p < nt; p++)
+                u_acc[t[p]] += w;
+            for (size_t o = 0; o < k; o++)
+                b_all[o] += w * yi[o];
+            for (size_t p = 0; p < nt; p++)
+                for (size_t o = 0; o < k; o++)
+                    b[(size_t)t[p] * k + o] -= w * yi[o];
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < m; j++)
+            a[i * m + j] += c0 - u_acc[i] - u_acc[j];
+        for (size_t o = 0; o < k; o++)
+            b[i * k + o] += b_all[o];
+    }
+}
+
+/* Factorises a copy of A; if A is singular (a player never separated from another by the
+ * sampled coalitions) retries with a growing ridge, the minimum-change regularisation. */
+static int factorise(size_t m, const double *a, double *f)
+{
+    double trace = 0.0;
+    for (size_t i = 0; i < m; i++)
+        trace += a[i * m + i];
+    double ridge = 0.0;
+    for (int attempt = 0; attempt < 6; attempt++) {
+        memcpy(f, a, m * m * sizeof *f);
+        for (size_t i = 0; i < m; i++)
+            f[i * m + i] += ridge;
+        if (shapc__dpotrf(m, f) == 0)
+            return 0;
+        ridge = ridge == 0.0 ? 1e-12 * (trace / (double)m + 1e-300) : ridge * 100.0;
+    }
+    return -1;
+}
+
+/* x (m, nrhs) holds A^-1 r; projects each column onto sum zero: x - u (1'x) / (1'u). */
+static void project(size_t m, size_t nrhs, double *x, const double *u, double sum_u,
+                    const double *target)
+{
+    for (size_t o = 0; o < nrhs; o++) {
+        double s = 0.0;
+        for (size_t j = 0; j < m; j++)
+            s += x[j * nrhs + o];
+        const double lambda = (s - (target ? target[o] : 0.0)) / sum_u;
+        for (size_t j = 0; j < m; j++)
+            x[j * nrhs + o] -= u[j] * lambda;
+    }
+}
+
+/* Standard errors by linearised batch means: batch b's estimate differs from the pooled one
+ * by dphi_b = P(A^-1 r_b) with r_b = (P/P_b) g_b - sum_c g_c, g_b = Z_b'W_b(y_b - Z_b phi),
+ * and P the projection onto sum zero; se = sqrt(sum_b dphi_b^2 / (B (B - 1))). */
+static shapc_status batch_errors(const shapc__coalitions *c, const double *y, size_t k,
+                                 const double *f, const double *u, double sum_u,
+                                 const double *phi, double *se, shapc_error *err)
+{
+    const size_t m = c->m, nb = c->n_batches;
+    size_t pairs = 0, nrhs, cells;
+    for (size_t bi = 1; bi <= nb; bi++)
+        pairs += c->batch_pairs[bi];
+    if (!shapc__mul_size(nb, k, &nrhs) || !shapc__mul_size(m, nrhs, &cells))
+        return shapc_error_set(err, SHAPC_ERANGE, "standard-error system too large");
+    double *g = shapc__calloc(cells, sizeof *g);        /* (m, nb*k): column block b-1 */
+    double *g_all = shapc__calloc(nrhs, sizeof *g_all); /* dense part of each column */
+    double *phi_sum = shapc__calloc(k, sizeof *phi_sum);
+    double *res = shapc__calloc(k, sizeof *res);
+    if (!g || !g_all || !phi_sum || !res) {
+        shapc__free(g);
+        shapc__free(g_all);
+        shapc__free(phi_sum);
+        shapc__free(res);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for standard errors");
+    }
+    for (size_t j = 0; j < m; j++)
+        for (size_t o = 0; o < k; o++)
+            phi_sum[o] += phi[j * k + o];
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->batch[i] == 0)
+            continue;
+        const size_t col = (size_t)(c->batch[i] - 1) * k;
+        const uint32_t *t = c->idx + c->start[i];
+        const size_t nt = c->start[i + 1] - c->start[i];
+        const double w = c->weight[i];
+        for (size_t o = 0; o < k; o++) {
+            double zphi = 0.0;
+            for (size_t p = 0; p < nt; p++)
+                zphi += phi[(size_t)t[p] * k + o];
+            if (c->complement[i])
+                zphi = phi_sum[o] - zphi;
+            res[o] = w * (y[i * k + o] - zphi);
+        }
+        const double sign = c->complement[i] ? -1.0 : 1.0;
+        for (size_t o = 0; o < k; o++) {
+            if (c->complement[i])
+                g_all[col + o] += res[o];
+            for (size_t p = 0; p < nt; p++)
+                g[(size_t)t[p] * nrhs + col + o] += sign * res[o];
+        }
+    }
+    /* r_b = (P / P_b) g_b - sum_c g_c, row by row. */
+    for (size_t j = 0; j < m; j++) {
+        double *row = g + j * nrhs;
+        for (size_t o = 0; o < k; o++) {
+            double total = 0.0;
+            for (size_t bi = 0; bi < nb; bi++) {
+                row[bi * k + o] += g_all[bi * k + o];
+                total += row[bi * k + o];
+            }
+            for (size_t bi = 0; bi < nb; bi++) {
+                const double scale = (double)pairs / (double)c->batch_pairs[bi + 1];
+                row[bi * k + o] = scale * row[bi * k + o] - total;
+            }
+        }
+    }
+    shapc_status st = SHAPC_OK;
+    if (shapc__dpotrs(m, f, nrhs, g) != 0) {
+        st = shapc_error_set(err, SHAPC_ELINALG, "standard-error solve failed");
+    } else {
+        project(m, nrhs, g, u, sum_u, NULL);
+        const double denom = (double)nb * (double)(nb - 1);
+        for (size_t j = 0; j < m; j++)
+            for (size_t o = 0; o < k; o++) {
+                double ss = 0.0;
+                for (size_t bi = 0; bi < nb; bi++) {
+                    const double v = g[j * nrhs + bi * k + o];
+                    ss += v * v;
+                }
+                se[j * k + o] = sqrt(ss / denom);
+            }
+    }
+    shapc__free(g);
+    shapc__free(g_all);
+    shapc__free(phi_sum);
+    shapc__free(res);
+    return st;
+}
+
+shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
+                              const double *delta, double *phi, double *se, shapc_error *err)
+{
+    const size_t m = c->m;
+    size_t mm;
+    if (!shapc__mul_size(m, m, &mm) || mm > SIZE_MAX / sizeof(double) / 2)
+        return shapc_error_set(err, SHAPC_ERANGE, "%zu players: regression too large", m);
+    shapc_status st = SHAPC_OK;
+    double *a = shapc__calloc(mm, sizeof *a);
+    double *f = shapc__malloc(mm * sizeof *f);
+    double *rhs = shapc__calloc(m * (k + 1), sizeof *rhs);
+    double *b = shapc__calloc(m * k, sizeof *b);
+    double *u_acc = shapc__calloc(m, sizeof *u_acc);
+    double *b_all = shapc__calloc(k, sizeof *b_all);
+    if (!a || !f || !rhs || !b || !u_acc || !b_all) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
+        goto done;
+    }
+    assemble(c, y, k, a, b, u_acc, b_all);
+    if (factorise(m, a, f) != 0) {
+        st = shapc_error_set(err, SHAPC_ELINALG,
+                             "the coalition design is singular for %zu players", m);
+        goto done;
+    }
+    /* One solve for all outputs plus the all-ones column that carries the constraint. */
+    for (size_t j = 0; j < m; j++) {
+        memcpy(rhs + j * (k + 1), b + j * k, k * sizeof *rhs);
+        rhs[j * (k + 1) + k] = 1.0;
+    }
+    if (shapc__dpotrs(m, f, k + 1, rhs) != 0) {
+        st = shapc_error_set(err, SHAPC_ELINALG, "regression solve failed");
+        goto done;
+    }
+    double sum_u = 0.0;
+    for (size_t j = 0; j < m; j++) {
+        u_acc[j] = rhs[j * (k + 1) + k]; /* reuse: u = A^-1 1 */
+        sum_u += u_acc[j];
+    }
+    for (size_t j = 0; j < m; j++)
+        memcpy(phi + j * k, rhs + j * (k + 1), k * sizeof *phi);
+    project(m, k, phi, u_acc, sum_u, delta);
+    if (se) {
+        memset(se, 0, m * k * sizeof *se);
+        if (!c->exact && c->n_batches >= 2)
+            st = batch_errors(c, y, k, f, u_acc, sum_u, phi, se, err);
+    }
+done:
+    shapc__free(a);
+    shapc__free(f);
+    shapc__free(rhs);
+    shapc__free(b);
+    shapc__free(u_acc);
+    shapc__free(b_all);
+    return st;
+}

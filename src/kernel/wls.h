@@ -1,0 +1,25 @@
+/* wls.h - the KernelSHAP regression: weighted least squares with the efficiency constraint.
+ *
+ * Given coalitions z_i (0/1 over M players, stored by their small side), weights w_i and
+ * targets y_i = v(z_i) - v(empty) for K outputs, finds for every output
+ *     phi = argmin sum_i w_i (y_i - z_i.phi)^2   subject to   sum_j phi_j = delta
+ * (delta = v(all) - v(empty)), via the KKT solution
+ *     phi = A^-1 b - A^-1 1 (1' A^-1 b - delta) / (1' A^-1 1),   A = Z'WZ, b = Z'Wy,
+ * with one Cholesky factorisation of A shared by all K outputs (and by the error terms).
+ * Standard errors linearise phi(A, b) around the pooled estimate and take the spread of the
+ * per-batch estimates (batch means; Covert & Lee 2021, the R package kernelshap). */
+#ifndef SHAPC_KERNEL_WLS_H
+#define SHAPC_KERNEL_WLS_H
+
+#include <stddef.h>
+
+#include "kernel/coalition.h"
+#include "shapc/status.h"
+
+/* y: (c->n, k) row-major; delta: (k). Writes phi (m, k) and, if se is non-NULL, se (m, k)
+ * (all zero when c->exact or fewer than 2 batches). Returns SHAPC_ELINALG if A stays singular
+ * even after a small ridge, SHAPC_ENOMEM. */
+shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
+                              const double *delta, double *phi, double *se, shapc_error *err);
+
+#endif /* SHAPC_KERNEL_WLS_H */

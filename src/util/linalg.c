@@ -1,0 +1,25 @@
+/* linalg.c - thin, documented wrappers over cblas and LAPACKE (see linalg.h). */
+#include "util/linalg.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+void shapc__sgemm_abt(size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+                      int accumulate)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n, (blasint)k,
+                1.0f, a, (blasint)k, b, (blasint)k, accumulate ? 1.0f : 0.0f, c, (blasint)n);
+}
+
+int shapc__dpotrf(size_t n, double *a)
+{
+    /* Lower triangle of the row-major array = upper triangle in LAPACK's column-major view;
+     * both hold the same numbers because a is stored full and symmetric. */
+    return (int)LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, a, (lapack_int)n);
+}
+
+int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b)
+{
+    return (int)LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, factor,
+                               (lapack_int)n, b, (lapack_int)nrhs);
+}

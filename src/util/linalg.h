@@ -1,0 +1,24 @@
+/* linalg.h - the one place shapc calls BLAS and LAPACK (igraph's igraph_lapack.h habit).
+ *
+ * Every wrapper states its storage order. Matrices are row-major unless a name says otherwise;
+ * symmetric matrices are stored full (both triangles) and are symmetric, so row- and
+ * column-major views coincide. */
+#ifndef SHAPC_UTIL_LINALG_H
+#define SHAPC_UTIL_LINALG_H
+
+#include <stddef.h>
+
+/* C (m, n) = A (m, k) * B^T where B is (n, k); all row-major float32 (C overwritten, beta 0,
+ * or accumulated when accumulate != 0). The dense layer y = x W^T of a batch of rows. */
+void shapc__sgemm_abt(size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+                      int accumulate);
+
+/* Cholesky factorisation in place of the symmetric positive definite a (n, n), full storage.
+ * Returns 0 on success, or the LAPACK info (> 0: leading minor not positive definite). */
+int shapc__dpotrf(size_t n, double *a);
+
+/* Solves A X = B with the factor from shapc__dpotrf; b is (n, nrhs) row-major, overwritten
+ * with X. Returns the LAPACK info (0 on success). */
+int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
+
+#endif /* SHAPC_UTIL_LINALG_H */
