@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite twice: a normal optimised build with warnings as errors,
+# and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+bash scripts/install-deps.sh
+
+echo "== release build and tests =="
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSHAPC_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build build-test -j"$jobs"
+ctest --test-dir build-test --output-on-failure -j"$jobs"
+
+echo "== sanitizer build (address, undefined) and tests =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSHAPC_SANITIZE=ON \
+      -DSHAPC_WARNINGS_AS_ERRORS=ON -DSHAPC_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
