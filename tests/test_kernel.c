@@ -205,8 +205,8 @@ static void normalised_weights(double *bw)
 static void test_linear_closed_form(void **state)
 {
     (void)state;
-    const size_t dims[] = {6, 40};
-    for (size_t t = 0; t < 2; t++) {
+    const size_t dims[] = {6, 40, 40};
+    for (size_t t = 0; t < 3; t++) {
         const size_t d = dims[t];
         linear lm = {.d = d, .k = 2, .c = {0.5, -1.0}};
         unsigned seed = 7;
@@ -221,6 +221,7 @@ static void test_linear_closed_form(void **state)
                          SHAPC_OK);
         shapc_kernel_options opt = shapc_kernel_options_default();
         opt.nsamples = t == 0 ? 0 : 300; /* exact for 6 players, sampled for 40 */
+        opt.sampler = t == 2 ? SHAPC_SAMPLER_LEVERAGE : SHAPC_SAMPLER_KERNEL;
         shapc_kernel *kr = NULL;
         assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
                          SHAPC_OK);
@@ -268,9 +269,8 @@ static void test_exact_matches_brute_force(void **state)
 
 /* Sampled budget: within a few reported standard errors of the exact values, errors shrink
  * with the budget, and the standard errors are positive where sampling happened. */
-static void test_sampled_within_standard_errors(void **state)
+static void check_sampled(shapc_sampler sampler)
 {
-    (void)state;
     mlp m;
     mlp_init(&m, 10, 9);
     float x[10], bg[NBG * 10];
@@ -285,6 +285,7 @@ static void test_sampled_within_standard_errors(void **state)
         shapc_kernel_options opt = shapc_kernel_options_default();
         opt.seed = (uint64_t)seed;
         opt.nsamples = 200;
+        opt.sampler = sampler;
         shapc_kernel_info info;
         explain_mlp(&m, x, bg, opt, phi, se, NULL, &info);
         assert_false(info.exact);
@@ -299,11 +300,24 @@ static void test_sampled_within_standard_errors(void **state)
         for (size_t i = 0; i < 30; i++)
             err_large += (phi[i] - ref[i]) * (phi[i] - ref[i]);
     }
+    print_message("sampler %d: 3-SE coverage %zu/%zu, squared error %.3g (200) vs %.3g (800)\n",
+                  (int)sampler, inside, total, err_small, err_large);
     /* 3-SE intervals should cover ~99%; demand 85% so the test checks calibration without
      * flaking on the approximation in linearised batch means. */
-    print_message("3-SE coverage %zu/%zu, squared error %.3g (200) vs %.3g (800)\n", inside, total, err_small, err_large);
     assert_true((double)inside >= 0.85 * (double)total);
     assert_true(err_large < err_small);
+}
+
+static void test_sampled_within_standard_errors(void **state)
+{
+    (void)state;
+    check_sampled(SHAPC_SAMPLER_KERNEL);
+}
+
+static void test_leverage_within_standard_errors(void **state)
+{
+    (void)state;
+    check_sampled(SHAPC_SAMPLER_LEVERAGE);
 }
 
 /* Efficiency: sum phi + base = link(f(x)) for every output, identity and logit. */
@@ -523,7 +537,7 @@ static void test_coalitions(void **state)
     shapc__coalitions_init(&c);
     shapc__rng rng;
     shapc__rng_seed(&rng, 1, 2);
-    assert_int_equal(shapc__coalitions_generate(&c, 9, 510, 8, &rng, NULL), SHAPC_OK);
+    assert_int_equal(shapc__coalitions_generate(&c, 9, 510, 8, 0, &rng, NULL), SHAPC_OK);
     assert_true(c.exact);
     assert_int_equal(c.n, 510);
     double mass = 0;
@@ -531,7 +545,7 @@ static void test_coalitions(void **state)
         mass += c.weight[i];
     assert_near(mass, 1.0, 1e-12);
 
-    assert_int_equal(shapc__coalitions_generate(&c, 50, 500, 8, &rng, NULL), SHAPC_OK);
+    assert_int_equal(shapc__coalitions_generate(&c, 50, 500, 8, 0, &rng, NULL), SHAPC_OK);
     assert_false(c.exact);
     assert_true(c.n >= 498 && c.n <= 500);
     mass = 0;
@@ -624,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_linear_closed_form),
         cmocka_unit_test(test_exact_matches_brute_force),
         cmocka_unit_test(test_sampled_within_standard_errors),
+        cmocka_unit_test(test_leverage_within_standard_errors),
         cmocka_unit_test(test_additivity),
         cmocka_unit_test(test_symmetry_and_dummy),
         cmocka_unit_test(test_non_players_and_shortcuts),

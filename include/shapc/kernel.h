@@ -36,12 +36,19 @@ typedef enum shapc_link {
     SHAPC_LINK_LOGIT = 1 /* log(p / (1 - p)), p clipped to [1e-7, 1 - 1e-7] */
 } shapc_link;
 
+/* How coalitions beyond the enumerated sizes are chosen (docs/algorithm.md). */
+typedef enum shapc_sampler {
+    SHAPC_SAMPLER_KERNEL = 0,  /* shap's: extremes enumerated, pairs drawn by kernel mass */
+    SHAPC_SAMPLER_LEVERAGE = 1 /* Musco & Witter 2025: equal budget per size, without replacement */
+} shapc_sampler;
+
 typedef struct shapc_kernel_options {
     size_t nsamples;   /* coalition budget; 0 = 2M + 2048 (shap's default) */
     uint64_t seed;     /* RNG seed; the same seed gives bit-identical results */
     shapc_link link;
     size_t n_batches;  /* independent batches for the standard errors (>= 2); default 16 */
     size_t max_memory; /* bytes of masked rows in flight; bounds the chunk, not the result */
+    shapc_sampler sampler;
 } shapc_kernel_options;
 
 /* Defaults: nsamples 0 (auto), seed 0, identity link, 16 batches, 256 MiB. */

@@ -29,7 +29,8 @@ void shapc__coalitions_free(shapc__coalitions *c)
 }
 
 /* Grows storage for `more` coalitions holding `more_idx` indices in all. */
-static shapc_status reserve(shapc__coalitions *c, size_t more, size_t more_idx, shapc_error *err)
+shapc_status shapc__coalitions_reserve(shapc__coalitions *c, size_t more, size_t more_idx,
+                                       shapc_error *err)
 {
     size_t need, need_idx;
     if (!shapc__add_size(c->n, more, &need) ||
@@ -76,8 +77,8 @@ oom:
 }
 
 /* Appends one coalition; storage must have been reserved. */
-static void push(shapc__coalitions *c, const uint32_t *t, size_t nt, int complement, double w,
-                 uint32_t batch)
+void shapc__coalitions_push(shapc__coalitions *c, const uint32_t *t, size_t nt, int complement,
+                            double w, uint32_t batch)
 {
     size_t at = c->start[c->n];
     memmove(c->idx + at, t, nt * sizeof *t); /* t may already sit at its destination */
@@ -89,7 +90,7 @@ static void push(shapc__coalitions *c, const uint32_t *t, size_t nt, int complem
 }
 
 /* C(m, s) as a double (exact while below 2^53, which every enumerated size is). */
-static double binom(size_t m, size_t s)
+double shapc__binom(size_t m, size_t s)
 {
     double r = 1.0;
     for (size_t i = 1; i <= s; i++)
@@ -98,14 +99,14 @@ static double binom(size_t m, size_t s)
 }
 
 /* Adds every subset of size s (and, if paired, its complement), each with weight w. */
-static shapc_status enumerate_size(shapc__coalitions *c, size_t m, size_t s, int paired,
-                                   double w, shapc_error *err)
+shapc_status shapc__coalitions_enumerate_size(shapc__coalitions *c, size_t m, size_t s, int paired,
+                                              double w, shapc_error *err)
 {
-    double count = binom(m, s) * (paired ? 2.0 : 1.0);
+    double count = shapc__binom(m, s) * (paired ? 2.0 : 1.0);
     if (count > (double)(SIZE_MAX / (s + 1)))
         return shapc_error_set(err, SHAPC_ERANGE, "cannot enumerate C(%zu, %zu) coalitions",
                                m, s);
-    shapc_status st = reserve(c, (size_t)count, (size_t)count * s, err);
+    shapc_status st = shapc__coalitions_reserve(c, (size_t)count, (size_t)count * s, err);
     if (st != SHAPC_OK)
         return st;
     uint32_t comb[64];
@@ -115,9 +116,9 @@ static shapc_status enumerate_size(shapc__coalitions *c, size_t m, size_t s, int
     for (size_t i = 0; i < s; i++)
         t[i] = (uint32_t)i;
     for (;;) {
-        push(c, t, s, 0, w, 0);
+        shapc__coalitions_push(c, t, s, 0, w, 0);
         if (paired)
-            push(c, t, s, 1, w, 0);
+            shapc__coalitions_push(c, t, s, 1, w, 0);
         /* Next combination in lexicographic order. */
         size_t i = s;
         while (i > 0 && t[i - 1] == (uint32_t)(m - s + i - 1))
@@ -133,14 +134,15 @@ static shapc_status enumerate_size(shapc__coalitions *c, size_t m, size_t s, int
     return SHAPC_OK;
 }
 
-static int cmp_u32(const void *a, const void *b)
+int shapc__cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
 }
 
 shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t nsamples,
-                                        size_t n_batches, shapc__rng *rng, shapc_error *err)
+                                        size_t n_batches, int leverage, shapc__rng *rng,
+                                        shapc_error *err)
 {
     shapc_status st = SHAPC_OK;
     double *wv = NULL, *rem = NULL, *cdf = NULL;
@@ -175,11 +177,15 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
 
     /* Exact when the budget covers all 2^m - 2 coalitions. */
     const int all = m < 63 && (double)nsamples >= ldexp(1.0, (int)m) - 2.0;
+    if (leverage && !all) {
+        st = shapc__coalitions_leverage(c, nsamples, n_batches, rng, err);
+        goto done;
+    }
     double left = (double)nsamples;
     size_t n_full = 0;
     for (size_t s = 1; s <= n_sizes; s++) {
         const int paired = s <= n_paired;
-        const double n_sub = binom(m, s) * (paired ? 2.0 : 1.0);
+        const double n_sub = shapc__binom(m, s) * (paired ? 2.0 : 1.0);
         if (!all && left * rem[s] / n_sub < 1.0 - 1e-8)
             break;
         n_full++;
@@ -189,10 +195,10 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
             for (size_t r = 1; r <= n_sizes; r++)
                 rem[r] /= scale;
         }
-        double w = wv[s] / binom(m, s);
+        double w = wv[s] / shapc__binom(m, s);
         if (paired)
             w /= 2.0;
-        st = enumerate_size(c, m, s, paired, w, err);
+        st = shapc__coalitions_enumerate_size(c, m, s, paired, w, err);
         if (st != SHAPC_OK)
             goto done;
     }
@@ -235,15 +241,15 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
             perm[i] = perm[j];
             perm[j] = tmp;
         }
-        st = reserve(c, 2, 2 * s, err);
+        st = shapc__coalitions_reserve(c, 2, 2 * s, err);
         if (st != SHAPC_OK)
             goto done;
         uint32_t *t = c->idx + c->start[c->n];
         memcpy(t, perm, s * sizeof *t);
-        qsort(t, s, sizeof *t, cmp_u32);
+        qsort(t, s, sizeof *t, shapc__cmp_u32);
         const uint32_t batch = (uint32_t)(p % b) + 1;
-        push(c, t, s, 0, w_pair_member, batch);
-        push(c, c->idx + c->start[c->n - 1], s, 1, w_pair_member, batch);
+        shapc__coalitions_push(c, t, s, 0, w_pair_member, batch);
+        shapc__coalitions_push(c, c->idx + c->start[c->n - 1], s, 1, w_pair_member, batch);
         c->batch_pairs[batch]++;
     }
 

@@ -46,6 +46,33 @@ void shapc__coalitions_free(shapc__coalitions *c);
  *    can overrun by up to 3 coalitions rather than drop the unenumerated sizes.
  * Weights are on the scale where the kernel's total mass over sizes 1..m-1 is 1. */
 shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t nsamples,
-                                        size_t n_batches, shapc__rng *rng, shapc_error *err);
+                                        size_t n_batches, int leverage, shapc__rng *rng,
+                                        shapc_error *err);
+
+/* Leverage-score sampling (Musco & Witter, ICLR 2025), called by _generate when leverage is
+ * set and the budget is not exhaustive; c is initialised with c->m set and no coalitions.
+ * Every coalition size gets an equal share of the budget (water-filled: sizes with fewer
+ * coalitions than their share are enumerated and the rest redistributed); in each remaining
+ * size class, pairs (T, complement of T) are drawn uniformly WITHOUT replacement and weighted
+ * by kernel weight / inclusion probability (Horvitz-Thompson), so the normal equations are
+ * unbiased. Implemented in leverage.c. */
+shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, size_t n_batches,
+                                        shapc__rng *rng, shapc_error *err);
+
+/* ---- building blocks shared by the samplers ---- */
+
+/* C(m, s) as a double (exact below 2^53). */
+double shapc__binom(size_t m, size_t s);
+/* Grows storage for `more` coalitions holding `more_idx` player indices in all. */
+shapc_status shapc__coalitions_reserve(shapc__coalitions *c, size_t more, size_t more_idx,
+                                       shapc_error *err);
+/* Appends one coalition (storage reserved); t may already sit at its destination. */
+void shapc__coalitions_push(shapc__coalitions *c, const uint32_t *t, size_t nt, int complement,
+                            double w, uint32_t batch);
+/* Adds every subset of size s, and its complement if paired, each with weight w, batch 0. */
+shapc_status shapc__coalitions_enumerate_size(shapc__coalitions *c, size_t m, size_t s,
+                                              int paired, double w, shapc_error *err);
+/* qsort comparator for uint32_t. */
+int shapc__cmp_u32(const void *a, const void *b);
 
 #endif /* SHAPC_KERNEL_COALITION_H */

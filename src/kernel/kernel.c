@@ -152,6 +152,8 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     shapc_kernel_options opt = options ? *options : shapc_kernel_options_default();
     if (opt.link != SHAPC_LINK_IDENTITY && opt.link != SHAPC_LINK_LOGIT)
         return shapc_error_set(err, SHAPC_EINVAL, "unknown link function %d", (int)opt.link);
+    if (opt.sampler != SHAPC_SAMPLER_KERNEL && opt.sampler != SHAPC_SAMPLER_LEVERAGE)
+        return shapc_error_set(err, SHAPC_EINVAL, "unknown sampler %d", (int)opt.sampler);
     if (opt.n_batches < 2)
         opt.n_batches = 2;
     const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
@@ -349,7 +351,8 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
         shapc__rng rng;
         shapc__rng_seed(&rng, kr->opt.seed, hash_row(x, d));
         size_t budget = kr->opt.nsamples ? kr->opt.nsamples : 2 * m + 2048;
-        st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches, &rng, err);
+        st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches,
+                                        kr->opt.sampler == SHAPC_SAMPLER_LEVERAGE, &rng, err);
         if (st != SHAPC_OK)
             goto done;
         inf.exact = c.exact;
