@@ -36,15 +36,18 @@ typedef shapc_status (*shapc_predict_fn)(void *user, const float *x, size_t n, f
 
 /* Wraps a callback. user is borrowed unless user_free is non-NULL, in which case the model
  * owns it and calls user_free(user) in shapc_model_free. d, k >= 1. The default input shape
- * is (d) and the default output names are "0", "1", ... */
+ * is (d) and the default output names are "0", "1", ... On failure the model takes nothing:
+ * the caller still owns user. */
 SHAPC_API shapc_status shapc_model_create(size_t d, size_t k, shapc_predict_fn predict, void *user,
                                           void (*user_free)(void *), shapc_model **out,
                                           shapc_error *err);
 /* Releases the model (and an owned user pointer); NULL is allowed. */
 SHAPC_API void shapc_model_free(shapc_model *model);
 
-/* Runs the model on n rows. x: (n, d); out: (n, k). Fails with SHAPC_EMODEL if the callback
- * fails and SHAPC_ENONFINITE if any output is NaN or infinite (message names the row). */
+/* Runs the model on n rows. x: (n, d); out: (n, k); n = 0 is a no-op. If the callback fails,
+ * returns its status and message (SHAPC_EMODEL for an out-of-range status; a generic message
+ * if it set none); SHAPC_ENONFINITE if any output is NaN or infinite ("model output row 3,
+ * column 2 is NaN"). */
 SHAPC_API shapc_status shapc_model_predict(const shapc_model *model, const float *x, size_t n,
                                            float *out, shapc_error *err);
 

@@ -1,0 +1,676 @@
+/* model_bin.c - reading and writing model.bin, the native model format (docs/model-format.md).
+ *
+ * Loading reads the whole file (at most MAX_FILE_BYTES), checks magic and version (so a wrong
+ * or newer file gets the precise complaint rather than "checksum mismatch"), verifies the
+ * CRC-32 over everything before the trailing checksum, and only then parses with a
+ * bounds-checked cursor: every count is multiplied out (overflow-checked) and compared with the
+ * bytes that remain BEFORE anything is allocated, so a forged "n_out = 4294967295" costs
+ * nothing. The parsed parts become a shapc_model_spec and go through shapc_model_from_spec,
+ * the same validation as models built in memory.
+ *
+ * Saving validates the spec first (a file this library writes always loads), then streams the
+ * fields through an atomic file while accumulating the CRC. All integers and floats are
+ * little-endian, assembled byte by byte so the code is independent of host byte order. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "model/native.h"
+#include "shapc/model.h"
+#include "util/alloc.h"
+#include "util/atomic_file.h"
+
+#define FORMAT_VERSION 1u
+#define MAX_FILE_BYTES ((size_t)2 << 30) /* 2 GiB */
+#define NAME_MAX_BYTES 4096u
+#define SECTION_REQUIRED 1u /* extension section flag: a reader that does not know it must fail */
+
+static const unsigned char MAGIC[8] = {'S', 'H', 'A', 'P', 'C', 'M', 'D', 'L'};
+
+static const char *errno_text(int errnum, char *buf, size_t cap)
+{
+    if (strerror_r(errnum, buf, cap) != 0)
+        snprintf(buf, cap, "error %d", errnum);
+    return buf;
+}
+
+/* zlib's crc32 takes a uInt length: feed large buffers in slices. */
+static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+    uLong c = crc;
+    while (n > 0) {
+        uInt take = n > 0x40000000u ? 0x40000000u : (uInt)n;
+        c = crc32(c, p, take);
+        p += take;
+        n -= take;
+    }
+    return (uint32_t)c;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static float get_f32(const unsigned char *p)
+{
+    uint32_t u = get_u32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* ======================================================================================== */
+/* loading: the bounds-checked cursor                                                       */
+/* ======================================================================================== */
+
+typedef struct cursor {
+    const unsigned char *buf;
+    size_t end; /* parse limit: the file length minus the 4-byte checksum */
+    size_t pos;
+    const char *path;
+    shapc_error *err;
+} cursor;
+
+/* Fails with SHAPC_ETRUNC unless n more bytes remain. `what` names the part being read. */
+static shapc_status need(cursor *c, size_t n, const char *what)
+{
+    if (n > c->end - c->pos)
+        return shapc_error_set(c->err, SHAPC_ETRUNC,
+                               "%s: truncated at byte %zu reading %s (needs %zu bytes, %zu left)",
+                               c->path, c->pos, what, n, c->end - c->pos);
+    return SHAPC_OK;
+}
+
+/* Like need() for count elements of elsize bytes: SHAPC_ERANGE if the product overflows. */
+static shapc_status need_array(cursor *c, size_t count, size_t elsize, const char *what)
+{
+    size_t n;
+    if (!shapc__mul_size(count, elsize, &n))
+        return shapc_error_set(c->err, SHAPC_ERANGE,
+                               "%s: %s at byte %zu: %zu elements overflow the address space",
+                               c->path, what, c->pos, count);
+    return need(c, n, what);
+}
+
+static shapc_status read_u32(cursor *c, uint32_t *v, const char *what)
+{
+    shapc_status st = need(c, 4, what);
+    if (st != SHAPC_OK)
+        return st;
+    *v = get_u32(c->buf + c->pos);
+    c->pos += 4;
+    return SHAPC_OK;
+}
+
+static shapc_status read_u64(cursor *c, uint64_t *v, const char *what)
+{
+    shapc_status st = need(c, 8, what);
+    if (st != SHAPC_OK)
+        return st;
+    *v = (uint64_t)get_u32(c->buf + c->pos) | (uint64_t)get_u32(c->buf + c->pos + 4) << 32;
+    c->pos += 8;
+    return SHAPC_OK;
+}
+
+/* A 0/1 presence byte. */
+static shapc_status read_flag(cursor *c, int *v, const char *what)
+{
+    shapc_status st = need(c, 1, what);
+    if (st != SHAPC_OK)
+        return st;
+    if (c->buf[c->pos] > 1)
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: %s at byte %zu is %u, not 0 or 1",
+                               c->path, what, c->pos, (unsigned)c->buf[c->pos]);
+    *v = c->buf[c->pos];
+    c->pos += 1;
+    return SHAPC_OK;
+}
+
+/* Reads count finite floats into a new array (*out owned by the caller). The size is checked
+ * against the remaining bytes before allocating. */
+static shapc_status read_f32s(cursor *c, size_t count, const char *what, float **out)
+{
+    shapc_status st = need_array(c, count, 4, what);
+    float *v;
+    *out = NULL;
+    if (st != SHAPC_OK)
+        return st;
+    v = shapc__malloc(count * sizeof *v);
+    if (!v)
+        return shapc_error_set(c->err, SHAPC_ENOMEM, "%s: out of memory reading %s", c->path,
+                               what);
+    for (size_t i = 0; i < count; i++) {
+        v[i] = get_f32(c->buf + c->pos + 4 * i);
+        if (!isfinite(v[i])) {
+            const char *kind = isnan(v[i]) ? "NaN" : "infinite";
+            shapc__free(v);
+            return shapc_error_set(c->err, SHAPC_ENONFINITE, "%s: %s value %zu at byte %zu is %s",
+                                   c->path, what, i, c->pos + 4 * i, kind);
+        }
+    }
+    c->pos += count * 4;
+    *out = v;
+    return SHAPC_OK;
+}
+
+/* ======================================================================================== */
+/* loading: the parts                                                                       */
+/* ======================================================================================== */
+
+/* Everything parsed from the file, owned, plus the spec that views it. */
+typedef struct parsed {
+    shapc_model_spec spec;
+    float *offset, *divisor;
+    shapc_layer_spec *layers; /* weights and bias owned (cast away const on release) */
+    size_t n_layers_alloc;
+    char **names;
+    size_t n_names;
+    float *background, *bg_weights;
+} parsed;
+
+static void parsed_free(parsed *p)
+{
+    shapc__free(p->offset);
+    shapc__free(p->divisor);
+    for (size_t l = 0; l < p->n_layers_alloc; l++) {
+        shapc__free((void *)(uintptr_t)p->layers[l].weights);
+        shapc__free((void *)(uintptr_t)p->layers[l].bias);
+    }
+    shapc__free(p->layers);
+    for (size_t i = 0; i < p->n_names; i++)
+        shapc__free(p->names[i]);
+    shapc__free(p->names);
+    shapc__free(p->background);
+    shapc__free(p->bg_weights);
+}
+
+static shapc_status parse_input(cursor *c, parsed *p, size_t *d_out)
+{
+    uint32_t rank, dim;
+    size_t d = 1;
+    int has = 0;
+    float *scale = NULL;
+    shapc_status st;
+    if ((st = read_u32(c, &rank, "input rank")) != SHAPC_OK)
+        return st;
+    if (rank < 1 || rank > 4)
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: input rank %u at byte %zu is not "
+                               "in 1..4", c->path, (unsigned)rank, c->pos - 4);
+    p->spec.input_rank = rank;
+    for (uint32_t i = 0; i < rank; i++) {
+        if ((st = read_u32(c, &dim, "input shape")) != SHAPC_OK)
+            return st;
+        if (dim == 0)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: input dimension %u at byte %zu "
+                                   "is 0", c->path, (unsigned)i, c->pos - 4);
+        if (!shapc__mul_size(d, dim, &d) || d > SHAPC__NATIVE_MAX_DIM)
+            return shapc_error_set(c->err, SHAPC_ERANGE, "%s: input shape at byte %zu is too "
+                                   "large", c->path, c->pos - 4);
+        p->spec.input_shape[i] = dim;
+    }
+    if ((st = read_f32s(c, 1, "input scale", &scale)) != SHAPC_OK)
+        return st;
+    p->spec.input_scale = scale[0];
+    shapc__free(scale);
+    if ((st = read_flag(c, &has, "input offset flag")) != SHAPC_OK)
+        return st;
+    if (has && (st = read_f32s(c, d, "input offset", &p->offset)) != SHAPC_OK)
+        return st;
+    if ((st = read_flag(c, &has, "input divisor flag")) != SHAPC_OK)
+        return st;
+    if (has) {
+        size_t at = c->pos;
+        if ((st = read_f32s(c, d, "input divisor", &p->divisor)) != SHAPC_OK)
+            return st;
+        for (size_t i = 0; i < d; i++)
+            if (p->divisor[i] == 0.0f)
+                return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: input divisor %zu at byte "
+                                       "%zu is 0", c->path, i, at + 4 * i);
+    }
+    p->spec.input_offset = p->offset;
+    p->spec.input_divisor = p->divisor;
+    *d_out = d;
+    return SHAPC_OK;
+}
+
+static shapc_status parse_layers(cursor *c, parsed *p, size_t d, size_t *k_out)
+{
+    uint32_t n_layers;
+    size_t prev = d;
+    char what[64];
+    shapc_status st;
+    if ((st = read_u32(c, &n_layers, "layer count")) != SHAPC_OK)
+        return st;
+    if (n_layers == 0)
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer count at byte %zu is 0",
+                               c->path, c->pos - 4);
+    /* Each layer has a 16-byte header: prove they fit before allocating the table. */
+    if ((st = need_array(c, n_layers, 16, "layer headers")) != SHAPC_OK)
+        return st;
+    p->layers = shapc__calloc(n_layers, sizeof *p->layers);
+    if (!p->layers)
+        return shapc_error_set(c->err, SHAPC_ENOMEM, "%s: out of memory", c->path);
+    p->n_layers_alloc = n_layers;
+    for (uint32_t l = 0; l < n_layers; l++) {
+        shapc_layer_spec *ly = &p->layers[l];
+        uint32_t kind, n_in, n_out, act;
+        size_t at = c->pos;
+        float *w = NULL, *b = NULL;
+        snprintf(what, sizeof what, "layer %u header", (unsigned)l);
+        if ((st = read_u32(c, &kind, what)) != SHAPC_OK ||
+            (st = read_u32(c, &n_in, what)) != SHAPC_OK ||
+            (st = read_u32(c, &n_out, what)) != SHAPC_OK ||
+            (st = read_u32(c, &act, what)) != SHAPC_OK)
+            return st;
+        if (kind != SHAPC_LAYER_DENSE)
+            return shapc_error_set(c->err, SHAPC_EUNSUPPORTED, "%s: layer %u at byte %zu has "
+                                   "unknown kind %u (this library knows 1 = dense)",
+                                   c->path, (unsigned)l, at, (unsigned)kind);
+        if (n_in == 0 || n_out == 0)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u at byte %zu has size "
+                                   "%u x %u", c->path, (unsigned)l, at, (unsigned)n_out,
+                                   (unsigned)n_in);
+        if (n_in > SHAPC__NATIVE_MAX_DIM || n_out > SHAPC__NATIVE_MAX_DIM)
+            return shapc_error_set(c->err, SHAPC_ERANGE, "%s: layer %u at byte %zu: size %u x "
+                                   "%u is too large", c->path, (unsigned)l, at,
+                                   (unsigned)n_out, (unsigned)n_in);
+        if (n_in != prev)
+            return shapc_error_set(c->err, SHAPC_EFORMAT,
+                                   "%s: layer %u at byte %zu takes %u inputs but %s %zu",
+                                   c->path, (unsigned)l, at, (unsigned)n_in,
+                                   l == 0 ? "the input shape has" : "the previous layer gives",
+                                   prev);
+        if (act > SHAPC_ACT_SOFTMAX)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u at byte %zu has unknown "
+                                   "activation %u", c->path, (unsigned)l, at, (unsigned)act);
+        snprintf(what, sizeof what, "layer %u weights", (unsigned)l);
+        if ((st = read_f32s(c, (size_t)n_in * n_out, what, &w)) != SHAPC_OK)
+            return st;
+        ly->weights = w;
+        snprintf(what, sizeof what, "layer %u bias", (unsigned)l);
+        if ((st = read_f32s(c, n_out, what, &b)) != SHAPC_OK)
+            return st;
+        ly->bias = b;
+        ly->kind = SHAPC_LAYER_DENSE;
+        ly->n_in = n_in;
+        ly->n_out = n_out;
+        ly->activation = (shapc_activation)act;
+        prev = n_out;
+    }
+    p->spec.n_layers = n_layers;
+    p->spec.layers = p->layers;
+    *k_out = prev;
+    return SHAPC_OK;
+}
+
+static shapc_status parse_names(cursor *c, parsed *p, size_t k)
+{
+    uint32_t n, len;
+    char what[64];
+    shapc_status st;
+    if ((st = read_u32(c, &n, "output name count")) != SHAPC_OK)
+        return st;
+    if (n == 0)
+        return SHAPC_OK;
+    if (n != k)
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: %u output names at byte %zu for %zu "
+                               "outputs", c->path, (unsigned)n, c->pos - 4, k);
+    if ((st = need_array(c, n, 4, "output names")) != SHAPC_OK)
+        return st;
+    p->names = shapc__calloc(n, sizeof *p->names);
+    if (!p->names)
+        return shapc_error_set(c->err, SHAPC_ENOMEM, "%s: out of memory", c->path);
+    p->n_names = n;
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(what, sizeof what, "output name %u", (unsigned)i);
+        if ((st = read_u32(c, &len, what)) != SHAPC_OK)
+            return st;
+        if (len > NAME_MAX_BYTES)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: output name %u at byte %zu is "
+                                   "%u bytes (at most %u)", c->path, (unsigned)i, c->pos - 4,
+                                   (unsigned)len, NAME_MAX_BYTES);
+        if ((st = need(c, len, what)) != SHAPC_OK)
+            return st;
+        if (memchr(c->buf + c->pos, '\0', len))
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: output name %u at byte %zu "
+                                   "contains a NUL byte", c->path, (unsigned)i, c->pos);
+        p->names[i] = shapc__malloc((size_t)len + 1);
+        if (!p->names[i])
+            return shapc_error_set(c->err, SHAPC_ENOMEM, "%s: out of memory", c->path);
+        memcpy(p->names[i], c->buf + c->pos, len);
+        p->names[i][len] = '\0';
+        c->pos += len;
+    }
+    p->spec.output_names = (const char *const *)p->names;
+    return SHAPC_OK;
+}
+
+static shapc_status parse_background(cursor *c, parsed *p, size_t d)
+{
+    uint32_t n;
+    size_t total, at;
+    int has = 0;
+    double sum = 0.0;
+    shapc_status st;
+    if ((st = read_u32(c, &n, "background row count")) != SHAPC_OK)
+        return st;
+    if (!shapc__mul_size(n, d, &total))
+        return shapc_error_set(c->err, SHAPC_ERANGE, "%s: background of %u rows at byte %zu is "
+                               "too large", c->path, (unsigned)n, c->pos - 4);
+    if (n > 0 && (st = read_f32s(c, total, "background", &p->background)) != SHAPC_OK)
+        return st;
+    if ((st = read_flag(c, &has, "background weights flag")) != SHAPC_OK)
+        return st;
+    if (has && n == 0)
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: background weights at byte %zu "
+                               "without a background", c->path, c->pos - 1);
+    at = c->pos;
+    if (has && (st = read_f32s(c, n, "background weights", &p->bg_weights)) != SHAPC_OK)
+        return st;
+    for (size_t i = 0; has && i < n; i++) {
+        if (p->bg_weights[i] < 0.0f)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: background weight %zu at byte "
+                                   "%zu is negative", c->path, i, at + 4 * i);
+        sum += (double)p->bg_weights[i];
+    }
+    if (has && !(sum > 0.0))
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: background weights at byte %zu sum "
+                               "to 0", c->path, at);
+    p->spec.n_background = n;
+    p->spec.background = p->background;
+    p->spec.background_weights = p->bg_weights;
+    return SHAPC_OK;
+}
+
+/* Extension sections (none defined in version 1): optional ones are skipped, required ones
+ * are SHAPC_EUNSUPPORTED. */
+static shapc_status parse_sections(cursor *c)
+{
+    uint32_t n, tag, flags;
+    uint64_t len;
+    char what[64];
+    shapc_status st;
+    if ((st = read_u32(c, &n, "section count")) != SHAPC_OK)
+        return st;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = c->pos;
+        snprintf(what, sizeof what, "section %u header", (unsigned)i);
+        if ((st = read_u32(c, &tag, what)) != SHAPC_OK ||
+            (st = read_u32(c, &flags, what)) != SHAPC_OK ||
+            (st = read_u64(c, &len, what)) != SHAPC_OK)
+            return st;
+        if (flags & SECTION_REQUIRED)
+            return shapc_error_set(c->err, SHAPC_EUNSUPPORTED, "%s: section %u at byte %zu has "
+                                   "unknown required tag 0x%08x", c->path, (unsigned)i, at,
+                                   (unsigned)tag);
+        snprintf(what, sizeof what, "section %u payload", (unsigned)i);
+        if (len > SIZE_MAX)
+            return shapc_error_set(c->err, SHAPC_ERANGE, "%s: %s is too large", c->path, what);
+        if ((st = need(c, (size_t)len, what)) != SHAPC_OK)
+            return st;
+        c->pos += (size_t)len;
+    }
+    return SHAPC_OK;
+}
+
+/* Reads the whole file into an owned buffer. */
+static shapc_status read_file(const char *path, unsigned char **out, size_t *len,
+                              shapc_error *err)
+{
+    char ebuf[128];
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    struct stat sb;
+    long size;
+    shapc_status st = SHAPC_OK;
+    *out = NULL;
+    if (!f)
+        return shapc_error_set(err, SHAPC_EIO, "%s: cannot open: %s", path,
+                               errno_text(errno, ebuf, sizeof ebuf));
+    if (fstat(fileno(f), &sb) != 0) {
+        st = shapc_error_set(err, SHAPC_EIO, "%s: cannot stat: %s", path,
+                             errno_text(errno, ebuf, sizeof ebuf));
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        st = shapc_error_set(err, SHAPC_EIO, "%s: not a regular file", path);
+        goto done;
+    }
+    if (sb.st_size < 0 || (unsigned long long)sb.st_size > MAX_FILE_BYTES) {
+        st = shapc_error_set(err, SHAPC_ERANGE, "%s: %lld bytes exceeds the 2 GiB model limit",
+                             path, (long long)sb.st_size);
+        goto done;
+    }
+    size = (long)sb.st_size;
+    buf = shapc__malloc((size_t)size);
+    if (!buf) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory for %ld bytes", path, size);
+        goto done;
+    }
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        st = shapc_error_set(err, SHAPC_EIO, "%s: read failed: %s", path,
+                             ferror(f) ? errno_text(errno, ebuf, sizeof ebuf) : "short read");
+        shapc__free(buf);
+        buf = NULL;
+        goto done;
+    }
+    *out = buf;
+    *len = (size_t)size;
+done:
+    fclose(f);
+    return st;
+}
+
+/* Magic, version, flags and checksum: everything that must hold before parsing. */
+static shapc_status check_envelope(const unsigned char *buf, size_t len, const char *path,
+                                   shapc_error *err)
+{
+    uint32_t version, flags, stored, computed;
+    if (len < 8)
+        return shapc_error_set(err, SHAPC_ETRUNC, "%s: truncated at byte %zu reading magic",
+                               path, len);
+    if (memcmp(buf, MAGIC, sizeof MAGIC) != 0)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: not a shapc model (bad magic)", path);
+    if (len < 12)
+        return shapc_error_set(err, SHAPC_ETRUNC, "%s: truncated at byte %zu reading version",
+                               path, len);
+    version = get_u32(buf + 8);
+    if (version == 0)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: format version 0 is invalid", path);
+    if (version > FORMAT_VERSION)
+        return shapc_error_set(err, SHAPC_EUNSUPPORTED, "%s: format version %u is newer than "
+                               "this library supports (%u)", path, (unsigned)version,
+                               FORMAT_VERSION);
+    if (len < 20)
+        return shapc_error_set(err, SHAPC_ETRUNC, "%s: truncated at byte %zu reading header",
+                               path, len);
+    stored = get_u32(buf + len - 4);
+    computed = crc_update(0, buf, len - 4);
+    if (stored != computed)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: checksum mismatch (stored 0x%08x, "
+                               "computed 0x%08x): the file is corrupt or truncated", path,
+                               (unsigned)stored, (unsigned)computed);
+    flags = get_u32(buf + 12);
+    if (flags != 0)
+        return shapc_error_set(err, SHAPC_EUNSUPPORTED, "%s: unknown header flags 0x%08x",
+                               path, (unsigned)flags);
+    return SHAPC_OK;
+}
+
+shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0, d = 0, k = 0;
+    parsed p;
+    cursor c;
+    shapc_status st;
+    if (!out)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_model_load: out is NULL");
+    *out = NULL;
+    if (!path)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_model_load: path is NULL");
+    memset(&p, 0, sizeof p);
+    p.spec = shapc_model_spec_default();
+    if ((st = read_file(path, &buf, &len, err)) != SHAPC_OK)
+        return st;
+    if ((st = check_envelope(buf, len, path, err)) != SHAPC_OK)
+        goto done;
+    c.buf = buf;
+    c.end = len - 4;
+    c.pos = 16;
+    c.path = path;
+    c.err = err;
+    if ((st = parse_input(&c, &p, &d)) != SHAPC_OK ||
+        (st = parse_layers(&c, &p, d, &k)) != SHAPC_OK ||
+        (st = parse_names(&c, &p, k)) != SHAPC_OK ||
+        (st = parse_background(&c, &p, d)) != SHAPC_OK || (st = parse_sections(&c)) != SHAPC_OK)
+        goto done;
+    if (c.pos != c.end) {
+        st = shapc_error_set(err, SHAPC_EFORMAT, "%s: %zu unexpected bytes at byte %zu before "
+                             "the checksum", path, c.end - c.pos, c.pos);
+        goto done;
+    }
+    shapc__free(buf); /* the spec holds copies: release the file before building the model */
+    buf = NULL;
+    if ((st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
+        shapc_error_prefix(err, path);
+done:
+    parsed_free(&p);
+    shapc__free(buf);
+    return st;
+}
+
+/* ======================================================================================== */
+/* saving                                                                                   */
+/* ======================================================================================== */
+
+typedef struct writer {
+    FILE *fp;
+    uint32_t crc;
+    int failed;
+} writer;
+
+static void put_bytes(writer *w, const void *p, size_t n)
+{
+    if (w->failed || n == 0)
+        return;
+    w->crc = crc_update(w->crc, p, n);
+    if (fwrite(p, 1, n, w->fp) != n)
+        w->failed = 1;
+}
+
+static void encode_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void put_u32(writer *w, uint32_t v)
+{
+    unsigned char b[4];
+    encode_u32(b, v);
+    put_bytes(w, b, 4);
+}
+
+static void put_u8(writer *w, unsigned v)
+{
+    unsigned char b = (unsigned char)v;
+    put_bytes(w, &b, 1);
+}
+
+/* Floats go out through a staging buffer so conversion to little-endian is host-independent. */
+static void put_f32s(writer *w, const float *v, size_t n)
+{
+    unsigned char stage[4096];
+    while (n > 0) {
+        size_t take = n < sizeof stage / 4 ? n : sizeof stage / 4;
+        for (size_t i = 0; i < take; i++) {
+            uint32_t u;
+            memcpy(&u, &v[i], 4);
+            encode_u32(stage + 4 * i, u);
+        }
+        put_bytes(w, stage, take * 4);
+        v += take;
+        n -= take;
+    }
+}
+
+static void write_spec(writer *w, const shapc_model_spec *spec, size_t d)
+{
+    const size_t k = spec->layers[spec->n_layers - 1].n_out;
+    put_bytes(w, MAGIC, sizeof MAGIC);
+    put_u32(w, FORMAT_VERSION);
+    put_u32(w, 0); /* header flags */
+    put_u32(w, (uint32_t)spec->input_rank);
+    for (size_t i = 0; i < spec->input_rank; i++)
+        put_u32(w, (uint32_t)spec->input_shape[i]);
+    put_f32s(w, &spec->input_scale, 1);
+    put_u8(w, spec->input_offset != NULL);
+    if (spec->input_offset)
+        put_f32s(w, spec->input_offset, d);
+    put_u8(w, spec->input_divisor != NULL);
+    if (spec->input_divisor)
+        put_f32s(w, spec->input_divisor, d);
+    put_u32(w, (uint32_t)spec->n_layers);
+    for (size_t l = 0; l < spec->n_layers; l++) {
+        const shapc_layer_spec *ly = &spec->layers[l];
+        put_u32(w, (uint32_t)ly->kind);
+        put_u32(w, (uint32_t)ly->n_in);
+        put_u32(w, (uint32_t)ly->n_out);
+        put_u32(w, (uint32_t)ly->activation);
+        put_f32s(w, ly->weights, ly->n_in * ly->n_out);
+        put_f32s(w, ly->bias, ly->n_out);
+    }
+    put_u32(w, spec->output_names ? (uint32_t)k : 0);
+    for (size_t i = 0; spec->output_names && i < k; i++) {
+        size_t len = strlen(spec->output_names[i]);
+        put_u32(w, (uint32_t)len);
+        put_bytes(w, spec->output_names[i], len);
+    }
+    put_u32(w, (uint32_t)spec->n_background);
+    if (spec->n_background > 0)
+        put_f32s(w, spec->background, spec->n_background * d);
+    put_u8(w, spec->n_background > 0 && spec->background_weights != NULL);
+    if (spec->n_background > 0 && spec->background_weights)
+        put_f32s(w, spec->background_weights, spec->n_background);
+    put_u32(w, 0); /* extension sections */
+}
+
+shapc_status shapc_model_save(const char *path, const shapc_model_spec *spec, shapc_error *err)
+{
+    shapc__afile af = {0};
+    writer w = {0};
+    size_t d;
+    shapc_status st;
+    unsigned char crc[4];
+    if (!path)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_model_save: path is NULL");
+    if ((st = shapc__native_validate_spec(spec, &d, err)) != SHAPC_OK) {
+        shapc_error_prefix(err, path);
+        return st;
+    }
+    if ((st = shapc__afile_open(&af, path, err)) != SHAPC_OK)
+        return st;
+    w.fp = af.fp;
+    write_spec(&w, spec, d);
+    encode_u32(crc, w.crc);
+    if (!w.failed && fwrite(crc, 1, 4, af.fp) != 4)
+        w.failed = 1;
+    if (w.failed) {
+        char ebuf[128];
+        int e = errno;
+        shapc__afile_abort(&af);
+        return shapc_error_set(err, SHAPC_EIO, "%s: write failed: %s", path,
+                               errno_text(e, ebuf, sizeof ebuf));
+    }
+    return shapc__afile_commit(&af, err);
+}

@@ -1,0 +1,42 @@
+/* model_impl.h - the private layout of shapc_model, shared by the files of src/model/.
+ *
+ * Every model is a callback adapter: a predict function plus a user pointer. A native model
+ * (model.bin or a spec) is the same adapter whose user pointer is its dense network
+ * (native.h), freed through user_free; `native` aliases that pointer so code that can exploit
+ * the network's structure (e.g. a dense first layer) may find it with shapc__model_native. */
+#ifndef SHAPC_MODEL_IMPL_H
+#define SHAPC_MODEL_IMPL_H
+
+#include <stddef.h>
+
+#include "shapc/data.h"
+#include "shapc/model.h"
+#include "shapc/status.h"
+
+#define SHAPC__MODEL_MAX_RANK 4 /* input shape metadata: at most (h, w, c) plus one more */
+
+typedef struct shapc__native_net shapc__native_net; /* native.h */
+
+struct shapc_model {
+    size_t d, k;                /* inputs per row, outputs per row (both >= 1) */
+    shapc_predict_fn predict;
+    void *user;
+    void (*user_free)(void *);  /* non-NULL: the model owns `user` */
+    size_t input_rank;          /* 1..SHAPC__MODEL_MAX_RANK; product of input_shape == d */
+    size_t input_shape[SHAPC__MODEL_MAX_RANK];
+    char **output_names;        /* k owned strings */
+    shapc_array *background;    /* owned, float32 (n, d), or NULL */
+    float *background_weights;  /* owned, (n) summing to 1, or NULL (uniform / no background) */
+    char *describe;             /* owned; rebuilt whenever the input shape changes */
+    shapc__native_net *native;  /* alias of `user` for native models, else NULL */
+};
+
+/* The dense network behind a native model, or NULL for a callback adapter (or NULL model).
+ * Borrowed: valid while the model lives. */
+const shapc__native_net *shapc__model_native(const shapc_model *model);
+
+/* Gives the model its embedded background: takes ownership of `background` (float32 (n, d))
+ * and `weights` ((n) summing to 1, or NULL) and releases any previous set. Never fails. */
+void shapc__model_take_background(shapc_model *model, shapc_array *background, float *weights);
+
+#endif /* SHAPC_MODEL_IMPL_H */

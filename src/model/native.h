@@ -1,0 +1,56 @@
+/* native.h - the dense network behind native models and its batched forward pass.
+ *
+ * A network is: preprocessing x' = (x * scale - offset[i]) / divisor[i], then a chain of dense
+ * layers y = act(W x + b) with W (n_out, n_in) row-major, evaluated a chunk of rows at a time
+ * with cblas_sgemm. The network is immutable once built, so one network may be evaluated from
+ * several threads at once: all scratch is allocated per call. */
+#ifndef SHAPC_MODEL_NATIVE_H
+#define SHAPC_MODEL_NATIVE_H
+
+#include <stddef.h>
+
+#include "shapc/model.h"
+#include "shapc/status.h"
+
+/* Largest layer width / input size accepted: cblas takes int dimensions. */
+#define SHAPC__NATIVE_MAX_DIM ((size_t)0x7fffffff)
+
+typedef struct shapc__dense_layer {
+    size_t n_in, n_out;
+    float *weights; /* (n_out, n_in) row-major, owned */
+    float *bias;    /* (n_out), owned */
+    shapc_activation activation;
+} shapc__dense_layer;
+
+struct shapc__native_net {
+    size_t d, k;          /* layers[0].n_in, layers[n_layers - 1].n_out */
+    float input_scale;
+    float *input_offset;  /* (d) owned, or NULL (no offset) */
+    float *input_divisor; /* (d) owned, or NULL (no division) */
+    size_t n_layers;      /* >= 1 */
+    shapc__dense_layer *layers;
+    size_t max_width;     /* max(d, every n_out): scratch floats per row */
+};
+typedef struct shapc__native_net shapc__native_net;
+
+/* Checks a spec completely (shapes, chaining, finite values, known kinds and activations,
+ * names, background) without copying anything; *d_out = product of the input shape.
+ * SHAPC_EINVAL / ESHAPE / ERANGE / ENONFINITE / EUNSUPPORTED (unknown layer kind). */
+shapc_status shapc__native_validate_spec(const shapc_model_spec *spec, size_t *d_out,
+                                         shapc_error *err);
+
+/* Copies the network part of a validated spec. SHAPC_ENOMEM. */
+shapc_status shapc__native_net_create(const shapc_model_spec *spec, shapc__native_net **out,
+                                      shapc_error *err);
+/* Releases a network (void * so it serves as the model's user_free); NULL allowed. */
+void shapc__native_net_free(void *net);
+
+/* shapc_predict_fn over a network (user = the net): x (n, d) -> out (n, k). SHAPC_ENOMEM if
+ * the per-call scratch cannot be allocated. */
+shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *out,
+                                   shapc_error *err);
+
+/* "identity", "relu", "sigmoid", "tanh", "softmax"; NULL for an unknown value. */
+const char *shapc__activation_name(shapc_activation activation);
+
+#endif /* SHAPC_MODEL_NATIVE_H */
