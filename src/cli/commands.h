@@ -1,5 +1,9 @@
 /* commands.h - the CLI's subcommands; each lives in src/cli/cmd_<name>.c and returns the
- * process exit status (0 ok, 1 failure, 2 usage error). The CLI uses only <shapc/...>. */
+ * process exit status (0 ok, 1 failure, 2 usage error). The CLI uses only <shapc/...>.
+ *
+ * A command receives argv with argv[0] = the command name ("explain") and its own arguments
+ * after it; "--help" anywhere among the options prints its usage and returns 0. To add a
+ * command, declare it here and add a row to the table in main.c. */
 #ifndef SHAPC_CLI_COMMANDS_H
 #define SHAPC_CLI_COMMANDS_H
 

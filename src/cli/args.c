@@ -1,0 +1,224 @@
+/* args.c - strict option and value parsing for the shapc subcommands (see args.h). */
+#include "args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, char **argv)
+{
+    p->argc = argc;
+    p->argv = argv;
+    p->next = 1;
+    p->options_done = 0;
+    p->command = command;
+}
+
+static const shapc_cli_option *find_long(const shapc_cli_option *options, const char *name,
+                                         size_t len)
+{
+    for (const shapc_cli_option *o = options; o->id != 0; o++) {
+        if (o->long_name && strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static const shapc_cli_option *find_short(const shapc_cli_option *options, char c)
+{
+    for (const shapc_cli_option *o = options; o->id != 0; o++) {
+        if (o->short_name == c)
+            return o;
+    }
+    return NULL;
+}
+
+int shapc_cli_next(shapc_cli_parser *p, const shapc_cli_option *options, const char **value)
+{
+    *value = NULL;
+    if (p->next >= p->argc)
+        return SHAPC_CLI_END;
+    const char *arg = p->argv[p->next++];
+    /* "-" alone is a positional (conventionally stdin); it is not an option. */
+    if (p->options_done || arg[0] != '-' || arg[1] == '\0') {
+        *value = arg;
+        return SHAPC_CLI_POSITIONAL;
+    }
+    if (strcmp(arg, "--") == 0) {
+        p->options_done = 1;
+        return shapc_cli_next(p, options, value);
+    }
+
+    const shapc_cli_option *opt;
+    const char *inline_value = NULL;
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        opt = find_long(options, name, len);
+        if (opt && eq)
+            inline_value = eq + 1;
+    } else {
+        opt = arg[2] == '\0' ? find_short(options, arg[1]) : NULL;
+    }
+    if (!opt) {
+        shapc_cli_usage_error(p->command, "unknown option '%s'", arg);
+        return SHAPC_CLI_BAD;
+    }
+    if (!opt->takes_value) {
+        if (inline_value) {
+            shapc_cli_usage_error(p->command, "option '--%s' takes no value", opt->long_name);
+            return SHAPC_CLI_BAD;
+        }
+        return opt->id;
+    }
+    if (inline_value) {
+        *value = inline_value;
+        return opt->id;
+    }
+    if (p->next >= p->argc) {
+        shapc_cli_usage_error(p->command, "option '--%s' needs a value", opt->long_name);
+        return SHAPC_CLI_BAD;
+    }
+    *value = p->argv[p->next++];
+    return opt->id;
+}
+
+int shapc_cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("shapc: ", stderr);
+    if (command)
+        fprintf(stderr, "%s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (command)
+        fprintf(stderr, "; try 'shapc %s --help'\n", command);
+    else
+        fputs("; try 'shapc --help'\n", stderr);
+    return SHAPC_CLI_EXIT_USAGE;
+}
+
+int shapc_cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("shapc: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return SHAPC_CLI_EXIT_FAIL;
+}
+
+/* ---- value parsers ---- */
+
+int shapc_cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || *s == '\0')
+        return -1;
+    uint64_t v = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        unsigned digit = (unsigned)(*c - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return -1;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return 0;
+}
+
+int shapc_cli_parse_size(const char *s, size_t *out)
+{
+    uint64_t v;
+    if (shapc_cli_parse_u64(s, &v) != 0 || v > SIZE_MAX)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* Parses the digits in [s, s+len) as a size; an empty span is an error. */
+static int parse_size_span(const char *s, size_t len, size_t *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return shapc_cli_parse_size(buf, out);
+}
+
+int shapc_cli_parse_range(const char *s, shapc_cli_range *out)
+{
+    shapc_cli_range r = {0, 0, 0, 1};
+    const char *colon = strchr(s, ':');
+    if (!colon) {
+        if (shapc_cli_parse_size(s, &r.begin) != 0 || r.begin == SIZE_MAX)
+            return -1;
+        r.end = r.begin + 1;
+        r.has_end = 1;
+    } else {
+        size_t left = (size_t)(colon - s);
+        const char *right = colon + 1;
+        if (left == 0 && *right == '\0')
+            return -1; /* ":" alone says nothing; omit the option instead */
+        if (left > 0 && parse_size_span(s, left, &r.begin) != 0)
+            return -1;
+        if (*right != '\0') {
+            if (shapc_cli_parse_size(right, &r.end) != 0)
+                return -1;
+            r.has_end = 1;
+            if (r.end <= r.begin)
+                return -1;
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+int shapc_cli_range_resolve(const shapc_cli_range *r, size_t n, size_t *begin, size_t *end)
+{
+    if (!r->given) {
+        *begin = 0;
+        *end = n;
+        return n > 0 ? 0 : -1;
+    }
+    size_t e = r->has_end ? r->end : n;
+    if (r->begin >= n || e > n || r->begin >= e)
+        return -1;
+    *begin = r->begin;
+    *end = e;
+    return 0;
+}
+
+int shapc_cli_parse_hxw(const char *s, size_t *h, size_t *w)
+{
+    const char *x = strchr(s, 'x');
+    if (!x)
+        return -1;
+    size_t hh, ww;
+    if (parse_size_span(s, (size_t)(x - s), &hh) != 0 || shapc_cli_parse_size(x + 1, &ww) != 0)
+        return -1;
+    if (hh == 0 || ww == 0)
+        return -1;
+    *h = hh;
+    *w = ww;
+    return 0;
+}
+
+void shapc_cli_format_shape(char *buf, size_t cap, const size_t *shape, size_t rank,
+                            const char *sep)
+{
+    size_t used = 0;
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < rank && used < cap; i++) {
+        int n = snprintf(buf + used, cap - used, "%s%zu", i ? sep : "", shape[i]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
+}

@@ -1,0 +1,841 @@
+/* cmd_explain.c - `shapc explain MODEL INPUT`: KernelSHAP values for rows of a file, written
+ * as a results directory (docs/cli.md, "Output files"): shap_values.npy, stderr.npy,
+ * base_values.npy, predictions.npy, classes.npy, inputs.npy, groups.npy and summary.json,
+ * then the default plots.
+ *
+ * Everything that can fail on the user's files (model, input, background, options that
+ * depend on the model) is checked before the long computation starts, and no result file is
+ * written until every row is explained, so an error never leaves a half-written directory. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <shapc/data.h>
+#include <shapc/kernel.h>
+#include <shapc/model.h>
+#include <shapc/version.h>
+
+#include "args.h"
+#include "commands.h"
+#include "json.h"
+#include "loaders.h"
+#include "progress.h"
+#include "render.h"
+
+/* ============================================================================================
+ * Options
+ * ========================================================================================== */
+
+enum {
+    OPT_HELP = 1,
+    OPT_BACKGROUND,
+    OPT_BACKGROUND_ROWS,
+    OPT_NSAMPLES,
+    OPT_SEED,
+    OPT_CLASS,
+    OPT_GROUPS,
+    OPT_LINK,
+    OPT_ROWS,
+    OPT_BATCHES,
+    OPT_NO_PLOTS,
+    OPT_QUIET,
+    OPT_OUTPUT
+};
+
+static const shapc_cli_option options[] = {
+    {OPT_HELP, "help", 'h', 0},
+    {OPT_BACKGROUND, "background", 0, 1},
+    {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
+    {OPT_NSAMPLES, "nsamples", 0, 1},
+    {OPT_SEED, "seed", 0, 1},
+    {OPT_CLASS, "class", 0, 1},
+    {OPT_GROUPS, "groups", 0, 1},
+    {OPT_LINK, "link", 0, 1},
+    {OPT_ROWS, "rows", 0, 1},
+    {OPT_BATCHES, "batches", 0, 1},
+    {OPT_NO_PLOTS, "no-plots", 0, 0},
+    {OPT_QUIET, "quiet", 'q', 0},
+    {OPT_OUTPUT, "output", 'o', 1},
+    {0, NULL, 0, 0},
+};
+
+#define DEFAULT_OUT_DIR "shapc-out"
+#define TOP_PER_COLUMN 5
+
+static void usage(void)
+{
+    printf(
+        "usage: shapc explain MODEL INPUT [options]\n"
+        "\n"
+        "Explains rows of INPUT (.npy, .idx, .idx.gz, *ubyte, .gz) under MODEL (a model.bin)\n"
+        "with KernelSHAP and writes a results directory (see docs/cli.md).\n"
+        "\n"
+        "options:\n"
+        "  --background FILE     background rows file  [default: the model's embedded set]\n"
+        "  --background-rows A:B use background rows A..B-1  [default: all]\n"
+        "  --nsamples N          coalitions per row, or 'auto' = 2M + 2048  [default: auto]\n"
+        "  --seed S              random seed; equal seeds give identical results  [default: 0]\n"
+        "  --class C             outputs to explain: all, predicted (argmax of f(x)),\n"
+        "                        an output index K or an output name  [default: all]\n"
+        "  --groups HxW          explain HxW pixel patches instead of single features\n"
+        "                        (image models only)  [default: none]\n"
+        "  --link L              identity or logit (log-odds units)  [default: identity]\n"
+        "  --rows A:B            explain rows A..B-1 of INPUT (also A:, :B, A)  [default: all]\n"
+        "  --batches B           batches for the standard errors, >= 2  [default: 16]\n"
+        "  --no-plots            do not draw the default plots\n"
+        "  -q, --quiet           no progress line and no closing summary line\n"
+        "  -o, --output DIR      results directory, created if missing  [default: "
+        DEFAULT_OUT_DIR "]\n"
+        "  -h, --help            show this help\n");
+}
+
+typedef enum class_mode { CLASS_ALL, CLASS_PREDICTED, CLASS_ONE } class_mode;
+
+typedef struct explain_args {
+    const char *model_path, *input_path, *bg_path, *out_dir;
+    shapc_cli_range rows, bg_rows;
+    size_t nsamples; /* 0 = auto */
+    uint64_t seed;
+    shapc_link link;
+    size_t batches;
+    const char *class_text; /* resolved against the model's outputs later */
+    int grouped;
+    size_t gh, gw;
+    int no_plots, quiet;
+} explain_args;
+
+/* Returns -1 to continue, else the exit status. */
+static int parse_args(int argc, char **argv, explain_args *a)
+{
+    shapc_kernel_options defaults = shapc_kernel_options_default();
+    memset(a, 0, sizeof *a);
+    a->out_dir = DEFAULT_OUT_DIR;
+    a->seed = defaults.seed;
+    a->link = defaults.link;
+    a->batches = defaults.n_batches;
+    a->class_text = "all";
+
+    shapc_cli_parser p;
+    shapc_cli_parser_init(&p, "explain", argc, argv);
+    const char *positional[2] = {NULL, NULL};
+    size_t n_pos = 0;
+    const char *v;
+    int id;
+    while ((id = shapc_cli_next(&p, options, &v)) != SHAPC_CLI_END) {
+        switch (id) {
+        case SHAPC_CLI_BAD:
+            return SHAPC_CLI_EXIT_USAGE;
+        case OPT_HELP:
+            usage();
+            return SHAPC_CLI_EXIT_OK;
+        case SHAPC_CLI_POSITIONAL:
+            if (n_pos == 2)
+                return shapc_cli_usage_error("explain", "unexpected argument '%s'", v);
+            positional[n_pos++] = v;
+            break;
+        case OPT_BACKGROUND:
+            a->bg_path = v;
+            break;
+        case OPT_BACKGROUND_ROWS:
+            if (shapc_cli_parse_range(v, &a->bg_rows) != 0)
+                return shapc_cli_usage_error("explain", "--background-rows: '%s' is not a row "
+                                             "range A:B with A < B", v);
+            break;
+        case OPT_ROWS:
+            if (shapc_cli_parse_range(v, &a->rows) != 0)
+                return shapc_cli_usage_error("explain", "--rows: '%s' is not a row range A:B "
+                                             "with A < B", v);
+            break;
+        case OPT_NSAMPLES:
+            if (strcmp(v, "auto") == 0)
+                a->nsamples = 0;
+            else if (shapc_cli_parse_size(v, &a->nsamples) != 0 || a->nsamples == 0)
+                return shapc_cli_usage_error("explain", "--nsamples: '%s' is not a positive "
+                                             "integer or 'auto'", v);
+            break;
+        case OPT_SEED:
+            if (shapc_cli_parse_u64(v, &a->seed) != 0)
+                return shapc_cli_usage_error("explain", "--seed: '%s' is not an integer in "
+                                             "0..18446744073709551615", v);
+            break;
+        case OPT_BATCHES:
+            if (shapc_cli_parse_size(v, &a->batches) != 0 || a->batches < 2)
+                return shapc_cli_usage_error("explain", "--batches: '%s' is not an integer "
+                                             ">= 2", v);
+            break;
+        case OPT_CLASS:
+            if (*v == '\0')
+                return shapc_cli_usage_error("explain", "--class: empty value");
+            a->class_text = v;
+            break;
+        case OPT_GROUPS:
+            if (shapc_cli_parse_hxw(v, &a->gh, &a->gw) != 0)
+                return shapc_cli_usage_error("explain", "--groups: '%s' is not HxW with "
+                                             "H, W >= 1 (e.g. 2x2)", v);
+            a->grouped = 1;
+            break;
+        case OPT_LINK:
+            if (strcmp(v, "identity") == 0)
+                a->link = SHAPC_LINK_IDENTITY;
+            else if (strcmp(v, "logit") == 0)
+                a->link = SHAPC_LINK_LOGIT;
+            else
+                return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
+                                             "logit", v);
+            break;
+        case OPT_NO_PLOTS:
+            a->no_plots = 1;
+            break;
+        case OPT_QUIET:
+            a->quiet = 1;
+            break;
+        case OPT_OUTPUT:
+            if (*v == '\0')
+                return shapc_cli_usage_error("explain", "-o: empty directory name");
+            a->out_dir = v;
+            break;
+        default:
+            break;
+        }
+    }
+    if (n_pos < 2)
+        return shapc_cli_usage_error("explain", "missing %s", n_pos == 0 ? "MODEL" : "INPUT");
+    a->model_path = positional[0];
+    a->input_path = positional[1];
+    return -1;
+}
+
+/* ============================================================================================
+ * Players: feature groups and names
+ * ========================================================================================== */
+
+typedef struct players {
+    size_t n;         /* M */
+    size_t *group_of; /* (d) player of each feature */
+    char **names;     /* (M) */
+} players;
+
+static void players_free(players *pl)
+{
+    if (pl->names)
+        for (size_t i = 0; i < pl->n; i++)
+            free(pl->names[i]);
+    free(pl->names);
+    free(pl->group_of);
+    memset(pl, 0, sizeof *pl);
+}
+
+static char *dup_str(const char *buf)
+{
+    size_t len = strlen(buf);
+    char *s = malloc(len + 1);
+    if (s)
+        memcpy(s, buf, len + 1);
+    return s;
+}
+
+/* Builds the player map. Images (input rank >= 2, shape (H, W[, C...])) name pixels or, with
+ * --groups hxw, patches: pixel (r, c) of every channel goes to patch
+ * (r / h) * ceil(W / w) + c / w. Returns 0, or an exit status after printing an error. */
+static int players_build(const shapc_model *model, const explain_args *a, players *pl)
+{
+    size_t d = shapc_model_n_inputs(model);
+    size_t rank = shapc_model_input_rank(model);
+    const size_t *shape = shapc_model_input_shape(model);
+    int image = rank >= 2;
+    size_t H = image ? shape[0] : 0, W = image ? shape[1] : 0, C = 1;
+    for (size_t i = 2; i < rank; i++)
+        C *= shape[i];
+    char name[96];
+
+    memset(pl, 0, sizeof *pl);
+    pl->group_of = malloc(d * sizeof *pl->group_of);
+    if (!pl->group_of)
+        return shapc_cli_fail("out of memory");
+
+    if (a->grouped) {
+        char want[96];
+        shapc_cli_format_shape(want, sizeof want, shape, rank, "x");
+        if (!image)
+            return shapc_cli_usage_error("explain", "--groups needs an image model with input "
+                                         "shape HxW[xC]; %s has input %s", a->model_path, want);
+        if (a->gh > H || a->gw > W)
+            return shapc_cli_usage_error("explain", "--groups %zux%zu is larger than the "
+                                         "model input %s of %s", a->gh, a->gw, want,
+                                         a->model_path);
+        size_t rows_p = (H + a->gh - 1) / a->gh, cols_p = (W + a->gw - 1) / a->gw;
+        pl->n = rows_p * cols_p;
+        for (size_t r = 0; r < H; r++)
+            for (size_t c = 0; c < W; c++)
+                for (size_t ch = 0; ch < C; ch++)
+                    pl->group_of[(r * W + c) * C + ch] = (r / a->gh) * cols_p + c / a->gw;
+        pl->names = calloc(pl->n, sizeof *pl->names);
+        if (!pl->names)
+            return shapc_cli_fail("out of memory");
+        for (size_t g = 0; g < pl->n; g++) {
+            size_t r0 = (g / cols_p) * a->gh, c0 = (g % cols_p) * a->gw;
+            size_t r1 = r0 + a->gh < H ? r0 + a->gh : H, c1 = c0 + a->gw < W ? c0 + a->gw : W;
+            snprintf(name, sizeof name, "patch (%zu:%zu, %zu:%zu)", r0, r1, c0, c1);
+            pl->names[g] = dup_str(name);
+            if (!pl->names[g])
+                return shapc_cli_fail("out of memory");
+        }
+        return 0;
+    }
+
+    pl->n = d;
+    pl->names = calloc(d, sizeof *pl->names);
+    if (!pl->names)
+        return shapc_cli_fail("out of memory");
+    for (size_t i = 0; i < d; i++) {
+        pl->group_of[i] = i;
+        size_t pix = i / C, ch = i % C;
+        if (image && C == 1)
+            snprintf(name, sizeof name, "pixel (%zu, %zu)", pix / W, pix % W);
+        else if (image)
+            snprintf(name, sizeof name, "pixel (%zu, %zu, %zu)", pix / W, pix % W, ch);
+        else
+            snprintf(name, sizeof name, "x%zu", i);
+        pl->names[i] = dup_str(name);
+        if (!pl->names[i])
+            return shapc_cli_fail("out of memory");
+    }
+    return 0;
+}
+
+/* ============================================================================================
+ * The run: state, outputs
+ * ========================================================================================== */
+
+typedef struct run {
+    explain_args args;
+    shapc_model *model;
+    shapc_array *input;   /* (n_file, d) float32 */
+    shapc_array *bg_file; /* (n, d) from --background, or NULL */
+    shapc_kernel *kernel;
+    players pl;
+    size_t d, k_all, n, row0, K;
+    size_t bg_row0, bg_n;
+    class_mode mode;
+    size_t class_index;
+    /* results */
+    shapc_array *phi, *se, *base, *pred, *classes, *inputs, *groups; /* see the contract */
+    double *fx;                    /* (n, K) link(f(x)) */
+    shapc_kernel_info *info;       /* (n) */
+    double t_start, t_explain;
+} run;
+
+static void run_free(run *r)
+{
+    shapc_kernel_free(r->kernel);
+    shapc_array_free(r->phi);
+    shapc_array_free(r->se);
+    shapc_array_free(r->base);
+    shapc_array_free(r->pred);
+    shapc_array_free(r->classes);
+    shapc_array_free(r->inputs);
+    shapc_array_free(r->groups);
+    shapc_array_free(r->bg_file);
+    shapc_array_free(r->input);
+    shapc_model_free(r->model);
+    players_free(&r->pl);
+    free(r->fx);
+    free(r->info);
+}
+
+/* Resolves --class against the model's outputs. Returns -1 to continue or an exit status. */
+static int resolve_class(run *r)
+{
+    const char *t = r->args.class_text;
+    if (strcmp(t, "all") == 0) {
+        r->mode = CLASS_ALL;
+        r->K = r->k_all;
+        return -1;
+    }
+    r->K = 1;
+    if (strcmp(t, "predicted") == 0) {
+        r->mode = CLASS_PREDICTED;
+        return -1;
+    }
+    r->mode = CLASS_ONE;
+    size_t k;
+    if (shapc_cli_parse_size(t, &k) == 0) {
+        if (k >= r->k_all)
+            return shapc_cli_usage_error("explain", "--class %s: %s has outputs 0..%zu", t,
+                                         r->args.model_path, r->k_all - 1);
+        r->class_index = k;
+        return -1;
+    }
+    for (size_t i = 0; i < r->k_all; i++) {
+        if (strcmp(shapc_model_output_name(r->model, i), t) == 0) {
+            r->class_index = i;
+            return -1;
+        }
+    }
+    return shapc_cli_usage_error("explain", "--class: '%s' is not all, predicted, an output "
+                                 "index 0..%zu or an output name of %s", t, r->k_all - 1,
+                                 r->args.model_path);
+}
+
+static shapc_status create_outputs(run *r, shapc_error *err)
+{
+    size_t n = r->n, M = r->pl.n, K = r->K;
+    size_t s3[3] = {n, M, K}, sK[2] = {n, K}, sk[2] = {n, r->k_all}, sd[2] = {n, r->d};
+    size_t s1[1] = {r->d};
+    shapc_status st;
+    if ((st = shapc_array_create(SHAPC_F32, 3, s3, &r->phi, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_F32, 3, s3, &r->se, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_F32, 2, sK, &r->base, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_F32, 2, sk, &r->pred, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_I32, 2, sK, &r->classes, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_F32, 2, sd, &r->inputs, err)) != SHAPC_OK ||
+        (st = shapc_array_create(SHAPC_I32, 1, s1, &r->groups, err)) != SHAPC_OK)
+        return st;
+    size_t nK;
+    if (!shapc_cli_mul_ok(n, K, &nK))
+        return shapc_error_set(err, SHAPC_ERANGE, "too many rows x outputs");
+    r->fx = calloc(nK, sizeof *r->fx);
+    r->info = calloc(n, sizeof *r->info);
+    if (!r->fx || !r->info)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu rows", n);
+    return SHAPC_OK;
+}
+
+/* ============================================================================================
+ * Setup: everything that depends on the user's files, checked before computing
+ * ========================================================================================== */
+
+/* Returns -1 to continue or an exit status after printing the error. */
+static int setup(run *r)
+{
+    const explain_args *a = &r->args;
+    shapc_error err = {0};
+    if (shapc_model_load(a->model_path, &r->model, &err) != SHAPC_OK ||
+        shapc_cli_load_rows(a->input_path, r->model, &r->input, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    r->d = shapc_model_n_inputs(r->model);
+    r->k_all = shapc_model_n_outputs(r->model);
+
+    int rc = resolve_class(r);
+    if (rc >= 0)
+        return rc;
+
+    size_t n_file = shapc_array_dim(r->input, 0), end;
+    if (shapc_cli_range_resolve(&a->rows, n_file, &r->row0, &end) != 0)
+        return shapc_cli_fail("%s: --rows out of range (the file has %zu rows: 0:%zu)",
+                              a->input_path, n_file, n_file);
+    r->n = end - r->row0;
+    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    if (shapc_cli_check_finite(a->input_path, x, r->n, r->d, r->row0, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+
+    /* Background: --background FILE, else the model's embedded set (with its weights). */
+    const float *bg;
+    const float *bg_w = NULL;
+    size_t bg_total;
+    const char *bg_name = a->bg_path ? a->bg_path : a->model_path;
+    if (a->bg_path) {
+        if (shapc_cli_load_rows(a->bg_path, r->model, &r->bg_file, &err) != SHAPC_OK)
+            return shapc_cli_fail("%s", err.message);
+        bg = shapc_array_cdata(r->bg_file);
+        bg_total = shapc_array_dim(r->bg_file, 0);
+    } else {
+        const shapc_array *emb = shapc_model_background(r->model);
+        if (!emb)
+            return shapc_cli_fail("%s has no embedded background: pass --background",
+                                  a->model_path);
+        bg = shapc_array_cdata(emb);
+        bg_total = shapc_array_dim(emb, 0);
+        bg_w = shapc_model_background_weights(r->model);
+    }
+    if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &r->bg_row0, &end) != 0)
+        return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
+                              "rows: 0:%zu)", bg_name, bg_total, bg_total);
+    r->bg_n = end - r->bg_row0;
+    bg += r->bg_row0 * r->d;
+    if (bg_w)
+        bg_w += r->bg_row0;
+    if (shapc_cli_check_finite(bg_name, bg, r->bg_n, r->d, r->bg_row0, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+
+    rc = players_build(r->model, a, &r->pl);
+    if (rc != 0)
+        return rc;
+
+    shapc_kernel_options ko = shapc_kernel_options_default();
+    ko.nsamples = a->nsamples;
+    ko.seed = a->seed;
+    ko.link = a->link;
+    ko.n_batches = a->batches;
+    if (shapc_kernel_create(r->model, bg, r->bg_n, bg_w, &ko, &r->kernel, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s: background: %s", bg_name, err.message);
+    if (a->grouped &&
+        shapc_kernel_set_groups(r->kernel, r->pl.group_of, r->pl.n, &err) != SHAPC_OK)
+        return shapc_cli_fail("--groups: %s", err.message);
+    if (shapc_kernel_n_players(r->kernel) != r->pl.n)
+        return shapc_cli_fail("internal error: the explainer has %zu players, expected %zu",
+                              shapc_kernel_n_players(r->kernel), r->pl.n);
+
+    if (create_outputs(r, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    return -1;
+}
+
+/* ============================================================================================
+ * Compute
+ * ========================================================================================== */
+
+/* Rows per model call when predicting the explained rows. */
+#define PREDICT_CHUNK 1024
+
+static int compute(run *r)
+{
+    const explain_args *a = &r->args;
+    shapc_error err = {0};
+    size_t n = r->n, d = r->d, k = r->k_all, M = r->pl.n, K = r->K;
+    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
+    float *pred = shapc_array_data(r->pred);
+
+    memcpy(shapc_array_data(r->inputs), x, n * d * sizeof *x);
+    int32_t *groups = shapc_array_data(r->groups);
+    for (size_t i = 0; i < d; i++)
+        groups[i] = (int32_t)r->pl.group_of[i];
+
+    for (size_t i = 0; i < n; i += PREDICT_CHUNK) {
+        size_t m = n - i < PREDICT_CHUNK ? n - i : PREDICT_CHUNK;
+        if (shapc_model_predict(r->model, x + i * d, m, pred + i * k, &err) != SHAPC_OK)
+            return shapc_cli_fail("%s: rows of %s: %s", a->model_path, a->input_path,
+                                  err.message);
+    }
+
+    /* Which model output each explained column is, per row. */
+    int32_t *cls = shapc_array_data(r->classes);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < K; j++) {
+            size_t c = j;
+            if (r->mode == CLASS_ONE) {
+                c = r->class_index;
+            } else if (r->mode == CLASS_PREDICTED) {
+                c = 0;
+                for (size_t t = 1; t < k; t++)
+                    if (pred[i * k + t] > pred[i * k + c])
+                        c = t;
+            }
+            cls[i * K + j] = (int32_t)c;
+        }
+    }
+
+    size_t Mk;
+    if (!shapc_cli_mul_ok(M, k, &Mk))
+        return shapc_cli_fail("too many players x outputs");
+    double *phi_all = malloc(Mk * sizeof *phi_all);
+    double *se_all = malloc(Mk * sizeof *se_all);
+    double *fx_all = malloc(k * sizeof *fx_all);
+    if (!phi_all || !se_all || !fx_all) {
+        free(phi_all);
+        free(se_all);
+        free(fx_all);
+        return shapc_cli_fail("out of memory for %zu players x %zu outputs", M, k);
+    }
+
+    const double *base = shapc_kernel_base_values(r->kernel);
+    float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
+    float *basev = shapc_array_data(r->base);
+    shapc_cli_progress prog;
+    shapc_cli_progress_init(&prog, "rows", n, a->quiet);
+    double t0 = shapc_cli_now();
+    int rc = -1;
+    for (size_t i = 0; i < n && rc < 0; i++) {
+        if (shapc_kernel_explain(r->kernel, x + i * d, phi_all, se_all, fx_all, &r->info[i],
+                                 &err) != SHAPC_OK) {
+            shapc_cli_progress_finish(&prog);
+            rc = shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
+            break;
+        }
+        /* Keep the K selected columns of the (M, k) result. */
+        for (size_t j = 0; j < K; j++) {
+            size_t c = (size_t)cls[i * K + j];
+            for (size_t g = 0; g < M; g++) {
+                phi[(i * M + g) * K + j] = (float)phi_all[g * k + c];
+                se[(i * M + g) * K + j] = (float)se_all[g * k + c];
+            }
+            basev[i * K + j] = (float)base[c];
+            r->fx[i * K + j] = fx_all[c];
+        }
+        shapc_cli_progress_update(&prog, i + 1);
+    }
+    shapc_cli_progress_finish(&prog);
+    r->t_explain = shapc_cli_now() - t0;
+    free(phi_all);
+    free(se_all);
+    free(fx_all);
+    return rc;
+}
+
+/* ============================================================================================
+ * summary.json
+ * ========================================================================================== */
+
+static void json_shape(shapc_cli_json *j, const size_t *shape, size_t rank)
+{
+    shapc_cli_json_begin_array(j);
+    for (size_t i = 0; i < rank; i++)
+        shapc_cli_json_int(j, (long long)shape[i]);
+    shapc_cli_json_end_array(j);
+}
+
+/* The TOP_PER_COLUMN players with the largest |phi| in column col of row i. */
+static void json_top(shapc_cli_json *j, const run *r, size_t i, size_t col)
+{
+    size_t M = r->pl.n, K = r->K;
+    const float *phi = (const float *)shapc_array_cdata(r->phi) + i * M * K;
+    const int32_t *cls = (const int32_t *)shapc_array_cdata(r->classes) + i * K;
+    size_t best[TOP_PER_COLUMN];
+    size_t nb = 0;
+    for (size_t g = 0; g < M; g++) {
+        double v = fabs((double)phi[g * K + col]);
+        if (v == 0.0)
+            continue;
+        /* Insertion into a short sorted list; ties keep the lower player index first. */
+        size_t pos = nb;
+        while (pos > 0 && fabs((double)phi[best[pos - 1] * K + col]) < v)
+            pos--;
+        if (pos >= TOP_PER_COLUMN)
+            continue;
+        size_t last = nb < TOP_PER_COLUMN ? nb : TOP_PER_COLUMN - 1;
+        for (size_t t = last; t > pos; t--)
+            best[t] = best[t - 1];
+        best[pos] = g;
+        if (nb < TOP_PER_COLUMN)
+            nb++;
+    }
+    for (size_t t = 0; t < nb; t++) {
+        shapc_cli_json_begin_object(j);
+        shapc_cli_json_key(j, "player");
+        shapc_cli_json_int(j, (long long)best[t]);
+        shapc_cli_json_key(j, "name");
+        shapc_cli_json_string(j, r->pl.names[best[t]]);
+        shapc_cli_json_key(j, "class");
+        shapc_cli_json_int(j, cls[col]);
+        shapc_cli_json_key(j, "value");
+        shapc_cli_json_number(j, (double)phi[best[t] * K + col]);
+        shapc_cli_json_end_object(j);
+    }
+}
+
+static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv)
+{
+    const explain_args *a = &r->args;
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "shapc_version");
+    shapc_cli_json_string(j, shapc_version_string());
+    shapc_cli_json_key(j, "command");
+    shapc_cli_json_string(j, "explain");
+    shapc_cli_json_key(j, "argv");
+    shapc_cli_json_begin_array(j);
+    shapc_cli_json_string(j, "shapc");
+    for (int i = 0; i < argc; i++)
+        shapc_cli_json_string(j, argv[i]);
+    shapc_cli_json_end_array(j);
+
+    shapc_cli_json_key(j, "model");
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "path");
+    shapc_cli_json_string(j, a->model_path);
+    shapc_cli_json_key(j, "description");
+    shapc_cli_json_string(j, shapc_model_describe(r->model));
+    shapc_cli_json_key(j, "input_shape");
+    json_shape(j, shapc_model_input_shape(r->model), shapc_model_input_rank(r->model));
+    shapc_cli_json_key(j, "output_names");
+    shapc_cli_json_begin_array(j);
+    for (size_t c = 0; c < r->k_all; c++)
+        shapc_cli_json_string(j, shapc_model_output_name(r->model, c));
+    shapc_cli_json_end_array(j);
+    shapc_cli_json_end_object(j);
+
+    shapc_cli_json_key(j, "input");
+    shapc_cli_json_string(j, a->input_path);
+
+    shapc_cli_json_key(j, "settings");
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "nsamples");
+    shapc_cli_json_int(j, (long long)a->nsamples);
+    shapc_cli_json_key(j, "seed");
+    shapc_cli_json_uint(j, (unsigned long long)a->seed);
+    shapc_cli_json_key(j, "link");
+    shapc_cli_json_string(j, a->link == SHAPC_LINK_LOGIT ? "logit" : "identity");
+    shapc_cli_json_key(j, "class");
+    if (r->mode == CLASS_ONE)
+        shapc_cli_json_int(j, (long long)r->class_index);
+    else
+        shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
+    shapc_cli_json_key(j, "groups");
+    if (a->grouped) {
+        char g[64];
+        snprintf(g, sizeof g, "%zux%zu", a->gh, a->gw);
+        shapc_cli_json_string(j, g);
+    } else {
+        shapc_cli_json_null(j);
+    }
+    shapc_cli_json_key(j, "batches");
+    shapc_cli_json_int(j, (long long)a->batches);
+    shapc_cli_json_key(j, "background");
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "source");
+    shapc_cli_json_string(j, a->bg_path ? a->bg_path : "embedded");
+    shapc_cli_json_key(j, "rows");
+    shapc_cli_json_int(j, (long long)r->bg_n);
+    shapc_cli_json_key(j, "row_range");
+    shapc_cli_json_begin_array(j);
+    shapc_cli_json_int(j, (long long)r->bg_row0);
+    shapc_cli_json_int(j, (long long)(r->bg_row0 + r->bg_n));
+    shapc_cli_json_end_array(j);
+    shapc_cli_json_end_object(j);
+    shapc_cli_json_key(j, "rows");
+    shapc_cli_json_begin_array(j);
+    shapc_cli_json_int(j, (long long)r->row0);
+    shapc_cli_json_int(j, (long long)(r->row0 + r->n));
+    shapc_cli_json_end_array(j);
+    shapc_cli_json_end_object(j);
+
+    shapc_cli_json_key(j, "players");
+    shapc_cli_json_begin_array(j);
+    for (size_t g = 0; g < r->pl.n; g++)
+        shapc_cli_json_string(j, r->pl.names[g]);
+    shapc_cli_json_end_array(j);
+
+    shapc_cli_json_key(j, "instances");
+    shapc_cli_json_begin_array(j);
+    for (size_t i = 0; i < r->n; i++) {
+        shapc_cli_json_begin_object(j);
+        shapc_cli_json_key(j, "row");
+        shapc_cli_json_int(j, (long long)(r->row0 + i));
+        shapc_cli_json_key(j, "exact");
+        shapc_cli_json_bool(j, r->info[i].exact);
+        shapc_cli_json_key(j, "n_players");
+        shapc_cli_json_int(j, (long long)r->info[i].n_players);
+        shapc_cli_json_key(j, "n_evals");
+        shapc_cli_json_int(j, (long long)r->info[i].n_evals);
+        shapc_cli_json_key(j, "fx");
+        shapc_cli_json_begin_array(j);
+        for (size_t c = 0; c < r->K; c++)
+            shapc_cli_json_number(j, r->fx[i * r->K + c]);
+        shapc_cli_json_end_array(j);
+        shapc_cli_json_key(j, "top");
+        shapc_cli_json_begin_array(j);
+        for (size_t c = 0; c < r->K; c++)
+            json_top(j, r, i, c);
+        shapc_cli_json_end_array(j);
+        shapc_cli_json_end_object(j);
+    }
+    shapc_cli_json_end_array(j);
+
+    double total = shapc_cli_now() - r->t_start;
+    shapc_cli_json_key(j, "timings");
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "total_s");
+    shapc_cli_json_number(j, total);
+    shapc_cli_json_key(j, "explain_s");
+    shapc_cli_json_number(j, r->t_explain);
+    shapc_cli_json_key(j, "per_instance_s");
+    shapc_cli_json_number(j, r->t_explain / (double)r->n);
+    shapc_cli_json_end_object(j);
+    shapc_cli_json_end_object(j);
+}
+
+/* ============================================================================================
+ * Writing the results directory
+ * ========================================================================================== */
+
+typedef struct out_file {
+    const char *name;
+    const shapc_array *array; /* NULL: summary.json */
+} out_file;
+
+/* Writes every file; on failure removes the ones this run already wrote, so the directory
+ * never holds a mix of results. summary.json goes last: its presence marks a complete set. */
+static int write_results(const run *r, const shapc_cli_json *summary)
+{
+    const out_file files[] = {
+        {"shap_values.npy", r->phi},   {"stderr.npy", r->se},     {"base_values.npy", r->base},
+        {"predictions.npy", r->pred},  {"classes.npy", r->classes}, {"inputs.npy", r->inputs},
+        {"groups.npy", r->groups},     {"summary.json", NULL},
+    };
+    const size_t n_files = sizeof files / sizeof files[0];
+    char *paths[sizeof files / sizeof files[0]] = {NULL};
+    shapc_error err = {0};
+    int rc = -1;
+    size_t done = 0;
+    for (; done < n_files; done++) {
+        paths[done] = shapc_cli_path_join(r->args.out_dir, files[done].name);
+        if (!paths[done]) {
+            rc = shapc_cli_fail("out of memory");
+            break;
+        }
+        shapc_status st = files[done].array
+                              ? shapc_npy_write(paths[done], files[done].array, &err)
+                              : shapc_file_write_atomic(paths[done], summary->buf, summary->len,
+                                                        &err);
+        if (st != SHAPC_OK) {
+            rc = shapc_cli_fail("%s", err.message);
+            break;
+        }
+    }
+    if (rc >= 0)
+        for (size_t i = 0; i < done; i++)
+            remove(paths[i]);
+    for (size_t i = 0; i < n_files; i++)
+        free(paths[i]);
+    return rc;
+}
+
+/* ============================================================================================
+ * Entry point
+ * ========================================================================================== */
+
+int shapc_cli_explain(int argc, char **argv)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.t_start = shapc_cli_now();
+    int rc = parse_args(argc, argv, &r.args);
+    if (rc >= 0)
+        return rc;
+
+    shapc_cli_json summary;
+    shapc_cli_json_init(&summary, 2);
+    shapc_error err = {0};
+    if ((rc = setup(&r)) >= 0)
+        goto cleanup;
+    /* Create the directory before the long part so an unusable -o fails fast. */
+    if (shapc_cli_mkdir_p(r.args.out_dir, &err) != SHAPC_OK) {
+        rc = shapc_cli_fail("%s", err.message);
+        goto cleanup;
+    }
+    if ((rc = compute(&r)) >= 0)
+        goto cleanup;
+    build_summary(&summary, &r, argc, argv);
+    if (shapc_cli_json_failed(&summary)) {
+        rc = shapc_cli_fail("out of memory writing summary.json");
+        goto cleanup;
+    }
+    if ((rc = write_results(&r, &summary)) >= 0)
+        goto cleanup;
+    if (!r.args.no_plots && shapc_cli_render_default_plots(r.args.out_dir) != 0) {
+        rc = SHAPC_CLI_EXIT_FAIL;
+        goto cleanup;
+    }
+    if (!r.args.quiet) {
+        size_t len = strlen(r.args.out_dir);
+        printf("explained %zu row%s x %zu class%s (%zu players) in %.1f s -> %s%s\n", r.n,
+               r.n == 1 ? "" : "s", r.K, r.K == 1 ? "" : "es", r.pl.n,
+               shapc_cli_now() - r.t_start, r.args.out_dir,
+               r.args.out_dir[len - 1] == '/' ? "" : "/");
+    }
+    rc = SHAPC_CLI_EXIT_OK;
+cleanup:
+    shapc_cli_json_free(&summary);
+    run_free(&r);
+    return rc;
+}

@@ -1,0 +1,177 @@
+/* loaders.c - input files to float32 rows, and filesystem helpers (see loaders.h). */
+#define _POSIX_C_SOURCE 200809L
+
+#include "loaders.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "args.h"
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* 1 if the file starts with NumPy's magic "\x93NUMPY". */
+static int looks_like_npy(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    unsigned char magic[6] = {0};
+    size_t got = fread(magic, 1, sizeof magic, fp);
+    fclose(fp);
+    return got == sizeof magic && memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+static shapc_status read_any(const char *path, shapc_array **out, shapc_error *err)
+{
+    if (ends_with(path, ".npy"))
+        return shapc_npy_read(path, out, err);
+    if (ends_with(path, ".idx") || ends_with(path, ".idx.gz") || ends_with(path, "ubyte") ||
+        ends_with(path, ".gz"))
+        return shapc_idx_read(path, 0, out, err);
+    if (looks_like_npy(path))
+        return shapc_npy_read(path, out, err);
+    return shapc_idx_read(path, 0, out, err);
+}
+
+shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model, shapc_array **out,
+                                 shapc_error *err)
+{
+    shapc_array *raw = NULL, *rows = NULL;
+    shapc_status st = read_any(path, &raw, err);
+    if (st != SHAPC_OK)
+        return st;
+
+    size_t d = shapc_model_n_inputs(model);
+    size_t rank = shapc_array_rank(raw);
+    const size_t *shape = shapc_array_shape(raw);
+    size_t n = 0, row = 0;
+    if (rank == 1 && d > 1) {
+        n = 1;
+        row = shape[0];
+    } else if (rank >= 1) {
+        n = shape[0];
+        row = rank == 1 ? 1 : shapc_array_row_size(raw);
+        /* A file with zero rows has row_size == size == 0; recompute from the dims. */
+        if (n == 0) {
+            row = 1;
+            for (size_t i = 1; i < rank; i++)
+                row *= shape[i];
+        }
+    }
+    if (rank == 0 || row != d) {
+        char got[160], want[96];
+        got[0] = '\0';
+        if (rank == 0)
+            snprintf(got, sizeof got, "()");
+        else {
+            got[0] = '(';
+            shapc_cli_format_shape(got + 1, sizeof got - 3, shape, rank, ", ");
+            strcat(got, rank == 1 ? ",)" : ")");
+        }
+        shapc_cli_format_shape(want, sizeof want, shapc_model_input_shape(model),
+                               shapc_model_input_rank(model), "x");
+        st = shapc_error_set(err, SHAPC_ESHAPE,
+                             "%s: shape %s does not match the model input %s (%zu features)",
+                             path, got, want, d);
+        goto cleanup;
+    }
+    if (n == 0) {
+        st = shapc_error_set(err, SHAPC_EINVAL, "%s: the file holds no rows", path);
+        goto cleanup;
+    }
+    st = shapc_array_convert(raw, SHAPC_F32, &rows, err);
+    if (st != SHAPC_OK) {
+        shapc_error_prefix(err, path);
+        goto cleanup;
+    }
+    size_t flat[2] = {n, d};
+    st = shapc_array_reshape(rows, 2, flat, err);
+    if (st != SHAPC_OK) {
+        shapc_error_prefix(err, path);
+        goto cleanup;
+    }
+    *out = rows;
+    rows = NULL;
+cleanup:
+    shapc_array_free(raw);
+    shapc_array_free(rows);
+    return st;
+}
+
+shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
+                                    size_t first_row, shapc_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++) {
+            float v = rows[i * d + j];
+            if (!isfinite(v))
+                return shapc_error_set(err, SHAPC_ENONFINITE,
+                                       "%s: row %zu has a non-finite value (%s) at feature %zu",
+                                       path, first_row + i, isnan(v) ? "NaN" : "inf", j);
+        }
+    }
+    return SHAPC_OK;
+}
+
+shapc_status shapc_cli_mkdir_p(const char *dir, shapc_error *err)
+{
+    size_t len = strlen(dir);
+    if (len == 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "empty output directory name");
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
+    memcpy(buf, dir, len + 1);
+    shapc_status st = SHAPC_OK;
+    /* Create each prefix ending at a '/', then the whole path. */
+    for (size_t i = 1; i <= len && st == SHAPC_OK; i++) {
+        if (i < len && buf[i] != '/')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        struct stat sb;
+        if (mkdir(buf, 0777) != 0) {
+            int e = errno;
+            if (e != EEXIST)
+                st = shapc_error_set(err, SHAPC_EIO, "%s: cannot create directory: %s", buf,
+                                     strerror(e));
+            else if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+                st = shapc_error_set(err, SHAPC_EIO, "%s: exists and is not a directory", buf);
+        }
+        buf[i] = saved;
+    }
+    free(buf);
+    return st;
+}
+
+char *shapc_cli_path_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    int slash = a > 0 && dir[a - 1] != '/';
+    char *p = malloc(a + (size_t)slash + b + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    if (slash)
+        p[a] = '/';
+    memcpy(p + a + (size_t)slash, name, b + 1);
+    return p;
+}
+
+long long shapc_cli_file_size(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return -1;
+    return (long long)sb.st_size;
+}

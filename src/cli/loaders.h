@@ -1,0 +1,39 @@
+/* loaders.h - turning the user's input files into float32 rows for a model, plus the few
+ * filesystem helpers the commands share.
+ *
+ * Input formats are chosen by extension: ".npy" is NumPy; ".idx", ".idx.gz", names ending in
+ * "ubyte" (MNIST's "t10k-images-idx3-ubyte") and other ".gz" files are IDX (gzip detected by
+ * content). Any other name is sniffed: a NumPy magic means NPY, otherwise IDX is tried. */
+#ifndef SHAPC_CLI_LOADERS_H
+#define SHAPC_CLI_LOADERS_H
+
+#include <stddef.h>
+
+#include <shapc/data.h>
+#include <shapc/model.h>
+#include <shapc/status.h>
+
+/* Loads `path` and converts it to float32 rows (n, d) for `model`: the product of the
+ * trailing dimensions must equal the model's d (an IDX of shape (10000, 28, 28) feeds a
+ * 28x28x1 model). A rank-1 array of d values is one row. Errors name the file: the reader's
+ * statuses, SHAPC_ESHAPE ("input.idx: shape (10000, 28, 27) does not match the model input
+ * 28x28x1 (784 features)"), SHAPC_EINVAL (no rows). *out is owned by the caller. */
+shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model, shapc_array **out,
+                                 shapc_error *err);
+
+/* Fails with SHAPC_ENONFINITE naming the file and the row (numbered in the file, i.e.
+ * first_row + i) if any of the n rows of d values is NaN or infinite. */
+shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
+                                    size_t first_row, shapc_error *err);
+
+/* mkdir -p: creates dir and missing parents (mode 0777 & ~umask). SHAPC_EIO naming the path
+ * if a component cannot be created or exists and is not a directory. */
+shapc_status shapc_cli_mkdir_p(const char *dir, shapc_error *err);
+
+/* Joins dir and name with one '/' into a malloc'd string (NULL on allocation failure). */
+char *shapc_cli_path_join(const char *dir, const char *name);
+
+/* Size of a file in bytes, or -1 if it cannot be stat'ed. */
+long long shapc_cli_file_size(const char *path);
+
+#endif

@@ -1,0 +1,95 @@
+# test_errors.sh - every failure of `shapc explain` (and the other commands) exits non-zero
+# with one "shapc: ..." line on stderr naming the culprit file or option, and leaves no output
+# files behind.
+source "$(dirname "$0")/lib.sh" "$@"
+
+M=$FIX/model.bin
+IN=$FIX/input.idx
+
+# ---- file errors: exit 1, message names the file, -o directory stays empty ----
+expect_fail 1 "$SHAPC" explain "$FIX/nope.bin" "$IN" -o e_missing_model
+assert_contains "$ERRLINE" "nope.bin"
+assert_no_outputs e_missing_model
+
+expect_fail 1 "$SHAPC" explain "$M" "$FIX/nope.idx" -o e_missing_input
+assert_contains "$ERRLINE" "nope.idx"
+assert_no_outputs e_missing_input
+
+head -c 200 "$M" >"$FIX/truncated.bin"
+expect_fail 1 "$SHAPC" explain "$FIX/truncated.bin" "$IN" -o e_trunc
+assert_contains "$ERRLINE" "truncated.bin"
+assert_no_outputs e_trunc
+
+expect_fail 1 "$SHAPC" explain "$M" "$FIX/input_bad.idx" -o e_shape
+assert_contains "$ERRLINE" \
+    "input_bad.idx: shape (3, 4, 3) does not match the model input 4x4x1 (16 features)"
+assert_no_outputs e_shape
+
+expect_fail 1 "$SHAPC" explain "$M" "$FIX/input_nan.npy" -o e_nan
+assert_contains "$ERRLINE" "input_nan.npy"
+assert_contains "$ERRLINE" "row 1"
+assert_no_outputs e_nan
+# rows without the NaN are fine
+run_ok "$SHAPC" explain "$M" "$FIX/input_nan.npy" --rows 2:3 --no-plots -o ok_nan_rows
+assert_results ok_nan_rows
+
+expect_fail 1 "$SHAPC" explain "$M" "$IN" --rows 0:10 -o e_rows
+assert_contains "$ERRLINE" "input.idx"
+assert_contains "$ERRLINE" "3 rows"
+assert_no_outputs e_rows
+expect_fail 1 "$SHAPC" explain "$M" "$IN" --rows 3: -o e_rows2
+assert_contains "$ERRLINE" "input.idx"
+assert_no_outputs e_rows2
+
+expect_fail 1 "$SHAPC" explain "$FIX/model_nobg.bin" "$IN" -o e_nobg
+assert_contains "$ERRLINE" "model_nobg.bin has no embedded background: pass --background"
+assert_no_outputs e_nobg
+
+expect_fail 1 "$SHAPC" explain "$M" "$IN" --background "$FIX/input_bad.idx" -o e_bgshape
+assert_contains "$ERRLINE" "input_bad.idx"
+assert_no_outputs e_bgshape
+
+expect_fail 1 "$SHAPC" explain "$M" "$IN" --background-rows 4:9 -o e_bgrows
+assert_contains "$ERRLINE" "model.bin"
+assert_no_outputs e_bgrows
+
+# -o naming an existing regular file
+: >"$WORK/a_file"
+expect_fail 1 "$SHAPC" explain "$M" "$IN" -o "$WORK/a_file/sub"
+assert_contains "$ERRLINE" "a_file"
+
+# ---- usage errors: exit 2, message names the option ----
+for args in "--nsamples abc" "--nsamples 0" "--nsamples -5" "--nsamples 12k" "--seed -1" \
+    "--rows 5:2" "--rows a:b" "--rows :" "--groups 3" "--groups 0x2" "--link probit" \
+    "--batches 1" "--class 7" "--class fish" "--bogus" "--groups 5x5"; do
+    opt=${args%% *}
+    # shellcheck disable=SC2086
+    expect_fail 2 "$SHAPC" explain "$M" "$IN" $args -o e_usage
+    assert_contains "$ERRLINE" "$opt"
+    assert_contains "$ERRLINE" "shapc explain --help"
+    assert_no_outputs e_usage
+done
+expect_fail 2 "$SHAPC" explain "$FIX/model_vec.bin" "$IN" --groups 2x2 -o e_usage
+assert_contains "$ERRLINE" "model_vec.bin"
+expect_fail 2 "$SHAPC" explain "$M" -o e_usage
+assert_contains "$ERRLINE" "missing INPUT"
+expect_fail 2 "$SHAPC" explain "$M" "$IN" extra -o e_usage
+expect_fail 2 "$SHAPC" explain "$M" "$IN" --rows
+assert_contains "$ERRLINE" "--rows"
+expect_fail 2 "$SHAPC" explain "$M" "$IN" --no-plots=yes
+expect_fail 2 "$SHAPC" frobnicate
+assert_contains "$ERRLINE" "frobnicate"
+expect_fail 2 "$SHAPC" predict "$M" "$IN" --rows 0:0
+
+# ---- the other commands report file errors the same way ----
+expect_fail 1 "$SHAPC" info "$FIX/truncated.bin"
+assert_contains "$ERRLINE" "truncated.bin"
+expect_fail 1 "$SHAPC" predict "$M" "$FIX/input_bad.idx"
+assert_contains "$ERRLINE" "input_bad.idx"
+expect_fail 1 "$SHAPC" predict "$M" "$IN" --rows 2:9
+assert_contains "$ERRLINE" "input.idx"
+expect_fail 1 "$SHAPC" predict "$M" "$FIX/input_nan.npy" -o "$WORK/p.npy"
+assert_contains "$ERRLINE" "row 1"
+[ ! -e "$WORK/p.npy" ] || fail "predict wrote output despite the NaN"
+
+echo "test_errors: ok"
