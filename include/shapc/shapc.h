@@ -5,6 +5,7 @@
 #include "shapc/data.h"
 #include "shapc/kernel.h"
 #include "shapc/model.h"
+#include "shapc/plot.h"
 #include "shapc/status.h"
 #include "shapc/version.h"
 

@@ -10,5 +10,7 @@
 int shapc_cli_explain(int argc, char **argv);
 int shapc_cli_info(int argc, char **argv);
 int shapc_cli_predict(int argc, char **argv);
+int shapc_cli_plot(int argc, char **argv);
+int shapc_cli_report(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const cli_command commands[] = {
     {"explain", shapc_cli_explain, "compute SHAP values for rows of an input file"},
     {"info", shapc_cli_info, "describe a model.bin: inputs, outputs, background"},
     {"predict", shapc_cli_predict, "run a model on rows of an input file"},
+    {"plot", shapc_cli_plot, "redraw a plot (PNG/SVG/PDF) from a results directory"},
+    {"report", shapc_cli_report, "write one self-contained HTML report of a results directory"},
 };
 
 static void print_help(FILE *out)

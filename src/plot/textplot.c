@@ -1,0 +1,195 @@
+/* textplot.c - the text plot shap draws only as HTML, here as PNG/SVG/PDF.
+ *
+ * Tokens flow in reading order and wrap at the rectangle's width; each token sits on a
+ * background of the positive (red) or negative (blue) colour whose opacity is |phi| relative
+ * to the largest |phi| of the document. Tokens are shaped one by one with pango, so any UTF-8
+ * script renders (CJK needs a font that covers it, e.g. Noto CJK; fontconfig picks it as a
+ * fallback automatically). A token carries its own leading space; at the start of a line the
+ * space is dropped so lines stay flush left. A token "\n" starts a new line. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plot/axes.h"
+#include "plot/colors.h"
+#include "plot/text.h"
+#include "shapc/plot.h"
+#include "util/alloc.h"
+
+typedef struct txt_ctx {
+    const char *const *tokens;
+    const double *phi;
+    size_t t;
+    double base, fx;
+} txt_ctx;
+
+static double max_abs(const double *phi, size_t t)
+{
+    double m = 0;
+    size_t i;
+    for (i = 0; i < t; i++)
+        if (fabs(phi[i]) > m)
+            m = fabs(phi[i]);
+    return m > 0 ? m : 1;
+}
+
+static double header_height(cairo_t *cr, const shapc_plot_options *o)
+{
+    shapc__font f = shapc__font_make(o, 1.0, 0);
+    double th, tt = 0;
+    shapc__text_measure(cr, &f, "Ag", NULL, &th);
+    if (o->title && o->title[0]) {
+        shapc__font tf = shapc__font_make(o, 1.2, 1);
+        shapc__text_measure(cr, &tf, o->title, NULL, &tt);
+        tt += 6;
+    }
+    return tt + th + 10;
+}
+
+/* Lays the tokens out from (x0, y0) to x1; draws them when draw != 0. Returns the height. */
+static double flow(cairo_t *cr, const shapc_plot_options *o, const txt_ctx *c, double x0,
+                   double x1, double y0, int draw)
+{
+    shapc__font f = shapc__font_make(o, 1.2, 0);
+    double lh, px = x0, py = y0, mx = max_abs(c->phi, c->t);
+    size_t i;
+    shapc__text_measure(cr, &f, "Ag", NULL, &lh);
+    lh *= 1.45;
+    for (i = 0; i < c->t; i++) {
+        const char *tok = c->tokens[i] ? c->tokens[i] : "";
+        double tw, th;
+        PangoLayout *l;
+        if (strcmp(tok, "\n") == 0) {
+            px = x0;
+            py += lh;
+            continue;
+        }
+        if (px == x0)
+            while (*tok == ' ')
+                tok++;
+        l = shapc__text_layout(cr, &f, tok, 0, 0, PANGO_ALIGN_LEFT);
+        shapc__text_extent(l, &tw, &th);
+        if (px + tw > x1 && px > x0) {
+            px = x0;
+            py += lh;
+            g_object_unref(l);
+            while (*tok == ' ')
+                tok++;
+            l = shapc__text_layout(cr, &f, tok, 0, 0, PANGO_ALIGN_LEFT);
+            shapc__text_extent(l, &tw, &th);
+        }
+        if (draw) {
+            double a = fabs(c->phi[i]) / mx;
+            /* Background behind the token's glyphs, not its leading space. */
+            size_t lead = 0;
+            double sw = 0;
+            while (tok[lead] == ' ')
+                lead++;
+            if (lead) {
+                char sp[64];
+                size_t k = lead < sizeof sp - 1 ? lead : sizeof sp - 1;
+                memset(sp, ' ', k);
+                sp[k] = 0;
+                shapc__text_measure(cr, &f, sp, &sw, NULL);
+            }
+            if (a > 0.0) {
+                shapc__set_rgba(cr, c->phi[i] >= 0 ? shapc__color_pos() : shapc__color_neg(),
+                                a * 0.85);
+                cairo_rectangle(cr, px + sw - 1, py + (lh - th) / 2 - 1, tw - sw + 2, th + 2);
+                cairo_fill(cr);
+            }
+            /* Dark text on light backgrounds, white on strong ones. */
+            if (a > 0.6)
+                cairo_set_source_rgb(cr, 1, 1, 1);
+            else
+                shapc__set_rgb(cr, shapc__color_text());
+            shapc__text_show(cr, l, px, py + lh / 2, 0, 0.5);
+        }
+        g_object_unref(l);
+        px += tw;
+    }
+    return py + lh - y0;
+}
+
+static shapc_status txt_draw(cairo_t *cr, double x, double y, double w, double h,
+                             const shapc_plot_options *o, const void *vctx, shapc_error *err)
+{
+    const txt_ctx *c = vctx;
+    shapc__font f = shapc__font_make(o, 1.0, 0);
+    char buf[256], b1[64], b2[64], b3[64];
+    double ty = y + SHAPC__PAD, mx = max_abs(c->phi, c->t);
+    int dec = shapc__decimals(fabs(c->fx - c->base) > mx ? fabs(c->fx - c->base) : mx);
+    (void)err;
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_clip(cr);
+    shapc__set_rgb(cr, shapc__color_text());
+    if (o->title && o->title[0]) {
+        shapc__font tf = shapc__font_make(o, 1.2, 1);
+        double th;
+        shapc__text_measure(cr, &tf, o->title, NULL, &th);
+        shapc__text_draw(cr, &tf, o->title, x + SHAPC__PAD, ty, 0, 0);
+        ty += th + 6;
+    }
+    shapc__fmt(b1, sizeof b1, c->base, dec, 0);
+    shapc__fmt(b2, sizeof b2, c->fx, dec, 0);
+    shapc__fmt(b3, sizeof b3, mx, dec, 0);
+    snprintf(buf, sizeof buf, "base value %s    f(x) %s    max |SHAP value| %s", b1, b2, b3);
+    shapc__text_draw(cr, &f, buf, x + SHAPC__PAD, ty, 0, 0);
+    flow(cr, o, c, x + SHAPC__PAD, x + w - SHAPC__PAD, y + header_height(cr, o) + SHAPC__PAD,
+         1);
+    cairo_restore(cr);
+    return SHAPC_OK;
+}
+
+static shapc_status txt_check(const char *const *tokens, const double *phi, size_t t,
+                              double base, double fx, shapc_error *err)
+{
+    size_t i;
+    if (!tokens || !phi || t == 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "text plot: need t >= 1 tokens and phi");
+    if (!isfinite(base) || !isfinite(fx))
+        return shapc_error_set(err, SHAPC_ENONFINITE, "text plot: base or f(x) not finite");
+    for (i = 0; i < t; i++)
+        if (!isfinite(phi[i]))
+            return shapc_error_set(err, SHAPC_ENONFINITE, "text plot: phi %zu not finite", i);
+    return SHAPC_OK;
+}
+
+shapc_status shapc_plot_text_draw(cairo_t *cr, double x, double y, double w, double h,
+                                  const shapc_plot_options *options, const char *const *tokens,
+                                  const double *phi, size_t t, double base, double fx,
+                                  shapc_error *err)
+{
+    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    txt_ctx c = {tokens, phi, t, base, fx};
+    shapc_status st = txt_check(tokens, phi, t, base, fx, err);
+    if (st != SHAPC_OK)
+        return st;
+    if (!cr || !(w > 0 && h > 0))
+        return shapc_error_set(err, SHAPC_EINVAL, "text plot: need a context and a rectangle");
+    return txt_draw(cr, x, y, w, h, &o, &c, err);
+}
+
+shapc_status shapc_plot_text(const char *path, const shapc_plot_options *options,
+                             const char *const *tokens, const double *phi, size_t t, double base,
+                             double fx, shapc_error *err)
+{
+    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    txt_ctx c = {tokens, phi, t, base, fx};
+    double w, h;
+    shapc_status st = shapc__plot_check(path, &o, err);
+    if (st == SHAPC_OK)
+        st = txt_check(tokens, phi, t, base, fx, err);
+    if (st != SHAPC_OK)
+        return st;
+    w = o.width > 0 ? o.width : 576;
+    h = o.height;
+    if (!(h > 0)) {
+        cairo_t *scr = shapc__text_scratch();
+        h = header_height(scr, &o) + 2 * SHAPC__PAD +
+            flow(scr, &o, &c, SHAPC__PAD, w - SHAPC__PAD, 0, 0) + 4;
+        cairo_destroy(scr);
+    }
+    return shapc__plot_to_file(path, &o, w, h, txt_draw, &c, err);
+}
