@@ -127,6 +127,63 @@ SHAPC_API shapc_status shapc_model_load(const char *path, shapc_model **out, sha
 /* Short human description ("native: 784 -> dense 128 relu -> dense 10 softmax"), borrowed. */
 SHAPC_API const char *shapc_model_describe(const shapc_model *model);
 
+/* ==== external-process and plugin adapters (src/model/process.c, plugin.c) ==== */
+
+/* Options for shapc_model_open_process; start from shapc_process_options_default(). */
+typedef struct shapc_process_options {
+    size_t batch;      /* at most this many rows per request frame (>= 1); default 1024 */
+    int timeout_ms;    /* longest wait for the handshake and for each reply frame, and for
+                        * the child to take a request; <= 0 waits forever. Default 60000 */
+    int pass_stderr;   /* 1: the child's stderr is ours (default); 0: /dev/null */
+    const char *label; /* names the model in messages (copied); NULL: argv joined by spaces */
+} shapc_process_options;
+
+SHAPC_API shapc_process_options shapc_process_options_default(void);
+
+/* Starts argv[0] (searched in PATH, no shell) with the remaining NULL-terminated argv as its
+ * arguments, once, and keeps it running while the model lives. The model speaks the binary
+ * protocol of docs/protocol.md over the child's stdin/stdout: a handshake giving d, k, the
+ * optional input shape and output names, then one request frame of n x d float32 rows per
+ * batch and one reply frame of n x k float32 values. shapc_model_predict splits calls into
+ * frames of at most opt->batch rows. opt NULL = defaults.
+ * Every message names the command: "model command 'python3 serve.py': exited with status 1
+ * while a batch of 64 rows was in flight". Errors: SHAPC_EINVAL (empty argv), SHAPC_EIO
+ * (cannot start, pipe failure, child exited or killed), SHAPC_EMODEL (the child reported an
+ * error, timed out - it is then killed - or broke the protocol: bad magic e.g. text printed
+ * to stdout, wrong version, wrong sizes, short frames), SHAPC_EUNSUPPORTED (newer protocol),
+ * SHAPC_ENOMEM. After a protocol error or timeout the child is stopped and every later
+ * predict fails with SHAPC_EMODEL. shapc_model_free closes the child's stdin, gives it a
+ * moment to exit, then sends SIGTERM and later SIGKILL, and reaps it (no zombie, no fd left).
+ * The library installs no signal handler: SIGPIPE is blocked in the calling thread around
+ * writes and a pending one consumed. Predict calls on one model are serialised by a mutex.
+ * Children inherit no descriptors of the library beyond stdin/stdout/stderr. */
+SHAPC_API shapc_status shapc_model_open_process(const char *const *argv,
+                                                const shapc_process_options *opt,
+                                                shapc_model **out, shapc_error *err);
+
+/* Splits a command line into words the way a POSIX shell does for quoting only: blanks
+ * separate words; '...' is literal; "..." keeps blanks and lets backslash escape \ " $ `;
+ * outside quotes backslash escapes any character. No expansion of any kind ($VAR, *, ~, `
+ * are ordinary characters), no redirections. *argv_out receives a NULL-terminated vector
+ * (free with shapc_command_free), *argc_out (may be NULL) the word count. Errors: SHAPC_EINVAL
+ * (no words, unterminated quote, trailing backslash), SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_command_split(const char *cmd, char ***argv_out, size_t *argc_out,
+                                           shapc_error *err);
+SHAPC_API void shapc_command_free(char **argv); /* NULL allowed */
+
+/* Loads a plugin shared object (include/shapc/plugin.h) with dlopen(RTLD_NOW | RTLD_LOCAL),
+ * checks its ABI version, creates an instance with `arg` (may be NULL = "") and wraps it as a
+ * model; shapc_model_free destroys the instance and dlcloses the library. path is used as
+ * given (a name without '/' is searched by the dynamic loader; use "./lib.so" for a file in
+ * the current directory). Errors name the path: SHAPC_EIO (dlopen failed, missing entry
+ * symbol), SHAPC_EUNSUPPORTED (ABI version mismatch), SHAPC_EMODEL (create/describe failed or
+ * returned invalid shapes; predict failures carry the plugin's last_error message).
+ * Predict calls on one model are serialised by a mutex. */
+SHAPC_API shapc_status shapc_model_open_plugin(const char *path, const char *arg,
+                                               shapc_model **out, shapc_error *err);
+
+/* ==== end of external-process and plugin adapters ==== */
+
 #ifdef __cplusplus
 }
 #endif

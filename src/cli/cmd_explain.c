@@ -40,7 +40,12 @@ enum {
     OPT_BATCHES,
     OPT_NO_PLOTS,
     OPT_QUIET,
-    OPT_OUTPUT
+    OPT_OUTPUT,
+    OPT_MODEL_CMD,
+    OPT_MODEL_PLUGIN,
+    OPT_PLUGIN_ARG,
+    OPT_BATCH,
+    OPT_MODEL_TIMEOUT
 };
 
 static const shapc_cli_option options[] = {
@@ -57,6 +62,11 @@ static const shapc_cli_option options[] = {
     {OPT_NO_PLOTS, "no-plots", 0, 0},
     {OPT_QUIET, "quiet", 'q', 0},
     {OPT_OUTPUT, "output", 'o', 1},
+    {OPT_MODEL_CMD, "model-cmd", 0, 1},
+    {OPT_MODEL_PLUGIN, "model-plugin", 0, 1},
+    {OPT_PLUGIN_ARG, "plugin-arg", 0, 1},
+    {OPT_BATCH, "batch", 0, 1},
+    {OPT_MODEL_TIMEOUT, "model-timeout", 0, 1},
     {0, NULL, 0, 0},
 };
 
@@ -67,6 +77,8 @@ static void usage(void)
 {
     printf(
         "usage: shapc explain MODEL INPUT [options]\n"
+        "       shapc explain --model-cmd \"CMD ARGS\" INPUT --background FILE [options]\n"
+        "       shapc explain --model-plugin LIB.so INPUT --background FILE [options]\n"
         "\n"
         "Explains rows of INPUT (.npy, .idx, .idx.gz, *ubyte, .gz) under MODEL (a model.bin)\n"
         "with KernelSHAP and writes a results directory (see docs/cli.md).\n"
@@ -87,7 +99,15 @@ static void usage(void)
         "  -q, --quiet           no progress line and no closing summary line\n"
         "  -o, --output DIR      results directory, created if missing  [default: "
         DEFAULT_OUT_DIR "]\n"
-        "  -h, --help            show this help\n");
+        "  -h, --help            show this help\n"
+        "\n"
+        "black-box models (instead of MODEL; docs/adapters.md):\n"
+        "  --model-cmd \"CMD\"     run CMD once (split like a shell, no shell) and query it over\n"
+        "                        stdin/stdout (docs/protocol.md)\n"
+        "  --batch N             rows per request to CMD  [default: 1024]\n"
+        "  --model-timeout S     seconds CMD may take per batch, 0 = no limit  [default: 60]\n"
+        "  --model-plugin LIB    load a model plugin (include/shapc/plugin.h), a file path\n"
+        "  --plugin-arg STR      argument string passed to the plugin's create  [default: \"\"]\n");
 }
 
 typedef enum class_mode { CLASS_ALL, CLASS_PREDICTED, CLASS_ONE } class_mode;
@@ -103,7 +123,21 @@ typedef struct explain_args {
     int grouped;
     size_t gh, gw;
     int no_plots, quiet;
+    const char *model_cmd, *plugin_path, *plugin_arg; /* black-box models instead of MODEL */
+    size_t batch;
+    int timeout_ms;
 } explain_args;
+
+/* "0.3" -> 300 ms; 0 = no limit. Returns -1 on a malformed or out-of-range value. */
+static int parse_timeout(const char *v, int *ms)
+{
+    char *end;
+    double s = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(s >= 0.0) || s > 2000000.0)
+        return -1;
+    *ms = (int)ceil(s * 1000.0);
+    return 0;
+}
 
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, explain_args *a)
@@ -115,6 +149,11 @@ static int parse_args(int argc, char **argv, explain_args *a)
     a->link = defaults.link;
     a->batches = defaults.n_batches;
     a->class_text = "all";
+    {
+        shapc_process_options po = shapc_process_options_default();
+        a->batch = po.batch;
+        a->timeout_ms = po.timeout_ms;
+    }
 
     shapc_cli_parser p;
     shapc_cli_parser_init(&p, "explain", argc, argv);
@@ -195,9 +234,54 @@ static int parse_args(int argc, char **argv, explain_args *a)
                 return shapc_cli_usage_error("explain", "-o: empty directory name");
             a->out_dir = v;
             break;
+        case OPT_MODEL_CMD:
+        {
+            char **words = NULL;
+            shapc_error e = {0};
+            if (shapc_command_split(v, &words, NULL, &e) != SHAPC_OK) /* checked again later */
+                return shapc_cli_usage_error("explain", "--model-cmd: %s", e.message);
+            shapc_command_free(words);
+            a->model_cmd = v;
+            break;
+        }
+        case OPT_MODEL_PLUGIN:
+            if (*v == '\0')
+                return shapc_cli_usage_error("explain", "--model-plugin: empty path");
+            a->plugin_path = v;
+            break;
+        case OPT_PLUGIN_ARG:
+            a->plugin_arg = v;
+            break;
+        case OPT_BATCH:
+            if (shapc_cli_parse_size(v, &a->batch) != 0 || a->batch == 0)
+                return shapc_cli_usage_error("explain", "--batch: '%s' is not a positive "
+                                             "integer", v);
+            break;
+        case OPT_MODEL_TIMEOUT:
+            if (parse_timeout(v, &a->timeout_ms) != 0)
+                return shapc_cli_usage_error("explain", "--model-timeout: '%s' is not a number "
+                                             "of seconds >= 0", v);
+            break;
         default:
             break;
         }
+    }
+    if (a->model_cmd && a->plugin_path)
+        return shapc_cli_usage_error("explain", "--model-cmd and --model-plugin exclude each "
+                                     "other");
+    if (a->plugin_arg && !a->plugin_path)
+        return shapc_cli_usage_error("explain", "--plugin-arg needs --model-plugin");
+    if (a->model_cmd || a->plugin_path) {
+        /* The model comes from the option: the only positional is INPUT. */
+        if (n_pos == 2)
+            return shapc_cli_usage_error("explain", "give either MODEL ('%s') or %s, not both",
+                                         positional[0],
+                                         a->model_cmd ? "--model-cmd" : "--model-plugin");
+        if (n_pos < 1)
+            return shapc_cli_usage_error("explain", "missing INPUT");
+        a->model_path = a->model_cmd ? a->model_cmd : a->plugin_path;
+        a->input_path = positional[0];
+        return -1;
     }
     if (n_pos < 2)
         return shapc_cli_usage_error("explain", "missing %s", n_pos == 0 ? "MODEL" : "INPUT");
@@ -406,12 +490,40 @@ static shapc_status create_outputs(run *r, shapc_error *err)
  * Setup: everything that depends on the user's files, checked before computing
  * ========================================================================================== */
 
+/* Opens the model: model.bin, a --model-cmd process or a --model-plugin library. */
+static shapc_status open_model(const explain_args *a, shapc_model **model, shapc_error *err)
+{
+    if (a->plugin_path) {
+        /* dlopen searches the library path for a bare name; users mean the file here. */
+        if (!strchr(a->plugin_path, '/')) {
+            char local[4096];
+            snprintf(local, sizeof local, "./%s", a->plugin_path);
+            return shapc_model_open_plugin(local, a->plugin_arg, model, err);
+        }
+        return shapc_model_open_plugin(a->plugin_path, a->plugin_arg, model, err);
+    }
+    if (a->model_cmd) {
+        shapc_process_options po = shapc_process_options_default();
+        char **argv = NULL;
+        shapc_status st = shapc_command_split(a->model_cmd, &argv, NULL, err);
+        if (st != SHAPC_OK)
+            return st;
+        po.batch = a->batch;
+        po.timeout_ms = a->timeout_ms;
+        po.label = a->model_cmd;
+        st = shapc_model_open_process((const char *const *)argv, &po, model, err);
+        shapc_command_free(argv);
+        return st;
+    }
+    return shapc_model_load(a->model_path, model, err);
+}
+
 /* Returns -1 to continue or an exit status after printing the error. */
 static int setup(run *r)
 {
     const explain_args *a = &r->args;
     shapc_error err = {0};
-    if (shapc_model_load(a->model_path, &r->model, &err) != SHAPC_OK ||
+    if (open_model(a, &r->model, &err) != SHAPC_OK ||
         shapc_cli_load_rows(a->input_path, r->model, &r->input, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
     r->d = shapc_model_n_inputs(r->model);
