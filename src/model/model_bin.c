@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "model/model_bin.h"
 #include "model/native.h"
 #include "shapc/model.h"
 #include "util/alloc.h"
@@ -504,12 +505,37 @@ static shapc_status check_envelope(const unsigned char *buf, size_t len, const c
     return SHAPC_OK;
 }
 
+/* Checks the envelope of buf[0, len) and parses every field into p (which the caller
+ * releases with parsed_free whatever the outcome). `name` starts every message. */
+static shapc_status parse_buffer(const unsigned char *buf, size_t len, const char *name,
+                                 parsed *p, shapc_error *err)
+{
+    size_t d = 0, k = 0;
+    cursor c;
+    shapc_status st;
+    if ((st = check_envelope(buf, len, name, err)) != SHAPC_OK)
+        return st;
+    c.buf = buf;
+    c.end = len - 4;
+    c.pos = 16;
+    c.path = name;
+    c.err = err;
+    if ((st = parse_input(&c, p, &d)) != SHAPC_OK ||
+        (st = parse_layers(&c, p, d, &k)) != SHAPC_OK ||
+        (st = parse_names(&c, p, k)) != SHAPC_OK ||
+        (st = parse_background(&c, p, d)) != SHAPC_OK || (st = parse_sections(&c)) != SHAPC_OK)
+        return st;
+    if (c.pos != c.end)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: %zu unexpected bytes at byte %zu before "
+                               "the checksum", name, c.end - c.pos, c.pos);
+    return SHAPC_OK;
+}
+
 shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *err)
 {
     unsigned char *buf = NULL;
-    size_t len = 0, d = 0, k = 0;
+    size_t len = 0;
     parsed p;
-    cursor c;
     shapc_status st;
     if (!out)
         return shapc_error_set(err, SHAPC_EINVAL, "shapc_model_load: out is NULL");
@@ -520,30 +546,35 @@ shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *
     p.spec = shapc_model_spec_default();
     if ((st = read_file(path, &buf, &len, err)) != SHAPC_OK)
         return st;
-    if ((st = check_envelope(buf, len, path, err)) != SHAPC_OK)
-        goto done;
-    c.buf = buf;
-    c.end = len - 4;
-    c.pos = 16;
-    c.path = path;
-    c.err = err;
-    if ((st = parse_input(&c, &p, &d)) != SHAPC_OK ||
-        (st = parse_layers(&c, &p, d, &k)) != SHAPC_OK ||
-        (st = parse_names(&c, &p, k)) != SHAPC_OK ||
-        (st = parse_background(&c, &p, d)) != SHAPC_OK || (st = parse_sections(&c)) != SHAPC_OK)
-        goto done;
-    if (c.pos != c.end) {
-        st = shapc_error_set(err, SHAPC_EFORMAT, "%s: %zu unexpected bytes at byte %zu before "
-                             "the checksum", path, c.end - c.pos, c.pos);
-        goto done;
-    }
+    st = parse_buffer(buf, len, path, &p, err);
     shapc__free(buf); /* the spec holds copies: release the file before building the model */
-    buf = NULL;
-    if ((st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
+    if (st == SHAPC_OK && (st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
         shapc_error_prefix(err, path);
-done:
     parsed_free(&p);
-    shapc__free(buf);
+    return st;
+}
+
+shapc_status shapc__model_load_mem(const void *data, size_t len, const char *name,
+                                   shapc_model **out, shapc_error *err)
+{
+    parsed p;
+    shapc_status st;
+    if (!out)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc__model_load_mem: out is NULL");
+    *out = NULL;
+    if (!data && len > 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc__model_load_mem: data is NULL");
+    if (!name)
+        name = "<memory>";
+    if (len > MAX_FILE_BYTES)
+        return shapc_error_set(err, SHAPC_ERANGE, "%s: %zu bytes exceeds the 2 GiB model limit",
+                               name, len);
+    memset(&p, 0, sizeof p);
+    p.spec = shapc_model_spec_default();
+    st = parse_buffer(data, len, name, &p, err);
+    if (st == SHAPC_OK && (st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
+        shapc_error_prefix(err, name);
+    parsed_free(&p);
     return st;
 }
 
