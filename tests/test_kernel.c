@@ -632,6 +632,84 @@ static void test_out_of_memory(void **state)
     shapc_model_free(model);
 }
 
+
+/* A native model (dense relu -> dense softmax, with preprocessing) built from a spec. */
+static shapc_model *native_model(size_t d, unsigned seed)
+{
+    static float w1[24 * 40], b1[24], w2[3 * 24], b2[3], off[40];
+    for (size_t i = 0; i < 24 * d; i++)
+        w1[i] = (float)(urand(&seed) - 0.5);
+    for (size_t i = 0; i < 24; i++)
+        b1[i] = (float)(urand(&seed) - 0.5);
+    for (size_t i = 0; i < 72; i++)
+        w2[i] = (float)(2.0 * urand(&seed) - 1.0);
+    for (size_t i = 0; i < d; i++)
+        off[i] = (float)(0.1 * urand(&seed));
+    shapc_layer_spec layers[2] = {
+        {SHAPC_LAYER_DENSE, d, 24, w1, b1, SHAPC_ACT_RELU},
+        {SHAPC_LAYER_DENSE, 24, 3, w2, b2, SHAPC_ACT_SOFTMAX},
+    };
+    shapc_model_spec spec = shapc_model_spec_default();
+    spec.input_rank = 1;
+    spec.input_shape[0] = d;
+    spec.input_scale = 0.5f;
+    spec.input_offset = off;
+    spec.n_layers = 2;
+    spec.layers = layers;
+    shapc_model *m = NULL;
+    assert_int_equal(shapc_model_from_spec(&spec, &m, NULL), SHAPC_OK);
+    return m;
+}
+
+/* The native fast path (first layer from precomputed rows plus switched features) equals the
+ * plain evaluation to float32 rounding, with groups and both samplers; and any thread count
+ * gives bit-identical results. */
+static void test_native_fast_path_and_threads(void **state)
+{
+    (void)state;
+    const size_t d = 40;
+    shapc_model *model = native_model(d, 101);
+    float x[40], bg[NBG * 40];
+    make_data(d, 103, x, bg);
+    size_t group_of[40];
+    for (size_t i = 0; i < d; i++)
+        group_of[i] = i / 2;
+    for (int grouped = 0; grouped < 2; grouped++) {
+        double ref[120], phi[120], se_ref[120], se[120];
+        for (int variant = 0; variant < 4; variant++) {
+            shapc_kernel_options opt = shapc_kernel_options_default();
+            opt.nsamples = 400;
+            opt.seed = 9;
+            opt.use_structure = variant != 0;
+            opt.n_threads = variant == 3 ? 3 : (variant == 2 ? 2 : 1);
+            opt.max_memory = 16 * 1024; /* many small chunks */
+            shapc_kernel *kr = NULL;
+            assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                             SHAPC_OK);
+            if (grouped)
+                assert_int_equal(shapc_kernel_set_groups(kr, group_of, d / 2, NULL), SHAPC_OK);
+            const size_t g = shapc_kernel_n_players(kr);
+            assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi : ref,
+                                                  variant ? se : se_ref, NULL, NULL, NULL),
+                             SHAPC_OK);
+            if (variant == 1) {
+                double scale = 0;
+                for (size_t i = 0; i < g * 3; i++)
+                    scale = fmax(scale, fabs(ref[i]));
+                for (size_t i = 0; i < g * 3; i++)
+                    assert_near(phi[i], ref[i], 1e-4 * scale);
+                memcpy(ref, phi, sizeof phi); /* fast path, one thread: the reference now */
+                memcpy(se_ref, se, sizeof se);
+            } else if (variant > 1) {
+                assert_memory_equal(phi, ref, g * 3 * sizeof *phi);
+                assert_memory_equal(se, se_ref, g * 3 * sizeof *se);
+            }
+            shapc_kernel_free(kr);
+        }
+    }
+    shapc_model_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_coalitions),
         cmocka_unit_test(test_threads_independent),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_native_fast_path_and_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

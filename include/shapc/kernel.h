@@ -47,11 +47,21 @@ typedef struct shapc_kernel_options {
     uint64_t seed;     /* RNG seed; the same seed gives bit-identical results */
     shapc_link link;
     size_t n_batches;  /* independent batches for the standard errors (>= 2); default 16 */
-    size_t max_memory; /* bytes of masked rows in flight; bounds the chunk, not the result */
+    size_t max_memory; /* bytes of masked rows in one chunk (per thread); bounds the chunk,
+                        * never the result */
     shapc_sampler sampler;
+    size_t n_threads;  /* worker threads for masked evaluation; 0 or 1 = the calling thread.
+                        * With more, the model callback is called from several threads at
+                        * once and must be thread-safe (native models are). Results are
+                        * bit-identical for any thread count. */
+    int use_structure; /* 1 (default): for native models with a dense first layer, compute a
+                        * masked row's first layer from precomputed rows plus the switched
+                        * features only (equal to plain evaluation to float32 rounding) */
 } shapc_kernel_options;
 
-/* Defaults: nsamples 0 (auto), seed 0, identity link, 16 batches, 256 MiB. */
+/* Defaults: nsamples 0 (auto), seed 0, identity link, 16 batches, 64 MiB per chunk, leverage
+ * sampling (lower error than shap's scheme at equal budget, docs/performance.md), 1 thread,
+ * use_structure 1. */
 SHAPC_API shapc_kernel_options shapc_kernel_options_default(void);
 
 /* What one explanation did. */
@@ -63,6 +73,11 @@ typedef struct shapc_kernel_info {
 } shapc_kernel_info;
 
 typedef struct shapc_kernel shapc_kernel; /* opaque */
+
+/* Sets OpenBLAS's own thread count for the whole process (openblas_set_num_threads). Call it
+ * with 1 before explaining with n_threads > 1 so the two levels of threading do not fight.
+ * Process-wide by nature: not for use while other threads run BLAS. */
+SHAPC_API void shapc_blas_set_threads(int n);
 
 /* Creates an explainer for `model` (borrowed: must outlive the explainer) over a background
  * (n_bg, d) row-major float32 (copied) with optional row weights (n_bg, copied, normalised to

@@ -2,7 +2,7 @@
  *
  * For one instance x the flow is: find the players that vary against the background, choose
  * coalitions (coalition.c), evaluate v(S) = link(sum_j w_j f(x_S, b_j)) by building masked
- * rows in memory-bounded chunks and calling the model adapter, then solve the constrained
+ * rows in memory-bounded chunks (masked.c), then solve the constrained
  * regression (wls.c). The RNG for an instance is seeded from (seed, hash of x), so an
  * instance's result depends only on the seed and its own values - not on which rows were
  * explained before it, in which order, or by which thread or process. */
@@ -12,22 +12,10 @@
 #include <string.h>
 
 #include "kernel/coalition.h"
+#include "kernel/kernel_impl.h"
 #include "kernel/rng.h"
 #include "kernel/wls.h"
 #include "util/alloc.h"
-
-struct shapc_kernel {
-    const shapc_model *model; /* borrowed */
-    size_t d, k;
-    float *bg;       /* (n_bg, d) */
-    double *bg_w;    /* (n_bg), sums to 1 */
-    size_t n_bg;
-    double *base;    /* (k) link(E f(bg)) */
-    shapc_kernel_options opt;
-    size_t n_groups;
-    size_t *gstart;  /* (n_groups + 1) CSR over gfeat */
-    size_t *gfeat;   /* (d) features ordered by group */
-};
 
 shapc_kernel_options shapc_kernel_options_default(void)
 {
@@ -35,21 +23,11 @@ shapc_kernel_options shapc_kernel_options_default(void)
     memset(&o, 0, sizeof o);
     o.link = SHAPC_LINK_IDENTITY;
     o.n_batches = 16;
-    o.max_memory = (size_t)256 << 20;
+    o.max_memory = (size_t)64 << 20;
+    o.sampler = SHAPC_SAMPLER_LEVERAGE;
+    o.n_threads = 1;
+    o.use_structure = 1;
     return o;
-}
-
-/* ---- link functions ------------------------------------------------------------------ */
-
-static double apply_link(shapc_link link, double p)
-{
-    if (link == SHAPC_LINK_LOGIT) {
-        /* Clip so p = 0 or 1 (common for confident softmax outputs) stays finite. */
-        const double lo = 1e-7, hi = 1.0 - 1e-7;
-        p = p < lo ? lo : (p > hi ? hi : p);
-        return log(p / (1.0 - p));
-    }
-    return p;
 }
 
 /* ---- creation and groups ------------------------------------------------------------- */
@@ -58,6 +36,7 @@ void shapc_kernel_free(shapc_kernel *kernel)
 {
     if (!kernel)
         return;
+    shapc__masked_release(kernel);
     shapc__free(kernel->bg);
     shapc__free(kernel->bg_w);
     shapc__free(kernel->base);
@@ -134,7 +113,7 @@ static shapc_status background_mean(shapc_kernel *kr, shapc_error *err)
             double s = 0.0;
             for (size_t j = 0; j < kr->n_bg; j++)
                 s += kr->bg_w[j] * (double)out[j * kr->k + o];
-            kr->base[o] = apply_link(kr->opt.link, s);
+            kr->base[o] = shapc__apply_link(kr->opt.link, s);
         }
     }
     shapc__free(out);
@@ -202,6 +181,8 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
         goto fail;
     if ((st = background_mean(kr, err)) != SHAPC_OK)
         goto fail;
+    if ((st = shapc__masked_prepare(kr, err)) != SHAPC_OK)
+        goto fail;
     *out = kr;
     return SHAPC_OK;
 fail:
@@ -240,72 +221,6 @@ static size_t find_players(const shapc_kernel *kr, const float *x, size_t *playe
     return m;
 }
 
-/* Copies the features of group g from src into dst (both full rows). */
-static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
-{
-    for (size_t p = kr->gstart[g]; p < kr->gstart[g + 1]; p++)
-        dst[kr->gfeat[p]] = src[kr->gfeat[p]];
-}
-
-/* Evaluates y_i = v(S_i) - base for every coalition, in chunks of whole coalitions that keep
- * the masked rows and outputs under opt.max_memory. */
-static shapc_status evaluate(const shapc_kernel *kr, const float *x, const size_t *players,
-                             const shapc__coalitions *c, double *y, size_t *n_evals,
-                             shapc_error *err)
-{
-    const size_t d = kr->d, k = kr->k, n_bg = kr->n_bg;
-    const size_t row_bytes = (d + k) * sizeof(float);
-    size_t per_chunk = kr->opt.max_memory / row_bytes / n_bg;
-    if (per_chunk == 0)
-        per_chunk = 1;
-    if (per_chunk > c->n)
-        per_chunk = c->n;
-    size_t rows_cap;
-    if (!shapc__mul_size(per_chunk, n_bg, &rows_cap) || rows_cap > SIZE_MAX / row_bytes)
-        return shapc_error_set(err, SHAPC_ERANGE, "masked batch too large");
-    float *rows = shapc__malloc(rows_cap * d * sizeof *rows);
-    float *out = shapc__malloc(rows_cap * k * sizeof *out);
-    shapc_status st = SHAPC_OK;
-    if (!rows || !out) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows_cap);
-        goto done;
-    }
-    for (size_t c0 = 0; c0 < c->n; c0 += per_chunk) {
-        const size_t nc = c->n - c0 < per_chunk ? c->n - c0 : per_chunk;
-        for (size_t ci = 0; ci < nc; ci++) {
-            const size_t i = c0 + ci;
-            const uint32_t *t = c->idx + c->start[i];
-            const size_t nt = c->start[i + 1] - c->start[i];
-            /* x on S: start from the background and switch T to x, or (complement) start
-             * from x and switch T back to the background. */
-            for (size_t j = 0; j < n_bg; j++) {
-                float *row = rows + (ci * n_bg + j) * d;
-                const float *b = kr->bg + j * d;
-                const float *base = c->complement[i] ? x : b;
-                const float *over = c->complement[i] ? b : x;
-                memcpy(row, base, d * sizeof *row);
-                for (size_t p = 0; p < nt; p++)
-                    copy_group(kr, players[t[p]], over, row);
-            }
-        }
-        st = shapc_model_predict(kr->model, rows, nc * n_bg, out, err);
-        if (st != SHAPC_OK)
-            goto done;
-        *n_evals += nc * n_bg;
-        for (size_t ci = 0; ci < nc; ci++)
-            for (size_t o = 0; o < k; o++) {
-                double s = 0.0;
-                for (size_t j = 0; j < n_bg; j++)
-                    s += kr->bg_w[j] * (double)out[(ci * n_bg + j) * k + o];
-                y[(c0 + ci) * k + o] = apply_link(kr->opt.link, s) - kr->base[o];
-            }
-    }
-done:
-    shapc__free(rows);
-    shapc__free(out);
-    return st;
-}
-
 shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
                                   double *fx, shapc_kernel_info *info, shapc_error *err)
 {
@@ -337,7 +252,7 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
         goto done;
     inf.n_evals = 1;
     for (size_t o = 0; o < k; o++) {
-        fxl[o] = apply_link(kr->opt.link, (double)fx_raw[o]);
+        fxl[o] = shapc__apply_link(kr->opt.link, (double)fx_raw[o]);
         delta[o] = fxl[o] - kr->base[o];
     }
     const size_t m = find_players(kr, x, players);
@@ -364,7 +279,7 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu coalitions", c.n);
             goto done;
         }
-        if ((st = evaluate(kr, x, players, &c, y, &inf.n_evals, err)) != SHAPC_OK)
+        if ((st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, err)) != SHAPC_OK)
             goto done;
         if ((st = shapc__wls_solve(&c, y, k, delta, phi_m, se_m, err)) != SHAPC_OK)
             goto done;

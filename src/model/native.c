@@ -208,6 +208,7 @@ void shapc__native_net_free(void *p)
         }
     }
     shapc__free(net->layers);
+    shapc__free(net->w1t);
     shapc__free(net->input_offset);
     shapc__free(net->input_divisor);
     shapc__free(net);
@@ -247,6 +248,15 @@ shapc_status shapc__native_net_create(const shapc_model_spec *spec, shapc__nativ
         if (src->n_out > net->max_width)
             net->max_width = src->n_out;
     }
+    /* W1^T (d, h1): row f is feature f's contribution to the first layer, contiguous for the
+     * masked-evaluation fast path. */
+    const shapc__dense_layer *first = &net->layers[0];
+    net->w1t = shapc__malloc(first->n_in * first->n_out * sizeof *net->w1t);
+    if (!net->w1t)
+        goto nomem;
+    for (size_t o = 0; o < first->n_out; o++)
+        for (size_t i = 0; i < first->n_in; i++)
+            net->w1t[i * first->n_out + o] = first->weights[o * first->n_in + i];
     *out = net;
     return SHAPC_OK;
 nomem:
@@ -282,13 +292,14 @@ static void softmax_row(float *v, size_t n)
         v[j] = (float)((double)v[j] / sum);
 }
 
-static void bias_activate(const shapc__dense_layer *ly, float *y, size_t rows)
+static void activate(const shapc__dense_layer *ly, float *y, size_t rows, int add_bias)
 {
     const size_t m = ly->n_out;
     for (size_t r = 0; r < rows; r++) {
         float *row = y + r * m;
-        for (size_t j = 0; j < m; j++)
-            row[j] += ly->bias[j];
+        if (add_bias)
+            for (size_t j = 0; j < m; j++)
+                row[j] += ly->bias[j];
         switch (ly->activation) {
         case SHAPC_ACT_IDENTITY:
             break;
@@ -312,7 +323,8 @@ static void bias_activate(const shapc__dense_layer *ly, float *y, size_t rows)
     }
 }
 
-static void preprocess(const shapc__native_net *net, const float *x, size_t rows, float *dst)
+void shapc__native_preprocess(const shapc__native_net *net, const float *x, size_t rows,
+                              float *dst)
 {
     const size_t d = net->d;
     for (size_t r = 0; r < rows; r++) {
@@ -355,7 +367,7 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
         const size_t rows = n - r0 < chunk ? n - r0 : chunk;
         const float *cur = buf_a;
-        preprocess(net, x + r0 * net->d, rows, buf_a);
+        shapc__native_preprocess(net, x + r0 * net->d, rows, buf_a);
         for (size_t l = 0; l < net->n_layers; l++) {
             const shapc__dense_layer *ly = &net->layers[l];
             /* The last layer writes straight into the caller's rows. */
@@ -364,11 +376,57 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
                         (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in,
                         0.0f, dst, (int)ly->n_out);
-            bias_activate(ly, dst, rows);
+            activate(ly, dst, rows, 1);
             cur = dst;
         }
     }
     shapc__free(buf_a);
     shapc__free(buf_b);
     return SHAPC_OK;
+}
+
+/* ---- pieces for masked evaluation (see native.h) ---- */
+
+void shapc__native_first_preact(const shapc__native_net *net, const float *xp, size_t rows,
+                                float *pre)
+{
+    const shapc__dense_layer *ly = &net->layers[0];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
+                (int)ly->n_in, 1.0f, xp, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f, pre,
+                (int)ly->n_out);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < ly->n_out; j++)
+            pre[r * ly->n_out + j] += ly->bias[j];
+}
+
+size_t shapc__native_tail_scratch(const shapc__native_net *net)
+{
+    size_t w = 0;
+    for (size_t l = 1; l < net->n_layers; l++)
+        if (net->layers[l].n_out > w)
+            w = net->layers[l].n_out;
+    return 2 * w;
+}
+
+void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
+                                       float *out, float *scratch)
+{
+    const shapc__dense_layer *first = &net->layers[0];
+    activate(first, pre, rows, 0);
+    if (net->n_layers == 1) {
+        memcpy(out, pre, rows * net->k * sizeof *out);
+        return;
+    }
+    const size_t half = shapc__native_tail_scratch(net) / 2 * rows;
+    float *bufs[2] = {scratch, scratch + half};
+    const float *cur = pre;
+    for (size_t l = 1; l < net->n_layers; l++) {
+        const shapc__dense_layer *ly = &net->layers[l];
+        float *dst = l + 1 == net->n_layers ? out : bufs[l % 2];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
+                    (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f,
+                    dst, (int)ly->n_out);
+        activate(ly, dst, rows, 1);
+        cur = dst;
+    }
 }

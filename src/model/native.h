@@ -30,6 +30,7 @@ struct shapc__native_net {
     size_t n_layers;      /* >= 1 */
     shapc__dense_layer *layers;
     size_t max_width;     /* max(d, every n_out): scratch floats per row */
+    float *w1t;           /* (d, layers[0].n_out) owned: the first layer transposed */
 };
 typedef struct shapc__native_net shapc__native_net;
 
@@ -49,6 +50,24 @@ void shapc__native_net_free(void *net);
  * the per-call scratch cannot be allocated. */
 shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *out,
                                    shapc_error *err);
+
+/* ---- masked evaluation fast path ----------------------------------------------------------
+ * A masked row differs from a background row (or from x) only in a few features, so its first
+ * layer pre-activation is a precomputed one plus sum_f delta_f * w1t[f] (the explainer does
+ * that part); these functions supply the precomputed pieces and finish the pass. */
+
+/* dst (rows, d) = preprocessed x (rows, d). */
+void shapc__native_preprocess(const shapc__native_net *net, const float *x, size_t rows,
+                              float *dst);
+/* pre (rows, h1) = W1 xp + b1 for preprocessed rows xp (rows, d). */
+void shapc__native_first_preact(const shapc__native_net *net, const float *xp, size_t rows,
+                                float *pre);
+/* Scratch floats per row that shapc__native_forward_from_preact needs. */
+size_t shapc__native_tail_scratch(const shapc__native_net *net);
+/* Finishes the forward pass from first-layer pre-activations: pre (rows, h1) is overwritten,
+ * out (rows, k) receives the outputs; scratch holds rows * tail_scratch floats. */
+void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
+                                       float *out, float *scratch);
 
 /* "identity", "relu", "sigmoid", "tanh", "softmax"; NULL for an unknown value. */
 const char *shapc__activation_name(shapc_activation activation);

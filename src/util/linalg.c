@@ -1,6 +1,8 @@
 /* linalg.c - thin, documented wrappers over cblas and LAPACKE (see linalg.h). */
 #include "util/linalg.h"
 
+#include "shapc/kernel.h"
+
 #include <cblas.h>
 #include <lapacke.h>
 
@@ -22,4 +24,15 @@ int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b)
 {
     return (int)LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, factor,
                                (lapack_int)n, b, (lapack_int)nrhs);
+}
+
+void shapc__sgemm_ab_acc(size_t m, size_t n, size_t k, const float *a, const float *b, float *c)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
+                1.0f, a, (blasint)k, b, (blasint)n, 1.0f, c, (blasint)n);
+}
+
+void shapc_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n < 1 ? 1 : n);
 }

@@ -21,4 +21,7 @@ int shapc__dpotrf(size_t n, double *a);
  * with X. Returns the LAPACK info (0 on success). */
 int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
 
+/* C (m, n) += A (m, k) * B (k, n); all row-major float32. */
+void shapc__sgemm_ab_acc(size_t m, size_t n, size_t k, const float *a, const float *b, float *c);
+
 #endif /* SHAPC_UTIL_LINALG_H */

@@ -1,0 +1,59 @@
+/* kernel_impl.h - the explainer's private layout, shared by kernel.c (API, players, solve)
+ * and masked.c (masked evaluation). */
+#ifndef SHAPC_KERNEL_IMPL_H
+#define SHAPC_KERNEL_IMPL_H
+
+#include <stddef.h>
+
+#include "kernel/coalition.h"
+#include "model/native.h"
+#include "shapc/kernel.h"
+
+/* Scratch one worker keeps between explanations (growing only), so repeated explanations do
+ * not pay for fresh pages each time. */
+typedef struct shapc__worker {
+    float *rows;   /* masked rows (generic) or first-layer pre-activations (native) */
+    size_t rows_cap;
+    float *out;    /* model outputs */
+    size_t out_cap;
+    float *tail;   /* native: scratch for the layers after the first */
+    size_t tail_cap;
+    float *delta;  /* native: switched-feature differences (n_bg, nf) */
+    float *gath;   /* native: gathered rows of W1^T (nf, h1) */
+    size_t nf_cap;
+    size_t *feats; /* native: features switched by one coalition (d) */
+} shapc__worker;
+
+struct shapc_kernel {
+    const shapc_model *model; /* borrowed */
+    size_t d, k;
+    float *bg;       /* (n_bg, d) */
+    double *bg_w;    /* (n_bg), sums to 1 */
+    size_t n_bg;
+    double *base;    /* (k) link(E f(bg)) */
+    shapc_kernel_options opt;
+    size_t n_groups;
+    size_t *gstart;  /* (n_groups + 1) CSR over gfeat */
+    size_t *gfeat;   /* (d) features ordered by group */
+    /* native fast path (NULL net when unavailable or disabled) */
+    const shapc__native_net *net;
+    float *pbg;      /* (n_bg, d) preprocessed background */
+    float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
+    shapc__worker *workers; /* (n_workers) */
+    size_t n_workers;
+};
+
+/* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]
+ * being the group of varying player t. Adds the model rows evaluated to *n_evals. */
+shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
+                                    const shapc__coalitions *c, double *y, size_t *n_evals,
+                                    shapc_error *err);
+
+/* Prepares the native fast path (pbg, hbg) if the model allows it; never fails the kernel:
+ * returns SHAPC_ENOMEM only when allocation fails. */
+shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err);
+void shapc__masked_release(shapc_kernel *kr);
+
+double shapc__apply_link(shapc_link link, double p);
+
+#endif /* SHAPC_KERNEL_IMPL_H */

@@ -1,0 +1,334 @@
+/* masked.c - evaluating v(S) for many coalitions: memory-bounded chunks, worker threads, and
+ * the native dense-first-layer fast path.
+ *
+ * Generic path: for each coalition and background row, build the masked row (copy the
+ * background row and switch T's features to x, or copy x and switch them back), run the model
+ * adapter on a chunk of rows, and average with the background weights in double.
+ *
+ * Native fast path (issue: "use what the model's structure allows"): for a model whose first
+ * layer is dense, W1 x' + b1 of a masked row equals a precomputed pre-activation - of the
+ * background row, or of x - plus sum over the switched features f of delta_f * W1^T[f]. The
+ * switched features are the coalition's smaller side, so the first layer costs
+ * min(|S|, M - |S|) / M of a plain evaluation; the rest of the network runs as usual. The
+ * result equals plain evaluation up to float32 rounding (summation order), which the tests
+ * check.
+ *
+ * Threads: chunks are a fixed size that does not depend on the thread count and worker t takes
+ * chunks t, t + T, ...; each coalition's value depends only on its own chunk, so results are
+ * bit-identical for any number of threads. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "kernel/kernel_impl.h"
+#include "model/model_impl.h"
+#include "util/alloc.h"
+#include "util/linalg.h"
+
+/* Coalitions per chunk at most: large enough for efficient GEMMs (64 x n_bg rows), small
+ * enough to spread over threads. */
+#define MAX_CHUNK_COALITIONS 64
+
+double shapc__apply_link(shapc_link link, double p)
+{
+    if (link == SHAPC_LINK_LOGIT) {
+        /* Clip so p = 0 or 1 (common for confident softmax outputs) stays finite. */
+        const double lo = 1e-7, hi = 1.0 - 1e-7;
+        p = p < lo ? lo : (p > hi ? hi : p);
+        return log(p / (1.0 - p));
+    }
+    return p;
+}
+
+static int grow(float **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 1;
+    size_t bytes;
+    if (!shapc__mul_size(need, sizeof **p, &bytes))
+        return 0;
+    float *q = shapc__realloc(*p, bytes);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = need;
+    return 1;
+}
+
+/* ---- preparation ------------------------------------------------------------------------ */
+
+shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err)
+{
+    const shapc__native_net *net = shapc__model_native(kr->model);
+    if (!kr->opt.use_structure || !net || net->d != kr->d)
+        return SHAPC_OK;
+    const size_t h1 = net->layers[0].n_out;
+    size_t n_p, n_h;
+    if (!shapc__mul_size(kr->n_bg, kr->d, &n_p) || !shapc__mul_size(kr->n_bg, h1, &n_h))
+        return SHAPC_OK; /* too large to precompute: use the generic path */
+    kr->pbg = shapc__malloc(n_p * sizeof *kr->pbg);
+    kr->hbg = shapc__malloc(n_h * sizeof *kr->hbg);
+    if (!kr->pbg || !kr->hbg) {
+        shapc__masked_release(kr);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
+    }
+    shapc__native_preprocess(net, kr->bg, kr->n_bg, kr->pbg);
+    shapc__native_first_preact(net, kr->pbg, kr->n_bg, kr->hbg);
+    kr->net = net;
+    return SHAPC_OK;
+}
+
+void shapc__masked_release(shapc_kernel *kr)
+{
+    shapc__free(kr->pbg);
+    shapc__free(kr->hbg);
+    kr->pbg = kr->hbg = NULL;
+    kr->net = NULL;
+    for (size_t t = 0; t < kr->n_workers; t++) {
+        shapc__worker *w = &kr->workers[t];
+        shapc__free(w->rows);
+        shapc__free(w->out);
+        shapc__free(w->tail);
+        shapc__free(w->delta);
+        shapc__free(w->gath);
+        shapc__free(w->feats);
+    }
+    shapc__free(kr->workers);
+    kr->workers = NULL;
+    kr->n_workers = 0;
+}
+
+/* ---- one chunk ---------------------------------------------------------------------------- */
+
+typedef struct task {
+    shapc_kernel *kr;
+    const float *x;
+    const size_t *players;
+    const shapc__coalitions *c;
+    double *y;
+    const float *px; /* native: preprocessed x (d) */
+    const float *hx; /* native: first-layer pre-activation of x (h1) */
+    size_t per_chunk, n_chunks, n_threads;
+    atomic_int failed;
+} task;
+
+typedef struct worker_result {
+    shapc_status status;
+    shapc_error err;
+    size_t first_failed_chunk;
+    size_t n_evals;
+} worker_result;
+
+static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
+{
+    for (size_t p = kr->gstart[g]; p < kr->gstart[g + 1]; p++)
+        dst[kr->gfeat[p]] = src[kr->gfeat[p]];
+}
+
+static shapc_status generic_rows(task *tk, shapc__worker *w, size_t c0, size_t nc,
+                                 shapc_error *err)
+{
+    const shapc_kernel *kr = tk->kr;
+    const shapc__coalitions *c = tk->c;
+    const size_t d = kr->d, n_bg = kr->n_bg, rows = nc * n_bg;
+    if (!grow(&w->rows, &w->rows_cap, rows * d) || !grow(&w->out, &w->out_cap, rows * kr->k))
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows);
+    for (size_t ci = 0; ci < nc; ci++) {
+        const size_t i = c0 + ci;
+        const uint32_t *t = c->idx + c->start[i];
+        const size_t nt = c->start[i + 1] - c->start[i];
+        for (size_t j = 0; j < n_bg; j++) {
+            float *row = w->rows + (ci * n_bg + j) * d;
+            const float *b = kr->bg + j * d;
+            const float *from = c->complement[i] ? tk->x : b;
+            const float *over = c->complement[i] ? b : tk->x;
+            memcpy(row, from, d * sizeof *row);
+            for (size_t p = 0; p < nt; p++)
+                copy_group(kr, tk->players[t[p]], over, row);
+        }
+    }
+    return shapc_model_predict(kr->model, w->rows, rows, w->out, err);
+}
+
+static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc,
+                                shapc_error *err)
+{
+    const shapc_kernel *kr = tk->kr;
+    const shapc__native_net *net = kr->net;
+    const shapc__coalitions *c = tk->c;
+    const size_t d = kr->d, n_bg = kr->n_bg, rows = nc * n_bg, h1 = net->layers[0].n_out;
+    if (!grow(&w->rows, &w->rows_cap, rows * h1) || !grow(&w->out, &w->out_cap, rows * kr->k) ||
+        !grow(&w->tail, &w->tail_cap, rows * shapc__native_tail_scratch(net) + 1))
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows);
+    if (!w->feats && !(w->feats = shapc__malloc(d * sizeof *w->feats)))
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    for (size_t ci = 0; ci < nc; ci++) {
+        const size_t i = c0 + ci;
+        const uint32_t *t = c->idx + c->start[i];
+        const size_t nt = c->start[i + 1] - c->start[i];
+        const int comp = c->complement[i];
+        float *pre = w->rows + ci * n_bg * h1;
+        if (comp)
+            for (size_t j = 0; j < n_bg; j++)
+                memcpy(pre + j * h1, tk->hx, h1 * sizeof *pre);
+        else
+            memcpy(pre, kr->hbg, n_bg * h1 * sizeof *pre);
+        size_t nf = 0;
+        for (size_t p = 0; p < nt; p++) {
+            const size_t g = tk->players[t[p]];
+            for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++)
+                w->feats[nf++] = kr->gfeat[q];
+        }
+        if (nf > w->nf_cap) {
+            size_t cap_d = 0, cap_g = 0;
+            if (!grow(&w->delta, &cap_d, n_bg * nf) || !grow(&w->gath, &cap_g, nf * h1))
+                return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+            w->nf_cap = nf;
+        }
+        /* delta (n_bg, nf): the switched features' change in preprocessed units. */
+        for (size_t j = 0; j < n_bg; j++) {
+            const float *pb = kr->pbg + j * d;
+            for (size_t q = 0; q < nf; q++) {
+                const size_t f = w->feats[q];
+                w->delta[j * nf + q] = comp ? pb[f] - tk->px[f] : tk->px[f] - pb[f];
+            }
+        }
+        for (size_t q = 0; q < nf; q++)
+            memcpy(w->gath + q * h1, net->w1t + w->feats[q] * h1, h1 * sizeof *w->gath);
+        shapc__sgemm_ab_acc(n_bg, h1, nf, w->delta, w->gath, pre);
+    }
+    shapc__native_forward_from_preact(net, w->rows, rows, w->out, w->tail);
+    for (size_t r = 0; r < rows * kr->k; r++)
+        if (!isfinite(w->out[r]))
+            return shapc_error_set(err, SHAPC_ENONFINITE, "model output row %zu, column %zu is "
+                                   "not finite", r / kr->k, r % kr->k);
+    return SHAPC_OK;
+}
+
+static shapc_status run_chunk(task *tk, shapc__worker *w, size_t q, size_t *n_evals,
+                              shapc_error *err)
+{
+    const shapc_kernel *kr = tk->kr;
+    const size_t c0 = q * tk->per_chunk;
+    const size_t nc = tk->c->n - c0 < tk->per_chunk ? tk->c->n - c0 : tk->per_chunk;
+    const size_t n_bg = kr->n_bg, k = kr->k;
+    shapc_status st = kr->net ? native_rows(tk, w, c0, nc, err) : generic_rows(tk, w, c0, nc, err);
+    if (st != SHAPC_OK)
+        return st;
+    *n_evals += nc * n_bg;
+    for (size_t ci = 0; ci < nc; ci++)
+        for (size_t o = 0; o < k; o++) {
+            double s = 0.0;
+            for (size_t j = 0; j < n_bg; j++)
+                s += kr->bg_w[j] * (double)w->out[(ci * n_bg + j) * k + o];
+            tk->y[(c0 + ci) * k + o] = shapc__apply_link(kr->opt.link, s) - kr->base[o];
+        }
+    return SHAPC_OK;
+}
+
+typedef struct worker_arg {
+    task *tk;
+    size_t t;
+    worker_result res;
+} worker_arg;
+
+static void *worker_main(void *p)
+{
+    worker_arg *a = p;
+    task *tk = a->tk;
+    shapc__worker *w = &tk->kr->workers[a->t];
+    for (size_t q = a->t; q < tk->n_chunks; q += tk->n_threads) {
+        if (atomic_load(&tk->failed))
+            break;
+        shapc_status st = run_chunk(tk, w, q, &a->res.n_evals, &a->res.err);
+        if (st != SHAPC_OK) {
+            a->res.status = st;
+            a->res.first_failed_chunk = q;
+            atomic_store(&tk->failed, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* ---- driver ------------------------------------------------------------------------------- */
+
+shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
+                                    const shapc__coalitions *c, double *y, size_t *n_evals,
+                                    shapc_error *err)
+{
+    const size_t n_bg = kr->n_bg, k = kr->k;
+    const size_t width = kr->net ? kr->net->layers[0].n_out + shapc__native_tail_scratch(kr->net)
+                                 : kr->d;
+    const size_t row_bytes = (width + k) * sizeof(float);
+    size_t per_chunk = kr->opt.max_memory / row_bytes / n_bg;
+    per_chunk = per_chunk < 1 ? 1 : (per_chunk > MAX_CHUNK_COALITIONS ? MAX_CHUNK_COALITIONS
+                                                                       : per_chunk);
+    const size_t n_chunks = (c->n + per_chunk - 1) / per_chunk;
+    size_t n_threads = kr->opt.n_threads ? kr->opt.n_threads : 1;
+    if (n_threads > n_chunks)
+        n_threads = n_chunks ? n_chunks : 1;
+
+    if (kr->n_workers < n_threads) {
+        shapc__worker *ws = shapc__realloc(kr->workers, n_threads * sizeof *ws);
+        if (!ws)
+            return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for worker scratch");
+        memset(ws + kr->n_workers, 0, (n_threads - kr->n_workers) * sizeof *ws);
+        kr->workers = ws;
+        kr->n_workers = n_threads;
+    }
+
+    float *px = NULL, *hx = NULL;
+    if (kr->net) {
+        px = shapc__malloc(kr->d * sizeof *px);
+        hx = shapc__malloc(kr->net->layers[0].n_out * sizeof *hx);
+        if (!px || !hx) {
+            shapc__free(px);
+            shapc__free(hx);
+            return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        }
+        shapc__native_preprocess(kr->net, x, 1, px);
+        shapc__native_first_preact(kr->net, px, 1, hx);
+    }
+    task tk = {.kr = kr, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
+               .per_chunk = per_chunk, .n_chunks = n_chunks, .n_threads = n_threads};
+    atomic_init(&tk.failed, 0);
+
+    worker_arg args[64];
+    if (n_threads > 64)
+        n_threads = tk.n_threads = 64;
+    pthread_t tids[64];
+    size_t started = 0;
+    for (size_t t = 0; t < n_threads; t++) {
+        memset(&args[t], 0, sizeof args[t]);
+        args[t].tk = &tk;
+        args[t].t = t;
+    }
+    for (size_t t = 1; t < n_threads; t++) {
+        if (pthread_create(&tids[t], NULL, worker_main, &args[t]) != 0)
+            break;
+        started = t;
+    }
+    worker_main(&args[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(tids[t], NULL);
+    /* Workers that could not be started run here: same chunks, so the same results. */
+    for (size_t t = started + 1; t < n_threads; t++)
+        worker_main(&args[t]);
+
+    shapc_status st = SHAPC_OK;
+    size_t first = SIZE_MAX;
+    for (size_t t = 0; t < n_threads; t++) {
+        *n_evals += args[t].res.n_evals;
+        if (args[t].res.status != SHAPC_OK && args[t].res.first_failed_chunk < first) {
+            first = args[t].res.first_failed_chunk;
+            st = args[t].res.status;
+            if (err)
+                *err = args[t].res.err;
+        }
+    }
+    shapc__free(px);
+    shapc__free(hx);
+    return st;
+}
