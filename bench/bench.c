@@ -208,56 +208,73 @@ static void bench_fashion(const char *model_path, const char *images, size_t n_i
     free(batch);
     free(out);
 
-    /* Seconds per instance, pixel players and 4x4 patches, default budget. */
+    /* Seconds per instance, pixel players and 4x4 patches, default budget. The model-only
+     * floor is the time shapc_model_predict needs for the same number of rows (plain
+     * evaluation, OpenBLAS on all cores). */
     printf("\n## Fashion-MNIST MLP: %zu instances, background %zu, default budget (2M + 2048)\n\n",
            n_inst, n_bg);
-    printf("| players | sampler | s / instance | model rows / instance | model-only s / instance "
-           "| ratio | mean SE |\n|---|---|---|---|---|---|---|\n");
-    for (int grouped = 0; grouped < 2; grouped++)
-        for (int smp = 0; smp < 2; smp++) {
-            shapc_kernel_options opt = shapc_kernel_options_default();
-            opt.sampler = (shapc_sampler)smp;
-            shapc_kernel *kr = NULL;
-            if (shapc_kernel_create(model, bg, n_bg, shapc_model_background_weights(model), &opt,
-                                    &kr, &err) != SHAPC_OK)
+    printf("| players | sampler | structure | threads | s / instance | model rows / instance | "
+           "model-only s / instance | ratio | mean SE |\n|---|---|---|---|---|---|---|---|---|\n");
+    typedef struct config {
+        int grouped, sampler, structure, threads;
+    } config;
+    const config configs[] = {
+        {0, 0, 0, 1}, {0, 1, 0, 1}, {0, 1, 1, 1}, {0, 1, 1, 2}, {1, 1, 0, 1}, {1, 1, 1, 1},
+        {1, 1, 1, 2},
+    };
+    double floor_cache[2] = {0, 0};
+    for (size_t ci = 0; ci < sizeof configs / sizeof configs[0]; ci++) {
+        const config *cf = &configs[ci];
+        shapc_kernel_options opt = shapc_kernel_options_default();
+        opt.sampler = (shapc_sampler)cf->sampler;
+        opt.use_structure = cf->structure;
+        opt.n_threads = (size_t)cf->threads;
+        shapc_blas_set_threads(cf->threads > 1 ? 1 : 2);
+        shapc_kernel *kr = NULL;
+        if (shapc_kernel_create(model, bg, n_bg, shapc_model_background_weights(model), &opt,
+                                &kr, &err) != SHAPC_OK)
+            die(&err);
+        size_t groups[784], n_groups = 49;
+        for (size_t p = 0; p < d; p++)
+            groups[p] = (p / 28 / 4) * 7 + (p % 28) / 4;
+        if (cf->grouped && shapc_kernel_set_groups(kr, groups, n_groups, &err) != SHAPC_OK)
+            die(&err);
+        const size_t g = shapc_kernel_n_players(kr);
+        double *phi = malloc(g * k * sizeof *phi), *se = malloc(g * k * sizeof *se);
+        size_t evals = 0;
+        double se_sum = 0;
+        t0 = now();
+        for (size_t i = 0; i < n_inst; i++) {
+            shapc_kernel_info info;
+            if (shapc_kernel_explain(kr, x + i * d, phi, se, NULL, &info, &err) != SHAPC_OK)
                 die(&err);
-            size_t groups[784], n_groups = 49;
-            for (size_t p = 0; p < d; p++)
-                groups[p] = (p / 28 / 4) * 7 + (p % 28) / 4;
-            if (grouped && shapc_kernel_set_groups(kr, groups, n_groups, &err) != SHAPC_OK)
-                die(&err);
-            const size_t g = shapc_kernel_n_players(kr);
-            double *phi = malloc(g * k * sizeof *phi), *se = malloc(g * k * sizeof *se);
-            size_t evals = 0;
-            double se_sum = 0;
-            t0 = now();
-            for (size_t i = 0; i < n_inst; i++) {
-                shapc_kernel_info info;
-                if (shapc_kernel_explain(kr, x + i * d, phi, se, NULL, &info, &err) != SHAPC_OK)
-                    die(&err);
-                evals += info.n_evals;
-                for (size_t j = 0; j < g * k; j++)
-                    se_sum += se[j];
-            }
-            const double t_explain = (now() - t0) / (double)n_inst;
-            /* The same number of rows through the model alone: the black-box floor. */
-            const size_t per = evals / n_inst;
+            evals += info.n_evals;
+            for (size_t j = 0; j < g * k; j++)
+                se_sum += se[j];
+        }
+        const double t_explain = (now() - t0) / (double)n_inst;
+        const size_t per = evals / n_inst;
+        if (floor_cache[cf->grouped] == 0) {
+            shapc_blas_set_threads(2);
             float *b2 = malloc(per * d * sizeof *b2), *o2 = malloc(per * k * sizeof *o2);
             for (size_t r = 0; r < per; r++)
                 memcpy(b2 + r * d, bg + (r % n_bg) * d, d * sizeof *b2);
             t0 = now();
             if (shapc_model_predict(model, b2, per, o2, &err) != SHAPC_OK)
                 die(&err);
-            const double t_floor = now() - t0;
-            printf("| %s (%zu) | %s | %.3f | %zu | %.3f | %.2f | %.2e |\n",
-                   grouped ? "4x4 patches" : "pixels", g, smp ? "leverage" : "kernel", t_explain,
-                   per, t_floor, t_explain / t_floor, se_sum / (double)(n_inst * g * k));
+            floor_cache[cf->grouped] = now() - t0;
             free(b2);
             free(o2);
-            free(phi);
-            free(se);
-            shapc_kernel_free(kr);
         }
+        const double t_floor = floor_cache[cf->grouped];
+        printf("| %s (%zu) | %s | %s | %d | %.3f | %zu | %.3f | %.2f | %.2e |\n",
+               cf->grouped ? "4x4 patches" : "pixels", g, cf->sampler ? "leverage" : "kernel",
+               cf->structure ? "on" : "off", cf->threads, t_explain, per, t_floor,
+               t_explain / t_floor, se_sum / (double)(n_inst * g * k));
+        free(phi);
+        free(se);
+        shapc_kernel_free(kr);
+    }
     shapc_array_free(img);
     shapc_model_free(model);
 }
@@ -269,7 +286,9 @@ int main(int argc, char **argv)
     size_t n_inst = 5;
     int quick = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--model") && i + 1 < argc)
+        if (!strcmp(argv[i], "--no-accuracy"))
+            quick = -1;
+        else if (!strcmp(argv[i], "--model") && i + 1 < argc)
             model = argv[++i];
         else if (!strcmp(argv[i], "--images") && i + 1 < argc)
             images = argv[++i];
@@ -279,13 +298,14 @@ int main(int argc, char **argv)
             quick = 1;
         else {
             fprintf(stderr, "usage: shapc_bench [--model model.bin] [--images FILE] "
-                            "[--instances N] [--quick]\n");
+                            "[--instances N] [--quick] [--no-accuracy]\n");
             return 2;
         }
     }
     printf("# shapc benchmark (shapc %s)\n", shapc_version_string());
-    bench_accuracy(quick);
+    if (quick >= 0)
+        bench_accuracy(quick);
     if (model)
-        bench_fashion(model, images, n_inst ? n_inst : 1, quick);
+        bench_fashion(model, images, n_inst ? n_inst : 1, quick > 0);
     return 0;
 }
