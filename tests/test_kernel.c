@@ -18,7 +18,7 @@
 
 typedef struct linear {
     size_t d, k;
-    double w[64 * 3];
+    double w[96 * 3];
     double c[3];
 } linear;
 
@@ -205,14 +205,15 @@ static void normalised_weights(double *bw)
 static void test_linear_closed_form(void **state)
 {
     (void)state;
-    const size_t dims[] = {6, 40, 40};
-    for (size_t t = 0; t < 3; t++) {
+    /* 80 players under leverage sampling exercise the dense-row (dsyrk) assembly. */
+    const size_t dims[] = {6, 40, 40, 80};
+    for (size_t t = 0; t < 4; t++) {
         const size_t d = dims[t];
         linear lm = {.d = d, .k = 2, .c = {0.5, -1.0}};
         unsigned seed = 7;
         for (size_t i = 0; i < 2 * d; i++)
             lm.w[i] = 4.0 * urand(&seed) - 2.0;
-        float x[64], bg[NBG * 64];
+        float x[96], bg[NBG * 96];
         make_data(d, 11, x, bg);
         double bw[NBG];
         normalised_weights(bw);
@@ -221,11 +222,11 @@ static void test_linear_closed_form(void **state)
                          SHAPC_OK);
         shapc_kernel_options opt = shapc_kernel_options_default();
         opt.nsamples = t == 0 ? 0 : 300; /* exact for 6 players, sampled for 40 */
-        opt.sampler = t == 2 ? SHAPC_SAMPLER_LEVERAGE : SHAPC_SAMPLER_KERNEL;
+        opt.sampler = t >= 2 ? SHAPC_SAMPLER_LEVERAGE : SHAPC_SAMPLER_KERNEL;
         shapc_kernel *kr = NULL;
         assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
                          SHAPC_OK);
-        double phi[128], se[128];
+        double phi[192], se[192];
         shapc_kernel_info info;
         assert_int_equal(shapc_kernel_explain(kr, x, phi, se, NULL, &info, NULL), SHAPC_OK);
         assert_int_equal(info.exact, t == 0);

@@ -36,3 +36,9 @@ void shapc_blas_set_threads(int n)
 {
     openblas_set_num_threads(n < 1 ? 1 : n);
 }
+
+void shapc__dsyrk_upper(size_t n, size_t rows, const double *z, double *c)
+{
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0, z,
+                (blasint)n, 1.0, c, (blasint)n);
+}

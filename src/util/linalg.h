@@ -21,6 +21,10 @@ int shapc__dpotrf(size_t n, double *a);
  * with X. Returns the LAPACK info (0 on success). */
 int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
 
+/* Upper triangle of C (n, n) += Z^T Z for Z (rows, n), row-major double (dsyrk). The lower
+ * triangle of C is not touched. */
+void shapc__dsyrk_upper(size_t n, size_t rows, const double *z, double *c);
+
 /* C (m, n) += A (m, k) * B (k, n); all row-major float32. */
 void shapc__sgemm_ab_acc(size_t m, size_t n, size_t k, const float *a, const float *b, float *c);
 
