@@ -219,7 +219,8 @@ static void bench_fashion(const char *model_path, const char *images, size_t n_i
         int grouped, sampler, structure, threads;
     } config;
     const config configs[] = {
-        {0, 0, 0, 1}, {0, 1, 0, 1}, {0, 1, 1, 1}, {0, 1, 1, 2}, {1, 1, 0, 1}, {1, 1, 1, 1},
+        {0, 0, 0, 1}, {0, 0, 1, 1}, {0, 0, 1, 2}, {0, 1, 0, 1}, {0, 1, 1, 1}, {0, 1, 1, 2},
+        {1, 1, 0, 1}, {1, 1, 1, 1},
         {1, 1, 1, 2},
     };
     double floor_cache[2] = {0, 0};

@@ -101,6 +101,37 @@ SHAPC_API shapc_status shapc_npy_write(const char *path, const shapc_array *arra
 SHAPC_API shapc_status shapc_file_write_atomic(const char *path, const void *data, size_t len,
                                                shapc_error *err);
 
+/* ==== tables and images: CSV and PNG (src/data/csv.c, src/data/png.c) ==== */
+
+/* Reads a numeric CSV table (RFC 4180: comma-separated, fields may be "quoted" with ""
+ * escaping a quote and may then hold commas and newlines; CRLF or LF line ends; a UTF-8 BOM
+ * is skipped). The first record is the header: one unique, non-empty feature name per column.
+ * Every later record must have the header's field count and only finite decimal numbers
+ * (surrounding spaces allowed). Blank lines at the end are ignored.
+ * *out: float32 (n_rows, n_cols); *names: n_cols NUL-terminated strings; both owned by the
+ * caller (shapc_array_free, shapc_csv_names_free). Errors name the file, the physical line and
+ * the column: SHAPC_EIO (open/read), SHAPC_EFORMAT ("data.csv: line 7, column 'age': missing
+ * value", "line 4: 3 fields, the header has 4", unterminated quote, empty file, no data rows,
+ * duplicate names), SHAPC_ENONFINITE (NaN/inf text), SHAPC_ERANGE (beyond float32),
+ * SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_csv_read(const char *path, shapc_array **out, char ***names,
+                                      size_t *n_cols, shapc_error *err);
+/* Releases the names from shapc_csv_read; NULL is allowed. */
+SHAPC_API void shapc_csv_names_free(char **names, size_t n_cols);
+
+/* Reads a PNG through libpng into float32 (H, W, C) holding the raw sample values (0..255
+ * for 8-bit, 0..65535 for 16-bit files; 1/2/4-bit grey is expanded to 0..255). Palette images
+ * become RGB; an alpha channel (or palette transparency) is dropped, so C is 1 (grey) or 3.
+ * Errors name the path: SHAPC_EIO, SHAPC_EFORMAT (not a PNG, corrupt data), SHAPC_ETRUNC,
+ * SHAPC_ERANGE (more than 2^24 pixels per side or too large), SHAPC_ENOMEM. *out is owned by
+ * the caller. Reentrant (libpng's longjmp stays inside the call). */
+SHAPC_API shapc_status shapc_png_read(const char *path, shapc_array **out, shapc_error *err);
+/* Writes a (H, W, C) array, C in 1..4 (grey, grey+alpha, RGB, RGBA), any dtype, as a PNG of
+ * bit_depth 8 or 16, atomically. Values are rounded and clamped to 0..2^bit_depth-1.
+ * Errors: SHAPC_EINVAL (bad rank/channels/bit depth), SHAPC_EIO, SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_png_write(const char *path, const shapc_array *image,
+                                       int bit_depth, shapc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

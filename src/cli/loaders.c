@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "args.h"
+#include "inputs.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -47,6 +48,9 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model, sha
                                  shapc_error *err)
 {
     shapc_array *raw = NULL, *rows = NULL;
+    /* Tables and images (CSV, PNG, PNG directories and @lists) have their own rules. */
+    if (shapc_cli_inputs_handles(path))
+        return shapc_cli_inputs_load(path, model, out, err);
     shapc_status st = read_any(path, &raw, err);
     if (st != SHAPC_OK)
         return st;

@@ -3,7 +3,8 @@
  *
  * Input formats are chosen by extension: ".npy" is NumPy; ".idx", ".idx.gz", names ending in
  * "ubyte" (MNIST's "t10k-images-idx3-ubyte") and other ".gz" files are IDX (gzip detected by
- * content). Any other name is sniffed: a NumPy magic means NPY, otherwise IDX is tried. */
+ * content). Any other name is sniffed: a NumPy magic means NPY, otherwise IDX is tried.
+ * ".csv", ".png", directories and "@list" files go to inputs.h (docs/inputs.md). */
 #ifndef SHAPC_CLI_LOADERS_H
 #define SHAPC_CLI_LOADERS_H
 

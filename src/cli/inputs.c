@@ -1,0 +1,635 @@
+/* inputs.c - CSV tables, PNG images and named players for the CLI (see inputs.h and
+ * docs/inputs.md). */
+#define _POSIX_C_SOURCE 200809L
+
+#include "inputs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "json_read.h"
+#include "loaders.h"
+
+/* ============================================================================================
+ * Small helpers
+ * ========================================================================================== */
+
+int shapc_cli_parse_mask(const char *s, shapc_cli_mask *mask)
+{
+    static const char *const names[] = {"background", "zero", "mean", "blur"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *mask = (shapc_cli_mask)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *shapc_cli_mask_name(shapc_cli_mask mask)
+{
+    switch (mask) {
+    case SHAPC_CLI_MASK_ZERO:
+        return "zero";
+    case SHAPC_CLI_MASK_MEAN:
+        return "mean";
+    case SHAPC_CLI_MASK_BLUR:
+        return "blur";
+    default:
+        return "background";
+    }
+}
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int shapc_cli_inputs_handles(const char *path)
+{
+    return ends_with_ci(path, ".csv") || ends_with_ci(path, ".png") || path[0] == '@' ||
+           is_dir(path);
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ============================================================================================
+ * CSV
+ * ========================================================================================== */
+
+static shapc_status load_csv(const char *path, const shapc_model *model, shapc_array **out,
+                             shapc_error *err)
+{
+    char **names = NULL;
+    size_t cols = 0, d = shapc_model_n_inputs(model);
+    shapc_status st = shapc_csv_read(path, out, &names, &cols, err);
+    shapc_csv_names_free(names, cols);
+    if (st != SHAPC_OK)
+        return st;
+    if (cols != d) {
+        char want[96];
+        shapc_cli_format_shape(want, sizeof want, shapc_model_input_shape(model),
+                               shapc_model_input_rank(model), "x");
+        shapc_array_free(*out);
+        *out = NULL;
+        return shapc_error_set(err, SHAPC_ESHAPE, "%s: %zu column%s do%s not match the model "
+                               "input %s (%zu features)", path, cols, cols == 1 ? "" : "s",
+                               cols == 1 ? "es" : "", want, d);
+    }
+    return SHAPC_OK;
+}
+
+/* ============================================================================================
+ * PNG: one file, a directory, an @list
+ * ========================================================================================== */
+
+/* The model's input as an image (H, W, C); -1 if it is not HxW or HxWxC. */
+static int model_image_shape(const shapc_model *model, size_t *h, size_t *w, size_t *c)
+{
+    size_t rank = shapc_model_input_rank(model);
+    const size_t *s = shapc_model_input_shape(model);
+    if (rank != 2 && rank != 3)
+        return -1;
+    *h = s[0];
+    *w = s[1];
+    *c = rank == 3 ? s[2] : 1;
+    return 0;
+}
+
+/* Reads one PNG and checks it against the model's image shape; writes d floats to row. */
+static shapc_status load_png_row(const char *path, const shapc_model *model, float *row,
+                                 shapc_error *err)
+{
+    size_t h, w, c;
+    char want[96];
+    shapc_cli_format_shape(want, sizeof want, shapc_model_input_shape(model),
+                           shapc_model_input_rank(model), "x");
+    if (model_image_shape(model, &h, &w, &c) != 0)
+        return shapc_error_set(err, SHAPC_ESHAPE, "%s: PNG input needs an image model (input "
+                               "HxW or HxWxC); the model input is %s", path, want);
+    shapc_array *img = NULL;
+    shapc_status st = shapc_png_read(path, &img, err);
+    if (st != SHAPC_OK)
+        return st;
+    size_t ih = shapc_array_dim(img, 0), iw = shapc_array_dim(img, 1);
+    size_t ic = shapc_array_dim(img, 2);
+    if (ih != h || iw != w || ic != c) {
+        shapc_array_free(img);
+        if (ic != c && c == 1 && ih == h && iw == w)
+            return shapc_error_set(err, SHAPC_ESHAPE, "%s: %zux%zux%zu image does not match "
+                                   "the model input %s (convert it to greyscale)", path, ih,
+                                   iw, ic, want);
+        return shapc_error_set(err, SHAPC_ESHAPE, "%s: %zux%zux%zu image does not match the "
+                               "model input %s", path, ih, iw, ic, want);
+    }
+    memcpy(row, shapc_array_cdata(img), h * w * c * sizeof *row);
+    shapc_array_free(img);
+    return SHAPC_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Paths of the PNGs in a directory, sorted by name (malloc'd). */
+static shapc_status list_dir(const char *dir, char ***paths, size_t *n, shapc_error *err)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return shapc_error_set(err, SHAPC_EIO, "%s: cannot open directory: %s", dir,
+                               strerror(errno));
+    char **v = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *de;
+    shapc_status st = SHAPC_OK;
+    while ((de = readdir(dp)) != NULL) {
+        if (de->d_name[0] == '.' || !ends_with_ci(de->d_name, ".png"))
+            continue;
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nv = ncap < SIZE_MAX / sizeof *v ? realloc(v, ncap * sizeof *v) : NULL;
+            if (!nv) {
+                st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[cnt] = shapc_cli_path_join(dir, de->d_name);
+        if (!v[cnt]) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
+            break;
+        }
+        cnt++;
+    }
+    closedir(dp);
+    if (st == SHAPC_OK && cnt == 0)
+        st = shapc_error_set(err, SHAPC_EINVAL, "%s: the directory holds no .png files", dir);
+    if (st != SHAPC_OK) {
+        free_strings(v, cnt);
+        return st;
+    }
+    qsort(v, cnt, sizeof *v, cmp_str);
+    *paths = v;
+    *n = cnt;
+    return SHAPC_OK;
+}
+
+/* Paths listed in an @FILE, relative ones resolved against FILE's directory. */
+static shapc_status list_file(const char *list, char ***paths, size_t *n, shapc_error *err)
+{
+    FILE *fp = fopen(list, "r");
+    if (!fp)
+        return shapc_error_set(err, SHAPC_EIO, "%s: cannot open: %s", list, strerror(errno));
+    const char *slash = strrchr(list, '/');
+    size_t dir_len = slash ? (size_t)(slash - list) + 1 : 0;
+    char **v = NULL;
+    size_t cnt = 0, cap = 0, lineno = 0;
+    char line[4096];
+    shapc_status st = SHAPC_OK;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            st = shapc_error_set(err, SHAPC_EFORMAT, "%s: line %zu: path too long", list,
+                                 lineno);
+            break;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                           line[len - 1] == ' ' || line[len - 1] == '\t'))
+            line[--len] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '\0' || *s == '#')
+            continue;
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nv = ncap < SIZE_MAX / sizeof *v ? realloc(v, ncap * sizeof *v) : NULL;
+            if (!nv) {
+                st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", list);
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        size_t sl = strlen(s), pre = s[0] == '/' ? 0 : dir_len;
+        v[cnt] = malloc(pre + sl + 1);
+        if (!v[cnt]) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", list);
+            break;
+        }
+        memcpy(v[cnt], list, pre);
+        memcpy(v[cnt] + pre, s, sl + 1);
+        cnt++;
+    }
+    fclose(fp);
+    if (st == SHAPC_OK && cnt == 0)
+        st = shapc_error_set(err, SHAPC_EINVAL, "%s: the list names no files", list);
+    if (st != SHAPC_OK) {
+        free_strings(v, cnt);
+        return st;
+    }
+    *paths = v;
+    *n = cnt;
+    return SHAPC_OK;
+}
+
+static shapc_status load_pngs(const char *const *paths, size_t n, const shapc_model *model,
+                              shapc_array **out, shapc_error *err)
+{
+    size_t d = shapc_model_n_inputs(model);
+    size_t shape[2] = {n, d};
+    shapc_array *rows = NULL;
+    shapc_status st = shapc_array_create(SHAPC_F32, 2, shape, &rows, err);
+    if (st != SHAPC_OK)
+        return st;
+    float *dst = shapc_array_data(rows);
+    for (size_t i = 0; i < n && st == SHAPC_OK; i++)
+        st = load_png_row(paths[i], model, dst + i * d, err);
+    if (st != SHAPC_OK) {
+        shapc_array_free(rows);
+        return st;
+    }
+    *out = rows;
+    return SHAPC_OK;
+}
+
+shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model, shapc_array **out,
+                                   shapc_error *err)
+{
+    if (ends_with_ci(path, ".csv"))
+        return load_csv(path, model, out, err);
+    char **paths = NULL;
+    size_t n = 0;
+    shapc_status st;
+    if (path[0] == '@')
+        st = list_file(path + 1, &paths, &n, err);
+    else if (is_dir(path))
+        st = list_dir(path, &paths, &n, err);
+    else
+        return load_pngs(&path, 1, model, out, err);
+    if (st != SHAPC_OK)
+        return st;
+    st = load_pngs((const char *const *)paths, n, model, out, err);
+    free_strings(paths, n);
+    return st;
+}
+
+/* ============================================================================================
+ * Players: CSV names and groups.json
+ * ========================================================================================== */
+
+/* Feature names: a CSV header (input first, else background), checked against each other. */
+static shapc_status feature_names(const char *input_path, const char *bg_path, size_t d,
+                                  char ***names, shapc_error *err)
+{
+    char **hdr[2] = {NULL, NULL};
+    size_t cols[2] = {0, 0};
+    const char *src[2] = {input_path, bg_path};
+    shapc_status st = SHAPC_OK;
+    for (int i = 0; i < 2 && st == SHAPC_OK; i++) {
+        if (!src[i] || !ends_with_ci(src[i], ".csv"))
+            continue;
+        shapc_array *tmp = NULL;
+        st = shapc_csv_read(src[i], &tmp, &hdr[i], &cols[i], err);
+        shapc_array_free(tmp);
+        if (st == SHAPC_OK && cols[i] != d)
+            st = shapc_error_set(err, SHAPC_ESHAPE, "%s: %zu columns, the model has %zu "
+                                 "inputs", src[i], cols[i], d);
+    }
+    if (st == SHAPC_OK && hdr[0] && hdr[1]) {
+        for (size_t j = 0; j < d; j++) {
+            if (strcmp(hdr[0][j], hdr[1][j]) != 0) {
+                st = shapc_error_set(err, SHAPC_EFORMAT, "%s: column %zu is '%s' but %s has "
+                                     "'%s' there (the columns must match)", bg_path, j + 1,
+                                     hdr[1][j], input_path, hdr[0][j]);
+                break;
+            }
+        }
+    }
+    char **use = st == SHAPC_OK ? (hdr[0] ? hdr[0] : hdr[1]) : NULL;
+    char **v = calloc(d ? d : 1, sizeof *v);
+    if (st == SHAPC_OK && !v)
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < d && st == SHAPC_OK; j++) {
+        char buf[32];
+        if (!use)
+            snprintf(buf, sizeof buf, "x%zu", j);
+        v[j] = dup_str(use ? use[j] : buf);
+        if (!v[j])
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    }
+    shapc_csv_names_free(hdr[0], cols[0]);
+    shapc_csv_names_free(hdr[1], cols[1]);
+    if (st != SHAPC_OK) {
+        free_strings(v, d);
+        return st;
+    }
+    *names = v;
+    return SHAPC_OK;
+}
+
+/* Column index of a groups.json member: a feature name or a 0-based integer index. */
+static shapc_status member_index(const char *gpath, const char *group, const shapc_cli_jv *m,
+                                 char *const *feat, size_t d, size_t *out, shapc_error *err)
+{
+    if (m->type == SHAPC_CLI_JNUM) {
+        if (!(m->num >= 0.0) || m->num != floor(m->num) || m->num >= (double)d)
+            return shapc_error_set(err, SHAPC_EINVAL, "%s: group '%s': column index %g is not "
+                                   "in 0..%zu", gpath, group, m->num, d - 1);
+        *out = (size_t)m->num;
+        return SHAPC_OK;
+    }
+    const char *s = shapc_cli_jv_str(m);
+    if (!s)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s': members must be column "
+                               "names or indices", gpath, group);
+    for (size_t j = 0; j < d; j++) {
+        if (strcmp(feat[j], s) == 0) {
+            *out = j;
+            return SHAPC_OK;
+        }
+    }
+    return shapc_error_set(err, SHAPC_EINVAL, "%s: group '%s': no column named '%s'", gpath,
+                           group, s);
+}
+
+/* Reads groups.json into grp[j] = group number of column j (or SIZE_MAX) and group names. */
+static shapc_status read_groups(const char *gpath, char *const *feat, size_t d, size_t *grp,
+                                char ***gnames, size_t *n_groups, shapc_error *err)
+{
+    long long size = shapc_cli_file_size(gpath);
+    if (size < 0)
+        return shapc_error_set(err, SHAPC_EIO, "%s: cannot open: %s", gpath, strerror(errno));
+    if (size > (1LL << 26))
+        return shapc_error_set(err, SHAPC_ERANGE, "%s: too large for a groups file", gpath);
+    FILE *fp = fopen(gpath, "rb");
+    char *text = malloc((size_t)size + 1);
+    size_t got = fp && text ? fread(text, 1, (size_t)size, fp) : 0;
+    if (fp)
+        fclose(fp);
+    if (!fp || !text || got != (size_t)size) {
+        free(text);
+        return shapc_error_set(err, SHAPC_EIO, "%s: cannot read", gpath);
+    }
+    char why[160];
+    shapc_cli_jv *root = shapc_cli_json_parse(text, (size_t)size, why, sizeof why);
+    free(text);
+    if (!root)
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: not valid JSON: %s", gpath, why);
+
+    shapc_status st = SHAPC_OK;
+    const shapc_cli_jv *g = shapc_cli_jv_get(root, "groups");
+    if (!g && root->type == SHAPC_CLI_JARR)
+        g = root;
+    char **names = NULL;
+    size_t ng = 0;
+    if (!g || (g->type != SHAPC_CLI_JOBJ && g->type != SHAPC_CLI_JARR)) {
+        st = shapc_error_set(err, SHAPC_EFORMAT, "%s: expected {\"groups\": {NAME: [COLUMNS], "
+                             "...}} or {\"groups\": [{\"name\": NAME, \"columns\": [...]}, ...]}",
+                             gpath);
+        goto done;
+    }
+    names = calloc(g->n ? g->n : 1, sizeof *names);
+    if (!names) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < d; j++)
+        grp[j] = SIZE_MAX;
+    for (size_t i = 0; i < g->n && st == SHAPC_OK; i++) {
+        const char *name;
+        const shapc_cli_jv *members;
+        if (g->type == SHAPC_CLI_JOBJ) {
+            name = g->keys[i];
+            members = &g->items[i];
+        } else {
+            name = shapc_cli_jv_str(shapc_cli_jv_get(&g->items[i], "name"));
+            members = shapc_cli_jv_get(&g->items[i], "columns");
+            if (!members)
+                members = shapc_cli_jv_get(&g->items[i], "features");
+            if (!name || !members) {
+                st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group %zu needs \"name\" and "
+                                     "\"columns\"", gpath, i);
+                break;
+            }
+        }
+        if (*name == '\0' || members->type != SHAPC_CLI_JARR || members->n == 0) {
+            st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s' needs a name and a "
+                                 "non-empty list of columns", gpath, name);
+            break;
+        }
+        for (size_t t = 0; t < i && st == SHAPC_OK; t++)
+            if (strcmp(names[t], name) == 0)
+                st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s' is defined twice",
+                                     gpath, name);
+        names[i] = dup_str(name);
+        ng = i + 1;
+        if (st == SHAPC_OK && !names[i])
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        for (size_t t = 0; t < members->n && st == SHAPC_OK; t++) {
+            size_t col = 0; /* set by member_index on success */
+            st = member_index(gpath, name, &members->items[t], feat, d, &col, err);
+            if (st != SHAPC_OK)
+                break;
+            if (grp[col] != SIZE_MAX)
+                st = shapc_error_set(err, SHAPC_EINVAL, "%s: column '%s' is in group '%s' and "
+                                     "in group '%s'", gpath, feat[col], names[grp[col]], name);
+            else
+                grp[col] = i;
+        }
+    }
+done:
+    shapc_cli_jv_free(root);
+    if (st != SHAPC_OK) {
+        free_strings(names, ng);
+        return st;
+    }
+    *gnames = names;
+    *n_groups = ng;
+    return SHAPC_OK;
+}
+
+shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_path,
+                                      const char *groups_json, const shapc_model *model,
+                                      size_t *n_players, size_t **group_of, char ***names,
+                                      shapc_error *err)
+{
+    *names = NULL;
+    int csv = ends_with_ci(input_path, ".csv") || (bg_path && ends_with_ci(bg_path, ".csv"));
+    if (!csv && !groups_json)
+        return SHAPC_OK;
+    size_t d = shapc_model_n_inputs(model);
+    char **feat = NULL, **gnames = NULL, **pnames = NULL;
+    size_t ng = 0, np = 0, *grp = NULL, *gplayer = NULL, *gof = NULL;
+    shapc_status st = feature_names(input_path, bg_path, d, &feat, err);
+    if (st != SHAPC_OK)
+        return st;
+    gof = malloc(d * sizeof *gof);
+    pnames = calloc(d, sizeof *pnames);
+    if (!gof || !pnames) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!groups_json) {
+        for (size_t j = 0; j < d; j++)
+            gof[j] = j;
+        np = d;
+        memcpy(pnames, feat, d * sizeof *pnames);
+        free(feat);
+        feat = NULL;
+        goto done;
+    }
+    grp = malloc(d * sizeof *grp);
+    if (!grp) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = read_groups(groups_json, feat, d, grp, &gnames, &ng, err)) != SHAPC_OK)
+        goto done;
+    gplayer = malloc((ng ? ng : 1) * sizeof *gplayer);
+    if (!gplayer) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < ng; i++)
+        gplayer[i] = SIZE_MAX;
+    /* A group takes the player slot of its first column, so players follow column order. */
+    for (size_t j = 0; j < d && st == SHAPC_OK; j++) {
+        const char *nm;
+        if (grp[j] == SIZE_MAX) {
+            gof[j] = np;
+            nm = feat[j];
+        } else if (gplayer[grp[j]] == SIZE_MAX) {
+            gplayer[grp[j]] = np;
+            gof[j] = np;
+            nm = gnames[grp[j]];
+        } else {
+            gof[j] = gplayer[grp[j]];
+            continue;
+        }
+        pnames[np] = dup_str(nm);
+        if (!pnames[np])
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        np++;
+    }
+done:
+    free_strings(feat, d);
+    free_strings(gnames, ng);
+    free(grp);
+    free(gplayer);
+    if (st != SHAPC_OK) {
+        free_strings(pnames, np);
+        free(gof);
+        return st;
+    }
+    *n_players = np;
+    *group_of = gof;
+    *names = pnames;
+    return SHAPC_OK;
+}
+
+/* ============================================================================================
+ * Masking baselines
+ * ========================================================================================== */
+
+void shapc_cli_mask_row(shapc_cli_mask mask, const float *bg, size_t n_bg, const float *bg_w,
+                        size_t d, float *row)
+{
+    for (size_t j = 0; j < d; j++) {
+        double s = 0.0, wsum = 0.0;
+        if (mask == SHAPC_CLI_MASK_MEAN) {
+            for (size_t i = 0; i < n_bg; i++) {
+                double w = bg_w ? (double)bg_w[i] : 1.0;
+                s += w * (double)bg[i * d + j];
+                wsum += w;
+            }
+        }
+        row[j] = wsum > 0.0 ? (float)(s / wsum) : 0.0f;
+    }
+}
+
+shapc_status shapc_cli_mask_blur(const shapc_model *model, const float *x, float *out,
+                                 shapc_error *err)
+{
+    size_t h, w, c;
+    if (model_image_shape(model, &h, &w, &c) != 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "--mask blur needs an image model (input "
+                               "HxW or HxWxC)");
+    double sigma = (double)(h > w ? h : w) / 8.0;
+    if (sigma < 1.0)
+        sigma = 1.0;
+    size_t radius = (size_t)ceil(3.0 * sigma);
+    double *kern = malloc((radius + 1) * sizeof *kern);
+    double *tmp = malloc(h * w * c * sizeof *tmp);
+    if (!kern || !tmp) {
+        free(kern);
+        free(tmp);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for the blur");
+    }
+    double ksum = 0.0;
+    for (size_t t = 0; t <= radius; t++) {
+        kern[t] = exp(-0.5 * (double)(t * t) / (sigma * sigma));
+        ksum += t == 0 ? kern[t] : 2.0 * kern[t];
+    }
+    for (size_t t = 0; t <= radius; t++)
+        kern[t] /= ksum;
+    /* Separable: rows then columns; out-of-image taps take the nearest edge pixel. */
+    for (size_t y = 0; y < h; y++)
+        for (size_t xx = 0; xx < w; xx++)
+            for (size_t k = 0; k < c; k++) {
+                double s = 0.0;
+                for (long t = -(long)radius; t <= (long)radius; t++) {
+                    long q = (long)xx + t;
+                    q = q < 0 ? 0 : q >= (long)w ? (long)w - 1 : q;
+                    s += kern[labs(t)] * (double)x[(y * w + (size_t)q) * c + k];
+                }
+                tmp[(y * w + xx) * c + k] = s;
+            }
+    for (size_t y = 0; y < h; y++)
+        for (size_t xx = 0; xx < w; xx++)
+            for (size_t k = 0; k < c; k++) {
+                double s = 0.0;
+                for (long t = -(long)radius; t <= (long)radius; t++) {
+                    long q = (long)y + t;
+                    q = q < 0 ? 0 : q >= (long)h ? (long)h - 1 : q;
+                    s += kern[labs(t)] * tmp[((size_t)q * w + xx) * c + k];
+                }
+                out[(y * w + xx) * c + k] = (float)s;
+            }
+    free(kern);
+    free(tmp);
+    return SHAPC_OK;
+}
