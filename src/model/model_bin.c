@@ -23,6 +23,7 @@
 
 #include "model/model_bin.h"
 #include "model/native.h"
+#include "model/text_model.h"
 #include "shapc/model.h"
 #include "util/alloc.h"
 #include "util/atomic_file.h"
@@ -174,6 +175,8 @@ typedef struct parsed {
     char **names;
     size_t n_names;
     float *background, *bg_weights;
+    int has_text;             /* a TEXT section (text_model.c) was found: where its payload is */
+    size_t text_at, text_len;
 } parsed;
 
 static void parsed_free(parsed *p)
@@ -390,9 +393,10 @@ static shapc_status parse_background(cursor *c, parsed *p, size_t d)
     return SHAPC_OK;
 }
 
-/* Extension sections (none defined in version 1): optional ones are skipped, required ones
- * are SHAPC_EUNSUPPORTED. */
-static shapc_status parse_sections(cursor *c)
+/* Extension sections: TEXT (the tokenizer, vocabulary and embedding of a text model) is
+ * recorded for text_model.c; other optional ones are skipped, other required ones are
+ * SHAPC_EUNSUPPORTED. */
+static shapc_status parse_sections(cursor *c, parsed *p)
 {
     uint32_t n, tag, flags;
     uint64_t len;
@@ -407,6 +411,19 @@ static shapc_status parse_sections(cursor *c)
             (st = read_u32(c, &flags, what)) != SHAPC_OK ||
             (st = read_u64(c, &len, what)) != SHAPC_OK)
             return st;
+        if (tag == SHAPC__SECTION_TAG_TEXT) {
+            if (p->has_text)
+                return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: section %u at byte %zu is a "
+                                       "second TEXT section", c->path, (unsigned)i, at);
+            if (len > SIZE_MAX || (st = need(c, (size_t)len, "TEXT section")) != SHAPC_OK)
+                return len > SIZE_MAX ? shapc_error_set(c->err, SHAPC_ERANGE, "%s: TEXT section "
+                                                        "is too large", c->path) : st;
+            p->has_text = 1;
+            p->text_at = c->pos;
+            p->text_len = (size_t)len;
+            c->pos += (size_t)len;
+            continue;
+        }
         if (flags & SECTION_REQUIRED)
             return shapc_error_set(c->err, SHAPC_EUNSUPPORTED, "%s: section %u at byte %zu has "
                                    "unknown required tag 0x%08x", c->path, (unsigned)i, at,
@@ -523,7 +540,7 @@ static shapc_status parse_buffer(const unsigned char *buf, size_t len, const cha
     if ((st = parse_input(&c, p, &d)) != SHAPC_OK ||
         (st = parse_layers(&c, p, d, &k)) != SHAPC_OK ||
         (st = parse_names(&c, p, k)) != SHAPC_OK ||
-        (st = parse_background(&c, p, d)) != SHAPC_OK || (st = parse_sections(&c)) != SHAPC_OK)
+        (st = parse_background(&c, p, d)) != SHAPC_OK || (st = parse_sections(&c, p)) != SHAPC_OK)
         return st;
     if (c.pos != c.end)
         return shapc_error_set(err, SHAPC_EFORMAT, "%s: %zu unexpected bytes at byte %zu before "
@@ -547,9 +564,11 @@ shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *
     if ((st = read_file(path, &buf, &len, err)) != SHAPC_OK)
         return st;
     st = parse_buffer(buf, len, path, &p, err);
-    shapc__free(buf); /* the spec holds copies: release the file before building the model */
     if (st == SHAPC_OK && (st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
         shapc_error_prefix(err, path);
+    if (st == SHAPC_OK && p.has_text)
+        st = shapc__text_model_wrap(out, buf + p.text_at, p.text_len, p.text_at, path, err);
+    shapc__free(buf);
     parsed_free(&p);
     return st;
 }
@@ -574,6 +593,9 @@ shapc_status shapc__model_load_mem(const void *data, size_t len, const char *nam
     st = parse_buffer(data, len, name, &p, err);
     if (st == SHAPC_OK && (st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
         shapc_error_prefix(err, name);
+    if (st == SHAPC_OK && p.has_text)
+        st = shapc__text_model_wrap(out, (const unsigned char *)data + p.text_at, p.text_len,
+                                    p.text_at, name, err);
     parsed_free(&p);
     return st;
 }
@@ -635,7 +657,8 @@ static void put_f32s(writer *w, const float *v, size_t n)
     }
 }
 
-static void write_spec(writer *w, const shapc_model_spec *spec, size_t d)
+static void write_spec(writer *w, const shapc_model_spec *spec, size_t d,
+                       const shapc__model_section *sections, size_t n_sections)
 {
     const size_t k = spec->layers[spec->n_layers - 1].n_out;
     put_bytes(w, MAGIC, sizeof MAGIC);
@@ -673,10 +696,25 @@ static void write_spec(writer *w, const shapc_model_spec *spec, size_t d)
     put_u8(w, spec->n_background > 0 && spec->background_weights != NULL);
     if (spec->n_background > 0 && spec->background_weights)
         put_f32s(w, spec->background_weights, spec->n_background);
-    put_u32(w, 0); /* extension sections */
+    put_u32(w, (uint32_t)n_sections);
+    for (size_t i = 0; i < n_sections; i++) {
+        uint64_t len = sections[i].len;
+        put_u32(w, sections[i].tag);
+        put_u32(w, sections[i].flags);
+        put_u32(w, (uint32_t)len);
+        put_u32(w, (uint32_t)(len >> 32));
+        put_bytes(w, sections[i].payload, sections[i].len);
+    }
 }
 
 shapc_status shapc_model_save(const char *path, const shapc_model_spec *spec, shapc_error *err)
+{
+    return shapc__model_save_sections(path, spec, NULL, 0, err);
+}
+
+shapc_status shapc__model_save_sections(const char *path, const shapc_model_spec *spec,
+                                        const shapc__model_section *sections, size_t n_sections,
+                                        shapc_error *err)
 {
     shapc__afile af = {0};
     writer w = {0};
@@ -689,10 +727,12 @@ shapc_status shapc_model_save(const char *path, const shapc_model_spec *spec, sh
         shapc_error_prefix(err, path);
         return st;
     }
+    if (n_sections > UINT32_MAX || (n_sections > 0 && !sections))
+        return shapc_error_set(err, SHAPC_EINVAL, "%s: invalid extension sections", path);
     if ((st = shapc__afile_open(&af, path, err)) != SHAPC_OK)
         return st;
     w.fp = af.fp;
-    write_spec(&w, spec, d);
+    write_spec(&w, spec, d, sections, n_sections);
     encode_u32(crc, w.crc);
     if (!w.failed && fwrite(crc, 1, 4, af.fp) != 4)
         w.failed = 1;

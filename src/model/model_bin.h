@@ -7,6 +7,7 @@
 #define SHAPC_MODEL_MODEL_BIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "shapc/model.h"
 #include "shapc/status.h"
@@ -17,5 +18,25 @@
  * caller (shapc_model_free). */
 shapc_status shapc__model_load_mem(const void *data, size_t len, const char *name,
                                    shapc_model **out, shapc_error *err);
+
+/* An extension section to write before the checksum (docs/model-format.md, "Section
+ * record"). payload is borrowed for the call. */
+typedef struct shapc__model_section {
+    uint32_t tag;   /* four ASCII bytes, first character in the lowest byte */
+    uint32_t flags; /* SHAPC__SECTION_REQUIRED or 0 */
+    const void *payload;
+    size_t len;
+} shapc__model_section;
+
+#define SHAPC__SECTION_REQUIRED 1u
+/* "TEXT": tokenizer, vocabulary and embedding of a text model (src/model/text_model.c). */
+#define SHAPC__SECTION_TAG_TEXT \
+    ((uint32_t)'T' | (uint32_t)'E' << 8 | (uint32_t)'X' << 16 | (uint32_t)'T' << 24)
+
+/* shapc_model_save plus extension sections, written in order after the background. Same
+ * validation and errors as shapc_model_save; SHAPC_EINVAL for a NULL table with n > 0. */
+shapc_status shapc__model_save_sections(const char *path, const shapc_model_spec *spec,
+                                        const shapc__model_section *sections, size_t n_sections,
+                                        shapc_error *err);
 
 #endif /* SHAPC_MODEL_MODEL_BIN_H */

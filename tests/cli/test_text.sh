@@ -1,0 +1,67 @@
+#!/bin/bash
+# test_text.sh - `shapc explain` on a text model (docs/text.md): trains a tiny sentiment model
+# with the sample trainer, explains documents of different lengths and checks the result
+# files, the additivity of the values, mask-token masking and the errors.
+source "$(dirname "$0")/lib.sh" "$@"
+
+TRAIN=${SHAPC_SAMPLES_BIN:-}/sentiment/shapc-train-sentiment
+[ -x "$TRAIN" ] || fail "sample trainer not built: $TRAIN"
+
+printf 'pos\tgood fun\nneg\tbad dull\npos\tgood film\nneg\tbad film\npos\tfun and good\n' >corpus.tsv
+printf 'neg\tdull and bad\npos\tgood good\nneg\tbad bad\npos\tfun film\nneg\tdull film\n' >>corpus.tsv
+run_ok "$TRAIN" --corpus corpus.tsv --epochs 60 -o text.bin
+run_ok "$SHAPC" info text.bin
+assert_contains "$(cat "$WORK/last.out")" "text:"
+
+# Three documents of different lengths, one with an unknown word and CJK, one empty.
+printf 'Good FUN, good film!\n\nbad 猫 dull\n' >docs.txt
+run_ok "$SHAPC" explain text.bin docs.txt --class pos -q -o out
+for f in text_values.json vocab_importance.json summary.json text_0.png text_2.png \
+    vocab_importance.png; do
+    [ -s "out/$f" ] || fail "out/$f missing or empty"
+done
+[ ! -e out/text_1.png ] || fail "an empty document should get no text plot"
+
+if [ -n "$PY" ]; then
+    "$PY" - out <<'PYEOF' || fail "text_values.json checks"
+import json, sys
+d = sys.argv[1]
+vals = json.load(open(d + "/text_values.json"))
+assert [v["row"] for v in vals] == [0, 1, 2], vals
+assert vals[0]["tokens"] == ["good", "fun", ",", "good", "film", "!"], vals[0]["tokens"]
+assert vals[1]["tokens"] == [] and vals[1]["phi"] == []
+assert vals[2]["tokens"] == ["bad", "猫", "dull"]
+assert vals[2]["in_vocab"] == [True, False, True]
+for v in vals:
+    s = sum(p[0] for p in v["phi"])
+    assert abs(s - (v["fx"][0] - v["base"][0])) < 1e-4, v
+    assert v["exact"]
+# "good" helps "pos", "bad" hurts it; both occurrences of "good" are symmetric
+assert vals[0]["phi"][0][0] > 0 and vals[2]["phi"][0][0] < 0
+assert abs(vals[0]["phi"][0][0] - vals[0]["phi"][3][0]) < 1e-6
+voc = json.load(open(d + "/vocab_importance.json"))
+words = {w["word"]: w for w in voc}
+assert words["good"]["count"] == 2 and "<unk>" in words
+summ = json.load(open(d + "/summary.json"))
+assert summ["kind"] == "text" and [i["n_players"] for i in summ["instances"]] == [6, 0, 3]
+PYEOF
+fi
+
+# Mask-token masking and the predicted class run too; the base value then differs.
+run_ok "$SHAPC" explain text.bin docs.txt --text-mask token --class predicted --rows 2:3 \
+    -q --no-plots -o out2
+[ -s out2/text_values.json ] || fail "out2/text_values.json missing"
+assert_contains "$(cat out2/summary.json)" '"text_mask": "token"'
+
+# Errors: invalid UTF-8 names file and line; options that do not apply; bad --text-mask.
+printf 'fine\nbad \xff byte\n' >bad.txt
+expect_fail 1 "$SHAPC" explain text.bin bad.txt -q -o out3
+assert_contains "$ERRLINE" "bad.txt:2: invalid UTF-8 at byte 4"
+assert_no_outputs out3
+expect_fail 2 "$SHAPC" explain text.bin docs.txt --background docs.txt -o out3
+assert_contains "$ERRLINE" "--background does not apply"
+expect_fail 2 "$SHAPC" explain text.bin docs.txt --text-mask blank -o out3
+assert_contains "$ERRLINE" "--text-mask"
+expect_fail 2 "$SHAPC" explain text.bin docs.txt --class maybe -o out3
+assert_no_outputs out3
+echo "ok"
