@@ -5,11 +5,14 @@
  *
  * Everything that can fail on the user's files (model, input, background, options that
  * depend on the model) is checked before the long computation starts, and no result file is
- * written until every row is explained, so an error never leaves a half-written directory. */
+ * written until every row is explained, so an error never leaves a half-written directory.
+ * Meanwhile each finished row goes to a journal (journal.h) under a directory lock (lock.h),
+ * so Ctrl-C (signals.h), kill or power loss keep finished rows for --resume. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <shapc/data.h>
 #include <shapc/kernel.h>
@@ -17,11 +20,16 @@
 #include <shapc/version.h>
 
 #include "args.h"
+#include "cmd_explain_text.h"
 #include "commands.h"
 #include "json.h"
+#include "inputs.h"
 #include "loaders.h"
 #include "progress.h"
+#include "journal.h"
+#include "lock.h"
 #include "render.h"
+#include "signals.h"
 
 /* ============================================================================================
  * Options
@@ -45,7 +53,12 @@ enum {
     OPT_MODEL_PLUGIN,
     OPT_PLUGIN_ARG,
     OPT_BATCH,
-    OPT_MODEL_TIMEOUT
+    OPT_MODEL_TIMEOUT,
+    OPT_THREADS,
+    OPT_SAMPLER,
+    OPT_MAX_MEMORY,
+    OPT_RESUME,
+    OPT_MASK
 };
 
 static const shapc_cli_option options[] = {
@@ -67,6 +80,11 @@ static const shapc_cli_option options[] = {
     {OPT_PLUGIN_ARG, "plugin-arg", 0, 1},
     {OPT_BATCH, "batch", 0, 1},
     {OPT_MODEL_TIMEOUT, "model-timeout", 0, 1},
+    {OPT_THREADS, "threads", 0, 1},
+    {OPT_SAMPLER, "sampler", 0, 1},
+    {OPT_MAX_MEMORY, "max-memory", 0, 1},
+    {OPT_RESUME, "resume", 0, 0},
+    {OPT_MASK, "mask", 0, 1},
     {0, NULL, 0, 0},
 };
 
@@ -90,11 +108,21 @@ static void usage(void)
         "  --seed S              random seed; equal seeds give identical results  [default: 0]\n"
         "  --class C             outputs to explain: all, predicted (argmax of f(x)),\n"
         "                        an output index K or an output name  [default: all]\n"
-        "  --groups HxW          explain HxW pixel patches instead of single features\n"
+        "  --groups HxW|FILE     explain HxW pixel patches, or the column groups of a\n"
+        "                        groups.json (docs/inputs.md), instead of single features\n"
         "                        (image models only)  [default: none]\n"
+        "  --mask M              absent players take: background (rows), zero, mean (of the\n"
+        "                        background) or blur (of each image)  [default: background]\n"
         "  --link L              identity or logit (log-odds units)  [default: identity]\n"
         "  --rows A:B            explain rows A..B-1 of INPUT (also A:, :B, A)  [default: all]\n"
         "  --batches B           batches for the standard errors, >= 2  [default: 16]\n"
+        "  --sampler S           leverage (Musco & Witter 2025) or kernel (shap's)\n"
+        "                        [default: leverage]\n"
+        "  --threads N           worker threads, 0 = all cores (1 with --model-cmd)\n"
+        "                        [default: 0]\n"
+        "  --max-memory MB       memory for masked rows per thread and chunk  [default: 64]\n"
+        "  --resume              continue the unfinished run in the output directory\n"
+        "                        (same model, input and options; see docs/cli.md)\n"
         "  --no-plots            do not draw the default plots\n"
         "  -q, --quiet           no progress line and no closing summary line\n"
         "  -o, --output DIR      results directory, created if missing  [default: "
@@ -119,10 +147,16 @@ typedef struct explain_args {
     uint64_t seed;
     shapc_link link;
     size_t batches;
+    size_t threads;     /* 0 = all online cores */
+    shapc_sampler sampler;
+    size_t max_memory_mb;
     const char *class_text; /* resolved against the model's outputs later */
     int grouped;
     size_t gh, gw;
+    const char *groups_json; /* --groups FILE.json (inputs.h) */
+    shapc_cli_mask mask;
     int no_plots, quiet;
+    int resume; /* continue DIR/.shapc-journal */
     const char *model_cmd, *plugin_path, *plugin_arg; /* black-box models instead of MODEL */
     size_t batch;
     int timeout_ms;
@@ -139,6 +173,12 @@ static int parse_timeout(const char *v, int *ms)
     return 0;
 }
 
+static size_t online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 64 ? 64 : (size_t)n);
+}
+
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, explain_args *a)
 {
@@ -148,6 +188,8 @@ static int parse_args(int argc, char **argv, explain_args *a)
     a->seed = defaults.seed;
     a->link = defaults.link;
     a->batches = defaults.n_batches;
+    a->sampler = defaults.sampler;
+    a->max_memory_mb = defaults.max_memory >> 20;
     a->class_text = "all";
     {
         shapc_process_options po = shapc_process_options_default();
@@ -203,13 +245,35 @@ static int parse_args(int argc, char **argv, explain_args *a)
                 return shapc_cli_usage_error("explain", "--batches: '%s' is not an integer "
                                              ">= 2", v);
             break;
+        case OPT_THREADS:
+            if (shapc_cli_parse_size(v, &a->threads) != 0 || a->threads > 64)
+                return shapc_cli_usage_error("explain", "--threads: '%s' is not an integer "
+                                             "in 0..64", v);
+            break;
+        case OPT_SAMPLER:
+            if (!strcmp(v, "leverage"))
+                a->sampler = SHAPC_SAMPLER_LEVERAGE;
+            else if (!strcmp(v, "kernel"))
+                a->sampler = SHAPC_SAMPLER_KERNEL;
+            else
+                return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
+                                             "kernel", v);
+            break;
+        case OPT_MAX_MEMORY:
+            if (shapc_cli_parse_size(v, &a->max_memory_mb) != 0 || a->max_memory_mb == 0 ||
+                a->max_memory_mb > ((size_t)1 << 20))
+                return shapc_cli_usage_error("explain", "--max-memory: '%s' is not a number "
+                                             "of MiB in 1..1048576", v);
+            break;
         case OPT_CLASS:
             if (*v == '\0')
                 return shapc_cli_usage_error("explain", "--class: empty value");
             a->class_text = v;
             break;
         case OPT_GROUPS:
-            if (shapc_cli_parse_hxw(v, &a->gh, &a->gw) != 0)
+            if (strlen(v) > 5 && strcmp(v + strlen(v) - 5, ".json") == 0)
+                a->groups_json = v;
+            else if (shapc_cli_parse_hxw(v, &a->gh, &a->gw) != 0)
                 return shapc_cli_usage_error("explain", "--groups: '%s' is not HxW with "
                                              "H, W >= 1 (e.g. 2x2)", v);
             a->grouped = 1;
@@ -222,6 +286,14 @@ static int parse_args(int argc, char **argv, explain_args *a)
             else
                 return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
                                              "logit", v);
+            break;
+        case OPT_RESUME:
+            a->resume = 1;
+            break;
+        case OPT_MASK:
+            if (shapc_cli_parse_mask(v, &a->mask) != 0)
+                return shapc_cli_usage_error("explain", "--mask: '%s' is not background, zero, "
+                                             "mean or blur", v);
             break;
         case OPT_NO_PLOTS:
             a->no_plots = 1;
@@ -334,6 +406,15 @@ static int players_build(const shapc_model *model, const explain_args *a, player
     char name[96];
 
     memset(pl, 0, sizeof *pl);
+    {
+        /* CSV column names and groups.json players (inputs.h). */
+        shapc_error e = {0};
+        if (shapc_cli_inputs_players(a->input_path, a->bg_path, a->groups_json, model, &pl->n,
+                                     &pl->group_of, &pl->names, &e) != SHAPC_OK)
+            return shapc_cli_fail("%s", e.message);
+        if (pl->names)
+            return 0;
+    }
     pl->group_of = malloc(d * sizeof *pl->group_of);
     if (!pl->group_of)
         return shapc_cli_fail("out of memory");
@@ -401,13 +482,22 @@ typedef struct run {
     players pl;
     size_t d, k_all, n, row0, K;
     size_t bg_row0, bg_n;
+    const float *bg, *bg_w; /* the background rows used (borrowed), for the fingerprint */
     class_mode mode;
     size_t class_index;
     /* results */
     shapc_array *phi, *se, *base, *pred, *classes, *inputs, *groups; /* see the contract */
     double *fx;                    /* (n, K) link(f(x)) */
     shapc_kernel_info *info;       /* (n) */
+    double *seconds;               /* (n) time spent on each row, kept across --resume */
     double t_start, t_explain;
+    /* crash safety (docs/reliability.md) */
+    shapc_cli_lock lock;
+    shapc_cli_journal *journal;
+    size_t n_done; /* rows finished, from the journal and this run */
+    int interrupted; /* the signal that stopped the run, or 0 */
+    shapc_kernel_options ko; /* kept to rebuild the explainer per row for --mask blur */
+    float *mask_row;         /* (d) the --mask zero/mean/blur baseline row, or NULL */
 } run;
 
 static void run_free(run *r)
@@ -426,6 +516,10 @@ static void run_free(run *r)
     players_free(&r->pl);
     free(r->fx);
     free(r->info);
+    free(r->seconds);
+    free(r->mask_row);
+    shapc_cli_journal_close(r->journal);
+    shapc_cli_lock_release(&r->lock);
 }
 
 /* Resolves --class against the model's outputs. Returns -1 to continue or an exit status. */
@@ -481,7 +575,8 @@ static shapc_status create_outputs(run *r, shapc_error *err)
         return shapc_error_set(err, SHAPC_ERANGE, "too many rows x outputs");
     r->fx = calloc(nK, sizeof *r->fx);
     r->info = calloc(n, sizeof *r->info);
-    if (!r->fx || !r->info)
+    r->seconds = calloc(n, sizeof *r->seconds);
+    if (!r->fx || !r->info || !r->seconds)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu rows", n);
     return SHAPC_OK;
 }
@@ -554,12 +649,18 @@ static int setup(run *r)
         bg_total = shapc_array_dim(r->bg_file, 0);
     } else {
         const shapc_array *emb = shapc_model_background(r->model);
-        if (!emb)
+        if (!emb && (a->mask == SHAPC_CLI_MASK_ZERO || a->mask == SHAPC_CLI_MASK_BLUR)) {
+            /* These baselines need no background; the rows only stand in until replaced. */
+            bg = x;
+            bg_total = r->n;
+        } else if (!emb) {
             return shapc_cli_fail("%s has no embedded background: pass --background",
                                   a->model_path);
-        bg = shapc_array_cdata(emb);
-        bg_total = shapc_array_dim(emb, 0);
-        bg_w = shapc_model_background_weights(r->model);
+        } else {
+            bg = shapc_array_cdata(emb);
+            bg_total = shapc_array_dim(emb, 0);
+            bg_w = shapc_model_background_weights(r->model);
+        }
     }
     if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &r->bg_row0, &end) != 0)
         return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
@@ -570,6 +671,23 @@ static int setup(run *r)
         bg_w += r->bg_row0;
     if (shapc_cli_check_finite(bg_name, bg, r->bg_n, r->d, r->bg_row0, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
+    if (a->mask != SHAPC_CLI_MASK_BACKGROUND) {
+        /* One baseline row replaces the background (blur: of the first row, per row later). */
+        r->mask_row = malloc(r->d * sizeof *r->mask_row);
+        if (!r->mask_row)
+            return shapc_cli_fail("out of memory");
+        if (a->mask == SHAPC_CLI_MASK_BLUR) {
+            if (shapc_cli_mask_blur(r->model, x, r->mask_row, &err) != SHAPC_OK)
+                return shapc_cli_fail("%s", err.message);
+        } else {
+            shapc_cli_mask_row(a->mask, bg, r->bg_n, bg_w, r->d, r->mask_row);
+        }
+        bg = r->mask_row;
+        bg_w = NULL;
+        r->bg_n = 1;
+    }
+    r->bg = bg;
+    r->bg_w = bg_w;
 
     rc = players_build(r->model, a, &r->pl);
     if (rc != 0)
@@ -580,6 +698,14 @@ static int setup(run *r)
     ko.seed = a->seed;
     ko.link = a->link;
     ko.n_batches = a->batches;
+    ko.sampler = a->sampler;
+    ko.max_memory = a->max_memory_mb << 20;
+    /* A process model answers one batch at a time; anything else runs on every core, with
+     * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
+    ko.n_threads = a->model_cmd ? 1 : (a->threads ? a->threads : online_cores());
+    if (ko.n_threads > 1)
+        shapc_blas_set_threads(1);
+    r->ko = ko;
     if (shapc_kernel_create(r->model, bg, r->bg_n, bg_w, &ko, &r->kernel, &err) != SHAPC_OK)
         return shapc_cli_fail("%s: background: %s", bg_name, err.message);
     if (a->grouped &&
@@ -600,6 +726,117 @@ static int setup(run *r)
 
 /* Rows per model call when predicting the explained rows. */
 #define PREDICT_CHUNK 1024
+
+/* The result arrays of the run, as the journal reads and writes them. */
+static shapc_cli_journal_rows journal_rows(const run *r)
+{
+    shapc_cli_journal_rows jr = {
+        .phi = shapc_array_data(r->phi),
+        .se = shapc_array_data(r->se),
+        .base = shapc_array_data(r->base),
+        .fx = r->fx,
+        .pred = shapc_array_data(r->pred),
+        .classes = shapc_array_data(r->classes),
+        .info = r->info,
+        .seconds = r->seconds,
+    };
+    return jr;
+}
+
+/* What a journal must match to be resumed: every option that changes the numbers (as
+ * readable text, to name the difference) and the bytes they are computed from - the model
+ * file (or command), the explained rows, the background, and the model's answers on them.
+ * Paths are left out on purpose: a moved but identical file resumes fine. */
+static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, shapc_error *err)
+{
+    const explain_args *a = &r->args;
+    char cls[64], groups[48], nsamples[32];
+    uint64_t h = SHAPC_CLI_HASH_INIT;
+    memset(l, 0, sizeof *l);
+    if (r->mode == CLASS_ONE)
+        snprintf(cls, sizeof cls, "%zu", r->class_index);
+    else
+        snprintf(cls, sizeof cls, "%s", r->mode == CLASS_ALL ? "all" : "predicted");
+    if (a->grouped)
+        snprintf(groups, sizeof groups, "%zux%zu", a->gh, a->gw);
+    else
+        snprintf(groups, sizeof groups, "none");
+    if (a->nsamples)
+        snprintf(nsamples, sizeof nsamples, "%zu", a->nsamples);
+    else
+        snprintf(nsamples, sizeof nsamples, "auto");
+    /* Truncation would only shorten the message: the hash below covers what was kept, and
+     * everything that matters is hashed again from the data. */
+    int len = snprintf(l->settings, sizeof l->settings,
+                       "--seed=%llu --nsamples=%s --link=%s --class=%s --groups=%s --batches=%zu "
+                       "--sampler=%s --rows=%zu:%zu --background-rows=%zu:%zu --background=%s",
+                       (unsigned long long)a->seed, nsamples,
+                       a->link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups, a->batches,
+                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", r->row0,
+                       r->row0 + r->n, r->bg_row0, r->bg_row0 + r->bg_n,
+                       a->bg_path ? "file" : "embedded");
+    if (len < 0)
+        l->settings[0] = '\0';
+    h = shapc_cli_hash(h, l->settings, strlen(l->settings) + 1);
+    h = shapc_cli_hash(h, shapc_version_string(), strlen(shapc_version_string()) + 1);
+    if (a->model_cmd) {
+        h = shapc_cli_hash(h, a->model_cmd, strlen(a->model_cmd) + 1);
+    } else {
+        shapc_status st = shapc_cli_hash_file(&h, a->model_path, err);
+        if (st != SHAPC_OK)
+            return st;
+    }
+    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    h = shapc_cli_hash(h, x, r->n * r->d * sizeof *x);
+    h = shapc_cli_hash(h, r->bg, r->bg_n * r->d * sizeof *r->bg);
+    if (r->bg_w)
+        h = shapc_cli_hash(h, r->bg_w, r->bg_n * sizeof *r->bg_w);
+    h = shapc_cli_hash(h, r->pl.group_of, r->d * sizeof *r->pl.group_of);
+    h = shapc_cli_hash(h, shapc_kernel_base_values(r->kernel), r->k_all * sizeof(double));
+    h = shapc_cli_hash(h, shapc_array_cdata(r->pred), r->n * r->k_all * sizeof(float));
+    l->fingerprint = h;
+    l->n = r->n;
+    l->M = r->pl.n;
+    l->K = r->K;
+    l->k_all = r->k_all;
+    return SHAPC_OK;
+}
+
+/* Opens (or, with --resume, continues) the journal; finished rows land in the result arrays.
+ * Returns -1 to continue or an exit status. */
+static int open_journal(run *r)
+{
+    shapc_cli_journal_layout layout;
+    shapc_cli_journal_rows jr = journal_rows(r);
+    shapc_error err = {0};
+    size_t dropped = 0;
+    if (journal_layout(r, &layout, &err) != SHAPC_OK ||
+        shapc_cli_journal_open(r->args.out_dir, &layout, r->args.resume, &jr, &r->n_done,
+                               &dropped, &r->journal, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    if (dropped > 0)
+        fprintf(stderr, "shapc: note: dropped %zu bytes of an incomplete record at the end of "
+                "the journal (a run stopped mid-write)\n", dropped);
+    if (r->args.resume && !r->args.quiet && r->n_done > 0)
+        fprintf(stderr, "shapc: resuming: %zu of %zu rows already done\n", r->n_done, r->n);
+    return -1;
+}
+
+/* --mask blur: the baseline is the row's own blurred copy, so each row gets its explainer. */
+static int reblur_kernel(run *r, const float *x)
+{
+    shapc_error err = {0};
+    if (shapc_cli_mask_blur(r->model, x, r->mask_row, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    shapc_kernel_free(r->kernel);
+    r->kernel = NULL;
+    if (shapc_kernel_create(r->model, r->mask_row, 1, NULL, &r->ko, &r->kernel, &err) !=
+            SHAPC_OK ||
+        (r->args.grouped &&
+         shapc_kernel_set_groups(r->kernel, r->pl.group_of, r->pl.n, &err) != SHAPC_OK))
+        return shapc_cli_fail("--mask blur: %s", err.message);
+    return -1;
+}
 
 static int compute(run *r)
 {
@@ -651,16 +888,27 @@ static int compute(run *r)
         return shapc_cli_fail("out of memory for %zu players x %zu outputs", M, k);
     }
 
-    const double *base = shapc_kernel_base_values(r->kernel);
     float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
     float *basev = shapc_array_data(r->base);
     shapc_cli_progress prog;
     shapc_cli_progress_init(&prog, "rows", n, a->quiet);
-    double t0 = shapc_cli_now();
-    int rc = -1;
-    for (size_t i = 0; i < n && rc < 0; i++) {
+    int rc = open_journal(r);
+    shapc_cli_journal_rows jr = journal_rows(r);
+    for (size_t i = r->n_done; i < n && rc < 0; i++) {
+        /* A stop request is honoured between instances: the finished ones are journaled. */
+        if ((r->interrupted = shapc_cli_signals_caught()) != 0)
+            break;
+        double ti = shapc_cli_now();
+        if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0) {
+            shapc_cli_progress_finish(&prog);
+            break;
+        }
         if (shapc_kernel_explain(r->kernel, x + i * d, phi_all, se_all, fx_all, &r->info[i],
                                  &err) != SHAPC_OK) {
+            /* Ctrl-C also reaches a --model-cmd child, whose death fails this instance:
+             * that is the interruption, not an error. */
+            if ((r->interrupted = shapc_cli_signals_caught()) != 0)
+                break;
             shapc_cli_progress_finish(&prog);
             rc = shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
             break;
@@ -672,13 +920,22 @@ static int compute(run *r)
                 phi[(i * M + g) * K + j] = (float)phi_all[g * k + c];
                 se[(i * M + g) * K + j] = (float)se_all[g * k + c];
             }
-            basev[i * K + j] = (float)base[c];
+            basev[i * K + j] = (float)shapc_kernel_base_values(r->kernel)[c];
             r->fx[i * K + j] = fx_all[c];
         }
+        r->seconds[i] = shapc_cli_now() - ti;
+        if (shapc_cli_journal_append(r->journal, &jr, i, &err) != SHAPC_OK) {
+            shapc_cli_progress_finish(&prog);
+            rc = shapc_cli_fail("%s", err.message);
+            break;
+        }
+        r->n_done = i + 1;
         shapc_cli_progress_update(&prog, i + 1);
     }
     shapc_cli_progress_finish(&prog);
-    r->t_explain = shapc_cli_now() - t0;
+    r->t_explain = 0;
+    for (size_t i = 0; i < r->n_done; i++)
+        r->t_explain += r->seconds[i];
     free(phi_all);
     free(se_all);
     free(fx_all);
@@ -782,8 +1039,12 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
         shapc_cli_json_int(j, (long long)r->class_index);
     else
         shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
+    shapc_cli_json_key(j, "mask");
+    shapc_cli_json_string(j, shapc_cli_mask_name(a->mask));
     shapc_cli_json_key(j, "groups");
-    if (a->grouped) {
+    if (a->groups_json) {
+        shapc_cli_json_string(j, a->groups_json);
+    } else if (a->grouped) {
         char g[64];
         snprintf(g, sizeof g, "%zux%zu", a->gh, a->gw);
         shapc_cli_json_string(j, g);
@@ -908,6 +1169,9 @@ static int write_results(const run *r, const shapc_cli_json *summary)
 
 int shapc_cli_explain(int argc, char **argv)
 {
+    int text_rc = shapc_cli_explain_text(argc, argv); /* text models: their own path */
+    if (text_rc >= 0)
+        return text_rc;
     run r;
     memset(&r, 0, sizeof r);
     r.t_start = shapc_cli_now();
@@ -925,8 +1189,29 @@ int shapc_cli_explain(int argc, char **argv)
         rc = shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
+    /* One run per directory (lock.h); an unfinished run is never silently overwritten. */
+    if (shapc_cli_lock_acquire(&r.lock, r.args.out_dir, &err) != SHAPC_OK) {
+        rc = shapc_cli_fail("%s", err.message);
+        goto cleanup;
+    }
+    if (!r.args.resume && shapc_cli_journal_exists(r.args.out_dir)) {
+        rc = shapc_cli_fail("%s holds an unfinished run (%s): pass --resume to continue it or "
+                            "remove the file to start over", r.args.out_dir,
+                            SHAPC_CLI_JOURNAL_NAME);
+        goto cleanup;
+    }
+    shapc_cli_signals_install();
     if ((rc = compute(&r)) >= 0)
         goto cleanup;
+    if (r.interrupted) {
+        shapc_cli_journal_close(r.journal); /* syncs what is finished */
+        r.journal = NULL;
+        (void)shapc_cli_fail("interrupted: %zu of %zu rows done, kept in %s/%s; rerun with "
+                            "--resume to continue", r.n_done, r.n, r.args.out_dir,
+                            SHAPC_CLI_JOURNAL_NAME);
+        rc = 128 + r.interrupted;
+        goto cleanup;
+    }
     build_summary(&summary, &r, argc, argv);
     if (shapc_cli_json_failed(&summary)) {
         rc = shapc_cli_fail("out of memory writing summary.json");
@@ -934,6 +1219,9 @@ int shapc_cli_explain(int argc, char **argv)
     }
     if ((rc = write_results(&r, &summary)) >= 0)
         goto cleanup;
+    /* The results are on disk: the journal has done its job. */
+    shapc_cli_journal_finish(r.journal);
+    r.journal = NULL;
     if (!r.args.no_plots && shapc_cli_render_default_plots(r.args.out_dir) != 0) {
         rc = SHAPC_CLI_EXIT_FAIL;
         goto cleanup;
@@ -947,6 +1235,7 @@ int shapc_cli_explain(int argc, char **argv)
     }
     rc = SHAPC_CLI_EXIT_OK;
 cleanup:
+    shapc_cli_signals_restore();
     shapc_cli_json_free(&summary);
     run_free(&r);
     return rc;

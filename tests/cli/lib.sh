@@ -10,6 +10,16 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK" || exit 1
 
+# SHAPC_VALGRIND=1 (scripts/test.sh): every shapc command runs under valgrind memcheck; an
+# invalid access or a definite leak makes it exit 99, which fails the test.
+if [ -n "${SHAPC_VALGRIND:-}" ]; then
+    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full %s "%s" "$@"\n' \
+        "--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+--suppressions=$(cd "$(dirname "$0")" && pwd)/valgrind.supp" "$SHAPC" >"$WORK/shapc-valgrind"
+    chmod +x "$WORK/shapc-valgrind"
+    SHAPC=$WORK/shapc-valgrind
+fi
+
 fail() {
     echo "FAIL: $*" >&2
     exit 1
