@@ -155,7 +155,8 @@ int shapc_cli_render_image(const shapc_cli_results *r, size_t row, const size_t 
             int seen[3] = {-1, -1, -1};
             for (ch = 0; ch < c; ch++) {
                 size_t f = q * c + ch;
-                int g = r->groups ? r->groups[f] : (int)f;
+                const int *gr = shapc_cli_results_groups(r, row);
+                int g = gr ? gr[f] : (int)f;
                 if (g == seen[0] || g == seen[1] || (size_t)g >= r->m)
                     continue;
                 seen[ch] = g;

@@ -117,6 +117,13 @@ void shapc_cli_results_free(shapc_cli_results *r)
     memset(r, 0, sizeof *r);
 }
 
+const int *shapc_cli_results_groups(const shapc_cli_results *r, size_t i)
+{
+    if (!r->groups)
+        return NULL;
+    return r->groups_per_row ? r->groups + i * r->d : r->groups;
+}
+
 int shapc_cli_results_load(const char *dir, shapc_cli_results *r)
 {
     shapc_array *phi = NULL, *base = NULL, *pred = NULL, *cls = NULL, *inp = NULL, *grp = NULL;
@@ -154,8 +161,13 @@ int shapc_cli_results_load(const char *dir, shapc_cli_results *r)
         goto fail;
     }
     r->d = inp ? shapc_array_dim(inp, 1) : 0;
-    if (grp && (!inp || shapc_array_size(grp) != r->d)) {
-        shapc_cli_fail("%s/groups.npy: expected %zu entries", dir, r->d);
+    /* (d): one grouping for all rows; (n, d): per-row groups (superpixels). */
+    if (grp && shapc_array_rank(grp) == 2 && inp && shapc_array_dim(grp, 0) == r->n &&
+        shapc_array_dim(grp, 1) == r->d)
+        r->groups_per_row = 1;
+    else if (grp && (!inp || shapc_array_size(grp) != r->d)) {
+        shapc_cli_fail("%s/groups.npy: expected %zu entries or (%zu, %zu)", dir, r->d, r->n,
+                       r->d);
         goto fail;
     }
     r->phi = take(phi);
@@ -175,7 +187,7 @@ int shapc_cli_results_load(const char *dir, shapc_cli_results *r)
             goto fail;
         }
     if (r->groups)
-        for (j = 0; j < r->d; j++)
+        for (j = 0; j < r->d * (r->groups_per_row ? r->n : 1); j++)
             if (r->groups[j] < 0 || (size_t)r->groups[j] >= r->m) {
                 shapc_cli_fail("%s/groups.npy: player %d out of range", dir, r->groups[j]);
                 goto fail;
@@ -228,11 +240,13 @@ int shapc_cli_results_load(const char *dir, shapc_cli_results *r)
             free(cnt);
             goto oom;
         }
-        for (j = 0; j < r->d; j++)
-            cnt[r->groups ? (size_t)r->groups[j] : j < r->m ? j : 0]++;
         for (i = 0; i < r->n; i++) {
+            const int *gr = shapc_cli_results_groups(r, i);
+            memset(cnt, 0, r->m * sizeof *cnt);
+            for (j = 0; j < r->d; j++)
+                cnt[gr ? (size_t)gr[j] : j < r->m ? j : 0]++;
             for (j = 0; j < r->d; j++) {
-                size_t g = r->groups ? (size_t)r->groups[j] : j;
+                size_t g = gr ? (size_t)gr[j] : j;
                 if (g < r->m)
                     r->player_values[i * r->m + g] += r->inputs[i * r->d + j] / (float)cnt[g];
             }

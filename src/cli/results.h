@@ -15,7 +15,9 @@ typedef struct shapc_cli_results {
     float *pred;                  /* (n, k_all) raw model outputs */
     int *classes;                 /* (n, k) model output index of each column */
     float *inputs;                /* (n, d) or NULL */
-    int *groups;                  /* (d) or NULL (identity) */
+    int *groups;                  /* (d), or (n, d) when groups_per_row (superpixels), or NULL
+                                   * (identity); use shapc_cli_results_groups */
+    int groups_per_row;
     float *player_values;         /* (n, m): feature value, or a group's mean input; or NULL */
     char **players;               /* (m) names */
     char **outputs;               /* (k_all) names */
@@ -28,6 +30,8 @@ typedef struct shapc_cli_results {
 int shapc_cli_results_load(const char *dir, shapc_cli_results *r);
 void shapc_cli_results_free(shapc_cli_results *r);
 
+/* Player of each input feature for row i: (d) entries, or NULL for identity. */
+const int *shapc_cli_results_groups(const shapc_cli_results *r, size_t i);
 /* phi of row i, column c as a contiguous (m) vector in out. */
 void shapc_cli_results_phi(const shapc_cli_results *r, size_t i, size_t c, double *out);
 /* Explained column whose mean |phi| over all rows is largest (the summary plot's choice). */
