@@ -82,9 +82,26 @@ typedef enum shapc_activation {
     SHAPC_ACT_SOFTMAX = 4 /* over the layer's outputs; max-subtracted for stability */
 } shapc_activation;
 
-typedef enum shapc_layer_kind { SHAPC_LAYER_DENSE = 1 } shapc_layer_kind;
+/* Layer kinds. Images are channels-last (height, width, channels) throughout, so n_in and
+ * n_out of every kind stay the flattened sizes and chaining is checked the same way. */
+typedef enum shapc_layer_kind {
+    SHAPC_LAYER_DENSE = 1,
+    SHAPC_LAYER_CONV2D = 2,         /* weights (out_c, kernel_h, kernel_w, in_c), bias (out_c) */
+    SHAPC_LAYER_MAXPOOL = 3,        /* kernel_h x kernel_w window, per channel */
+    SHAPC_LAYER_AVGPOOL = 4,        /* mean over the in-bounds cells of the window */
+    SHAPC_LAYER_GLOBAL_AVGPOOL = 5, /* (in_h, in_w, in_c) -> (in_c) */
+    SHAPC_LAYER_FLATTEN = 6         /* identity on the channels-last data: n_out = n_in */
+} shapc_layer_kind;
 
-/* One layer of a native model. Dense: y = act(W x + b), W (n_out, n_in) row-major. */
+/* Spatial padding of conv2d and pooling layers (TensorFlow's rules). valid: no padding,
+ * out = (in - kernel) / stride + 1, kernel <= in. same: out = ceil(in / stride), the
+ * padding max((out - 1) * stride + kernel - in, 0) split with the smaller half first. */
+typedef enum shapc_padding { SHAPC_PAD_VALID = 0, SHAPC_PAD_SAME = 1 } shapc_padding;
+
+/* One layer of a native model. Dense: y = act(W x + b), W (n_out, n_in) row-major.
+ * Conv2d: weights (out_c, kernel_h, kernel_w, in_c), bias (out_c); its geometry comes from
+ * shapc_model_spec.layer_geometry. Pooling, global pooling and flatten have no weights
+ * (NULL) and take the identity activation. n_in / n_out are always the flattened sizes. */
 typedef struct shapc_layer_spec {
     shapc_layer_kind kind;
     size_t n_in, n_out;
@@ -92,6 +109,18 @@ typedef struct shapc_layer_spec {
     const float *bias;    /* (n_out), borrowed */
     shapc_activation activation;
 } shapc_layer_spec;
+
+/* Geometry of a conv2d or pooling layer (kept out of shapc_layer_spec so positional
+ * initialisers of dense layers stay complete). n_in must be in_h * in_w * in_c and n_out the
+ * output size. Pooling and global pooling take out_c = 0 or in_c; global pooling takes
+ * kernel, stride and padding 0. Ignored for dense and flatten layers. */
+typedef struct shapc_layer_geometry {
+    size_t in_h, in_w, in_c;   /* input image */
+    size_t out_c;              /* conv2d: filters */
+    size_t kernel_h, kernel_w; /* window */
+    size_t stride;             /* >= 1, both directions */
+    shapc_padding padding;
+} shapc_layer_geometry;
 
 /* Everything a native model holds; all pointers borrowed for the duration of the call that
  * takes the spec (shapc_model_from_spec and shapc_model_save copy what they keep). */
@@ -107,6 +136,8 @@ typedef struct shapc_model_spec {
     size_t n_background;               /* 0 for none */
     const float *background;           /* (n_background, d), raw input units */
     const float *background_weights;   /* (n_background) or NULL for uniform */
+    const shapc_layer_geometry *layer_geometry; /* (n_layers) or NULL: required when a
+                                                 * conv2d or pooling layer is present */
 } shapc_model_spec;
 
 /* Zeroed spec with input_scale = 1. */

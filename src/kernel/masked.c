@@ -61,7 +61,9 @@ static int grow(float **p, size_t *cap, size_t need)
 shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err)
 {
     const shapc__native_net *net = shapc__model_native(kr->model);
-    if (!kr->opt.use_structure || !net || net->d != kr->d)
+    /* The fast path rebuilds first-layer pre-activations from W1^T: dense first layers only. */
+    if (!kr->opt.use_structure || !net || net->d != kr->d ||
+        net->layers[0].kind != SHAPC_LAYER_DENSE || !net->w1t)
         return SHAPC_OK;
     const size_t h1 = net->layers[0].n_out;
     size_t n_p, n_h;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/conv.h"
 #include "model/native.h"
 #include "util/alloc.h"
 
@@ -69,7 +70,8 @@ static char *build_describe(const shapc_model *m, size_t rank, const size_t *sha
     if (m->native) {
         for (size_t l = 0; l < m->native->n_layers; l++) {
             const shapc__dense_layer *ly = &m->native->layers[l];
-            sb_printf(&sb, " -> dense %zu %s", ly->n_out, shapc__activation_name(ly->activation));
+            sb_printf(&sb, " -> %s %zu %s", shapc__layer_kind_name(ly->kind), ly->n_out,
+                      shapc__activation_name(ly->activation));
         }
     } else {
         sb_printf(&sb, " -> %zu", m->k);

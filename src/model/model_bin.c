@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "model/conv.h"
 #include "model/model_bin.h"
 #include "model/native.h"
 #include "model/text_model.h"
@@ -171,6 +172,7 @@ typedef struct parsed {
     shapc_model_spec spec;
     float *offset, *divisor;
     shapc_layer_spec *layers; /* weights and bias owned (cast away const on release) */
+    shapc_layer_geometry *geometry; /* (n_layers_alloc) owned */
     size_t n_layers_alloc;
     char **names;
     size_t n_names;
@@ -188,6 +190,7 @@ static void parsed_free(parsed *p)
         shapc__free((void *)(uintptr_t)p->layers[l].bias);
     }
     shapc__free(p->layers);
+    shapc__free(p->geometry);
     for (size_t i = 0; i < p->n_names; i++)
         shapc__free(p->names[i]);
     shapc__free(p->names);
@@ -244,6 +247,41 @@ static shapc_status parse_input(cursor *c, parsed *p, size_t *d_out)
     return SHAPC_OK;
 }
 
+/* Conv2d and pooling layers carry 8 u32 of geometry after the layer header (in_h, in_w, in_c,
+ * out_c, kernel_h, kernel_w, stride, padding); every kind's fields are then checked with the
+ * same rules as an in-memory spec, but as SHAPC_EFORMAT naming the layer. */
+static shapc_status parse_geometry(cursor *c, uint32_t l, const shapc_layer_spec *ly,
+                                   shapc_layer_geometry *geo, shapc__geom *g)
+{
+    const size_t at = c->pos;
+    uint32_t v[8];
+    char what[64], why[160];
+    shapc_status st;
+    if (ly->kind == SHAPC_LAYER_CONV2D || ly->kind == SHAPC_LAYER_MAXPOOL ||
+        ly->kind == SHAPC_LAYER_AVGPOOL || ly->kind == SHAPC_LAYER_GLOBAL_AVGPOOL) {
+        snprintf(what, sizeof what, "layer %u geometry", (unsigned)l);
+        for (size_t i = 0; i < 8; i++)
+            if ((st = read_u32(c, &v[i], what)) != SHAPC_OK)
+                return st;
+        if (v[7] > SHAPC_PAD_SAME)
+            return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u (%s) at byte %zu has "
+                                   "unknown padding %u", c->path, (unsigned)l,
+                                   shapc__layer_kind_name(ly->kind), at, (unsigned)v[7]);
+        geo->in_h = v[0];
+        geo->in_w = v[1];
+        geo->in_c = v[2];
+        geo->out_c = v[3];
+        geo->kernel_h = v[4];
+        geo->kernel_w = v[5];
+        geo->stride = v[6];
+        geo->padding = (shapc_padding)v[7];
+    }
+    if (!shapc__layer_check(ly, geo, g, why, sizeof why))
+        return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u (%s) at byte %zu: %s",
+                               c->path, (unsigned)l, shapc__layer_kind_name(ly->kind), at, why);
+    return SHAPC_OK;
+}
+
 static shapc_status parse_layers(cursor *c, parsed *p, size_t d, size_t *k_out)
 {
     uint32_t n_layers;
@@ -259,13 +297,15 @@ static shapc_status parse_layers(cursor *c, parsed *p, size_t d, size_t *k_out)
     if ((st = need_array(c, n_layers, 16, "layer headers")) != SHAPC_OK)
         return st;
     p->layers = shapc__calloc(n_layers, sizeof *p->layers);
-    if (!p->layers)
+    p->geometry = shapc__calloc(n_layers, sizeof *p->geometry);
+    if (!p->layers || !p->geometry)
         return shapc_error_set(c->err, SHAPC_ENOMEM, "%s: out of memory", c->path);
     p->n_layers_alloc = n_layers;
     for (uint32_t l = 0; l < n_layers; l++) {
         shapc_layer_spec *ly = &p->layers[l];
         uint32_t kind, n_in, n_out, act;
         size_t at = c->pos;
+        shapc__geom g;
         float *w = NULL, *b = NULL;
         snprintf(what, sizeof what, "layer %u header", (unsigned)l);
         if ((st = read_u32(c, &kind, what)) != SHAPC_OK ||
@@ -273,9 +313,9 @@ static shapc_status parse_layers(cursor *c, parsed *p, size_t d, size_t *k_out)
             (st = read_u32(c, &n_out, what)) != SHAPC_OK ||
             (st = read_u32(c, &act, what)) != SHAPC_OK)
             return st;
-        if (kind != SHAPC_LAYER_DENSE)
+        if (kind < SHAPC_LAYER_DENSE || kind > SHAPC_LAYER_FLATTEN)
             return shapc_error_set(c->err, SHAPC_EUNSUPPORTED, "%s: layer %u at byte %zu has "
-                                   "unknown kind %u (this library knows 1 = dense)",
+                                   "unknown kind %u (this library knows 1..6)",
                                    c->path, (unsigned)l, at, (unsigned)kind);
         if (n_in == 0 || n_out == 0)
             return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u at byte %zu has size "
@@ -294,22 +334,27 @@ static shapc_status parse_layers(cursor *c, parsed *p, size_t d, size_t *k_out)
         if (act > SHAPC_ACT_SOFTMAX)
             return shapc_error_set(c->err, SHAPC_EFORMAT, "%s: layer %u at byte %zu has unknown "
                                    "activation %u", c->path, (unsigned)l, at, (unsigned)act);
-        snprintf(what, sizeof what, "layer %u weights", (unsigned)l);
-        if ((st = read_f32s(c, (size_t)n_in * n_out, what, &w)) != SHAPC_OK)
-            return st;
-        ly->weights = w;
-        snprintf(what, sizeof what, "layer %u bias", (unsigned)l);
-        if ((st = read_f32s(c, n_out, what, &b)) != SHAPC_OK)
-            return st;
-        ly->bias = b;
-        ly->kind = SHAPC_LAYER_DENSE;
+        ly->kind = (shapc_layer_kind)kind;
         ly->n_in = n_in;
         ly->n_out = n_out;
         ly->activation = (shapc_activation)act;
+        if ((st = parse_geometry(c, l, ly, &p->geometry[l], &g)) != SHAPC_OK)
+            return st;
         prev = n_out;
+        if (!shapc__layer_has_weights(ly->kind))
+            continue;
+        snprintf(what, sizeof what, "layer %u weights", (unsigned)l);
+        if ((st = read_f32s(c, shapc__layer_n_weights(ly, &g), what, &w)) != SHAPC_OK)
+            return st;
+        ly->weights = w;
+        snprintf(what, sizeof what, "layer %u bias", (unsigned)l);
+        if ((st = read_f32s(c, shapc__layer_n_bias(ly, &g), what, &b)) != SHAPC_OK)
+            return st;
+        ly->bias = b;
     }
     p->spec.n_layers = n_layers;
     p->spec.layers = p->layers;
+    p->spec.layer_geometry = p->geometry;
     *k_out = prev;
     return SHAPC_OK;
 }
@@ -657,6 +702,29 @@ static void put_f32s(writer *w, const float *v, size_t n)
     }
 }
 
+/* Geometry (conv2d, pooling: the resolved out_c) and weights of a validated layer. */
+static void write_layer_payload(writer *w, const shapc_layer_spec *ly,
+                                const shapc_layer_geometry *geo)
+{
+    shapc__geom g;
+    char why[160];
+    (void)shapc__layer_check(ly, geo, &g, why, sizeof why); /* validated: fills g */
+    if (ly->kind != SHAPC_LAYER_DENSE && ly->kind != SHAPC_LAYER_FLATTEN) {
+        put_u32(w, (uint32_t)g.in_h);
+        put_u32(w, (uint32_t)g.in_w);
+        put_u32(w, (uint32_t)g.in_c);
+        put_u32(w, (uint32_t)g.out_c);
+        put_u32(w, (uint32_t)g.kh);
+        put_u32(w, (uint32_t)g.kw);
+        put_u32(w, (uint32_t)g.stride);
+        put_u32(w, ly->kind == SHAPC_LAYER_GLOBAL_AVGPOOL ? 0u : (uint32_t)geo->padding);
+    }
+    if (shapc__layer_has_weights(ly->kind)) {
+        put_f32s(w, ly->weights, shapc__layer_n_weights(ly, &g));
+        put_f32s(w, ly->bias, shapc__layer_n_bias(ly, &g));
+    }
+}
+
 static void write_spec(writer *w, const shapc_model_spec *spec, size_t d,
                        const shapc__model_section *sections, size_t n_sections)
 {
@@ -681,8 +749,7 @@ static void write_spec(writer *w, const shapc_model_spec *spec, size_t d,
         put_u32(w, (uint32_t)ly->n_in);
         put_u32(w, (uint32_t)ly->n_out);
         put_u32(w, (uint32_t)ly->activation);
-        put_f32s(w, ly->weights, ly->n_in * ly->n_out);
-        put_f32s(w, ly->bias, ly->n_out);
+        write_layer_payload(w, ly, spec->layer_geometry ? &spec->layer_geometry[l] : NULL);
     }
     put_u32(w, spec->output_names ? (uint32_t)k : 0);
     for (size_t i = 0; spec->output_names && i < k; i++) {

@@ -1,8 +1,9 @@
-/* native.c - dense networks: spec validation, construction and the batched forward pass.
+/* native.c - native networks: spec validation, construction and the batched forward pass.
  *
  * The forward pass handles rows in chunks (at most CHUNK_ROWS, fewer for very wide layers) so
  * scratch stays bounded whatever n the explainer asks for; each dense layer of a chunk is one
- * cblas_sgemm, Y = X W^T with X (rows, n_in) and W (n_out, n_in) both row-major. Scratch is
+ * cblas_sgemm, Y = X W^T with X (rows, n_in) and W (n_out, n_in) both row-major; conv2d and
+ * pooling layers run image by image through conv.c. Scratch is
  * allocated per call, so a network may be evaluated from several threads at once. */
 #include "model/native.h"
 
@@ -53,8 +54,10 @@ static shapc_status validate_layers(const shapc_model_spec *spec, size_t d, shap
         return shapc_error_set(err, SHAPC_EINVAL, "model spec: a native model needs >= 1 layer");
     for (size_t l = 0; l < spec->n_layers; l++) {
         const shapc_layer_spec *ly = &spec->layers[l];
-        size_t nw, bad;
-        if (ly->kind != SHAPC_LAYER_DENSE)
+        size_t nw, nb, bad;
+        shapc__geom g;
+        char why[160];
+        if (!shapc__layer_kind_name(ly->kind))
             return shapc_error_set(err, SHAPC_EUNSUPPORTED,
                                    "model spec: layer %zu has unsupported kind %d", l,
                                    (int)ly->kind);
@@ -80,18 +83,26 @@ static shapc_status validate_layers(const shapc_model_spec *spec, size_t d, shap
         if (!shapc__activation_name(ly->activation))
             return shapc_error_set(err, SHAPC_EINVAL, "model spec: layer %zu has unknown "
                                    "activation %d", l, (int)ly->activation);
+        if (!shapc__layer_check(ly, spec->layer_geometry ? &spec->layer_geometry[l] : NULL, &g,
+                                why, sizeof why))
+            return shapc_error_set(err, SHAPC_EINVAL, "model spec: layer %zu (%s): %s", l,
+                                   shapc__layer_kind_name(ly->kind), why);
+        prev = ly->n_out;
+        if (!shapc__layer_has_weights(ly->kind))
+            continue;
+        nw = shapc__layer_n_weights(ly, &g);
+        nb = shapc__layer_n_bias(ly, &g);
         if (!ly->weights || !ly->bias)
             return shapc_error_set(err, SHAPC_EINVAL, "model spec: layer %zu has no %s", l,
                                    ly->weights ? "bias" : "weights");
         if ((bad = find_nonfinite(ly->weights, nw)) < nw)
             return shapc_error_set(err, SHAPC_ENONFINITE,
                                    "model spec: layer %zu weight [%zu, %zu] is %s", l,
-                                   bad / ly->n_in, bad % ly->n_in,
+                                   bad / (nw / nb), bad % (nw / nb),
                                    nonfinite_word(ly->weights[bad]));
-        if ((bad = find_nonfinite(ly->bias, ly->n_out)) < ly->n_out)
+        if ((bad = find_nonfinite(ly->bias, nb)) < nb)
             return shapc_error_set(err, SHAPC_ENONFINITE, "model spec: layer %zu bias [%zu] is %s",
                                    l, bad, nonfinite_word(ly->bias[bad]));
-        prev = ly->n_out;
     }
     return SHAPC_OK;
 }
@@ -238,19 +249,33 @@ shapc_status shapc__native_net_create(const shapc_model_spec *spec, shapc__nativ
     for (size_t l = 0; l < spec->n_layers; l++) {
         const shapc_layer_spec *src = &spec->layers[l];
         shapc__dense_layer *dst = &net->layers[l];
+        char why[160];
         dst->n_in = src->n_in;
         dst->n_out = src->n_out;
         dst->activation = src->activation;
-        dst->weights = dup_floats(src->weights, src->n_in * src->n_out);
-        dst->bias = dup_floats(src->bias, src->n_out);
-        if (!dst->weights || !dst->bias)
-            goto nomem;
+        dst->kind = src->kind;
+        /* validated already: this only fills geom */
+        (void)shapc__layer_check(src, spec->layer_geometry ? &spec->layer_geometry[l] : NULL,
+                                 &dst->geom, why, sizeof why);
+        if (shapc__layer_has_weights(src->kind)) {
+            dst->weights = dup_floats(src->weights, shapc__layer_n_weights(src, &dst->geom));
+            dst->bias = dup_floats(src->bias, shapc__layer_n_bias(src, &dst->geom));
+            if (!dst->weights || !dst->bias)
+                goto nomem;
+        }
+        if (src->kind == SHAPC_LAYER_CONV2D && shapc__conv_col_floats(&dst->geom) >
+                                                   net->col_floats)
+            net->col_floats = shapc__conv_col_floats(&dst->geom);
         if (src->n_out > net->max_width)
             net->max_width = src->n_out;
     }
     /* W1^T (d, h1): row f is feature f's contribution to the first layer, contiguous for the
-     * masked-evaluation fast path. */
+     * masked-evaluation fast path - which only exists for a dense first layer. */
     const shapc__dense_layer *first = &net->layers[0];
+    if (first->kind != SHAPC_LAYER_DENSE) {
+        *out = net;
+        return SHAPC_OK;
+    }
     net->w1t = shapc__malloc(first->n_in * first->n_out * sizeof *net->w1t);
     if (!net->w1t)
         goto nomem;
@@ -323,6 +348,44 @@ static void activate(const shapc__dense_layer *ly, float *y, size_t rows, int ad
     }
 }
 
+/* One layer over rows: cur (rows, n_in) -> dst (rows, n_out), activation included; col holds
+ * net->col_floats floats for conv2d. */
+static void run_layer(const shapc__dense_layer *ly, const float *cur, size_t rows, float *dst,
+                      float *col)
+{
+    const shapc__geom *g = &ly->geom;
+    switch (ly->kind) {
+    case SHAPC_LAYER_DENSE:
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
+                    (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f,
+                    dst, (int)ly->n_out);
+        activate(ly, dst, rows, 1);
+        return;
+    case SHAPC_LAYER_CONV2D:
+        for (size_t r = 0; r < rows; r++)
+            shapc__conv2d_image(g, ly->weights, ly->bias, cur + r * ly->n_in,
+                                dst + r * ly->n_out, col);
+        activate(ly, dst, rows, 0);
+        return;
+    case SHAPC_LAYER_MAXPOOL:
+        for (size_t r = 0; r < rows; r++)
+            shapc__maxpool_image(g, cur + r * ly->n_in, dst + r * ly->n_out);
+        return;
+    case SHAPC_LAYER_AVGPOOL:
+        for (size_t r = 0; r < rows; r++)
+            shapc__avgpool_image(g, cur + r * ly->n_in, dst + r * ly->n_out);
+        return;
+    case SHAPC_LAYER_GLOBAL_AVGPOOL:
+        for (size_t r = 0; r < rows; r++)
+            shapc__global_avgpool_image(g, cur + r * ly->n_in, dst + r * ly->n_out);
+        return;
+    case SHAPC_LAYER_FLATTEN:
+        if (dst != cur)
+            memcpy(dst, cur, rows * ly->n_in * sizeof *dst);
+        return;
+    }
+}
+
 void shapc__native_preprocess(const shapc__native_net *net, const float *x, size_t rows,
                               float *dst)
 {
@@ -346,7 +409,7 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
 {
     const shapc__native_net *net = user;
     size_t chunk = CHUNK_ROWS, floats;
-    float *buf_a, *buf_b;
+    float *buf_a, *buf_b, *col = NULL;
     if (n == 0)
         return SHAPC_OK;
     if (net->max_width > SCRATCH_FLOATS_MAX / chunk) {
@@ -359,9 +422,12 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
     floats = chunk * net->max_width; /* <= max(SCRATCH_FLOATS_MAX, max_width) */
     buf_a = shapc__malloc(floats * sizeof *buf_a);
     buf_b = shapc__malloc(floats * sizeof *buf_b);
-    if (!buf_a || !buf_b) {
+    if (net->col_floats > 0)
+        col = shapc__malloc(net->col_floats * sizeof *col);
+    if (!buf_a || !buf_b || (net->col_floats > 0 && !col)) {
         shapc__free(buf_a);
         shapc__free(buf_b);
+        shapc__free(col);
         return shapc_error_set(err, SHAPC_ENOMEM, "native model: out of memory for scratch");
     }
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
@@ -373,15 +439,13 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
             /* The last layer writes straight into the caller's rows. */
             float *dst = l + 1 == net->n_layers ? out + r0 * net->k
                                                 : (cur == buf_a ? buf_b : buf_a);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
-                        (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in,
-                        0.0f, dst, (int)ly->n_out);
-            activate(ly, dst, rows, 1);
+            run_layer(ly, cur, rows, dst, col);
             cur = dst;
         }
     }
     shapc__free(buf_a);
     shapc__free(buf_b);
+    shapc__free(col);
     return SHAPC_OK;
 }
 
@@ -405,7 +469,7 @@ size_t shapc__native_tail_scratch(const shapc__native_net *net)
     for (size_t l = 1; l < net->n_layers; l++)
         if (net->layers[l].n_out > w)
             w = net->layers[l].n_out;
-    return 2 * w;
+    return 2 * w + net->col_floats;
 }
 
 void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
@@ -417,16 +481,14 @@ void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre,
         memcpy(out, pre, rows * net->k * sizeof *out);
         return;
     }
-    const size_t half = shapc__native_tail_scratch(net) / 2 * rows;
+    const size_t half = (shapc__native_tail_scratch(net) - net->col_floats) / 2 * rows;
     float *bufs[2] = {scratch, scratch + half};
+    float *col = scratch + 2 * half;
     const float *cur = pre;
     for (size_t l = 1; l < net->n_layers; l++) {
         const shapc__dense_layer *ly = &net->layers[l];
         float *dst = l + 1 == net->n_layers ? out : bufs[l % 2];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
-                    (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f,
-                    dst, (int)ly->n_out);
-        activate(ly, dst, rows, 1);
+        run_layer(ly, cur, rows, dst, col);
         cur = dst;
     }
 }
