@@ -28,3 +28,14 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== CLI end-to-end tests under valgrind (release build) =="
 SHAPC_VALGRIND=1 ctest --test-dir build-test --output-on-failure -j"$jobs" -R '^cli_' \
   -E '^cli_test_adapters$'
+
+# The optional MPI build (-DSHAPC_WITH_MPI=ON): only the CLI and the fixture generator, then
+# `mpirun -n 2` / `-n 3` on loopback against a single process. CI runs as root in a container
+# without network: hence --allow-run-as-root (in the test) and shared memory only.
+echo "== MPI build: shapc explain under mpirun =="
+cmake -S . -B build-mpi-test -DCMAKE_BUILD_TYPE=Release -DSHAPC_WARNINGS_AS_ERRORS=ON \
+      -DSHAPC_WITH_MPI=ON -DSHAPC_BUILD_TESTS=ON -DSHAPC_BUILD_SAMPLES=OFF \
+      -DSHAPC_BUILD_BENCH=OFF >/dev/null
+cmake --build build-mpi-test -j"$jobs" --target shapc_cli shapc_make_fixtures
+OMPI_MCA_btl_vader_single_copy_mechanism=none \
+  ctest --test-dir build-mpi-test --output-on-failure -R '^cli_test_mpi$'

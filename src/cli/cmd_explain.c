@@ -30,6 +30,9 @@
 #include "lock.h"
 #include "render.h"
 #include "signals.h"
+#ifdef SHAPC_WITH_MPI
+#include "mpi_explain.h"
+#endif
 
 /* ============================================================================================
  * Options
@@ -498,6 +501,9 @@ typedef struct run {
     int interrupted; /* the signal that stopped the run, or 0 */
     shapc_kernel_options ko; /* kept to rebuild the explainer per row for --mask blur */
     float *mask_row;         /* (d) the --mask zero/mean/blur baseline row, or NULL */
+#ifdef SHAPC_WITH_MPI
+    shapc_cli_mpi mpi; /* rank and size under mpirun (mpi_explain.h), else rank 0 of 1 */
+#endif
 } run;
 
 static void run_free(run *r)
@@ -703,6 +709,13 @@ static int setup(run *r)
     /* A process model answers one batch at a time; anything else runs on every core, with
      * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
     ko.n_threads = a->model_cmd ? 1 : (a->threads ? a->threads : online_cores());
+#ifdef SHAPC_WITH_MPI
+    /* Ranks on one node share its cores. */
+    if (!a->model_cmd && !a->threads && r->mpi.node_ranks > 1) {
+        size_t per_rank = ko.n_threads / (size_t)r->mpi.node_ranks;
+        ko.n_threads = per_rank > 0 ? per_rank : 1;
+    }
+#endif
     if (ko.n_threads > 1)
         shapc_blas_set_threads(1);
     r->ko = ko;
@@ -838,11 +851,13 @@ static int reblur_kernel(run *r, const float *x)
     return -1;
 }
 
+static int explain_rows(run *r);
+
 static int compute(run *r)
 {
     const explain_args *a = &r->args;
     shapc_error err = {0};
-    size_t n = r->n, d = r->d, k = r->k_all, M = r->pl.n, K = r->K;
+    size_t n = r->n, d = r->d, k = r->k_all, K = r->K;
     const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
     float *pred = shapc_array_data(r->pred);
 
@@ -875,6 +890,61 @@ static int compute(run *r)
         }
     }
 
+    return explain_rows(r);
+}
+
+/* Scratch of explain_row: the full (M, k) result of one row. */
+typedef struct row_ctx {
+    run *r;
+    double *phi_all, *se_all, *fx_all;
+    shapc_cli_progress *prog; /* erased before an error message, or NULL */
+} row_ctx;
+
+/* Explains row i into the result arrays (all but the journal). Returns -1, or an exit status
+ * after printing the error (128 + signal, silently, when a stop request broke the row). */
+static int explain_row(void *ctx, size_t i)
+{
+    row_ctx *c = ctx;
+    run *r = c->r;
+    const explain_args *a = &r->args;
+    shapc_error err = {0};
+    size_t d = r->d, k = r->k_all, M = r->pl.n, K = r->K;
+    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
+    const int32_t *cls = shapc_array_cdata(r->classes);
+    float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
+    float *basev = shapc_array_data(r->base);
+    double ti = shapc_cli_now();
+    int rc;
+    if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0)
+        return rc;
+    if (shapc_kernel_explain(r->kernel, x + i * d, c->phi_all, c->se_all, c->fx_all, &r->info[i],
+                             &err) != SHAPC_OK) {
+        /* Ctrl-C also reaches a --model-cmd child, whose death fails this instance:
+         * that is the interruption, not an error. */
+        int sig = shapc_cli_signals_caught();
+        if (sig != 0)
+            return 128 + sig;
+        if (c->prog)
+            shapc_cli_progress_finish(c->prog);
+        return shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
+    }
+    /* Keep the K selected columns of the (M, k) result. */
+    for (size_t j = 0; j < K; j++) {
+        size_t col = (size_t)cls[i * K + j];
+        for (size_t g = 0; g < M; g++) {
+            phi[(i * M + g) * K + j] = (float)c->phi_all[g * k + col];
+            se[(i * M + g) * K + j] = (float)c->se_all[g * k + col];
+        }
+        basev[i * K + j] = (float)shapc_kernel_base_values(r->kernel)[col];
+        r->fx[i * K + j] = c->fx_all[col];
+    }
+    r->seconds[i] = shapc_cli_now() - ti;
+    return -1;
+}
+
+static int explain_rows(run *r)
+{
+    size_t n = r->n, k = r->k_all, M = r->pl.n;
     size_t Mk;
     if (!shapc_cli_mul_ok(M, k, &Mk))
         return shapc_cli_fail("too many players x outputs");
@@ -888,42 +958,40 @@ static int compute(run *r)
         return shapc_cli_fail("out of memory for %zu players x %zu outputs", M, k);
     }
 
-    float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
-    float *basev = shapc_array_data(r->base);
+    shapc_error err = {0};
     shapc_cli_progress prog;
-    shapc_cli_progress_init(&prog, "rows", n, a->quiet);
-    int rc = open_journal(r);
+    shapc_cli_progress_init(&prog, "rows", n, r->args.quiet);
+    row_ctx ctx = {r, phi_all, se_all, fx_all, &prog};
+    int rc = -1, distributed = 0;
+#ifdef SHAPC_WITH_MPI
+    if (r->mpi.size > 1) {
+        distributed = 1;
+        /* Under mpirun: rank 0 hands out rows and journals them, the others explain. */
+        shapc_cli_mpi_job job = {journal_rows(r), n, M, r->K, explain_row, &ctx, NULL, NULL};
+        ctx.prog = NULL; /* rank 0 explains on a second thread */
+        if (r->mpi.rank > 0) {
+            rc = shapc_cli_mpi_work(&r->mpi, &job);
+        } else if ((rc = open_journal(r)) < 0) {
+            job.journal = r->journal;
+            job.progress = &prog;
+            rc = shapc_cli_mpi_coordinate(&r->mpi, &job, &r->n_done, &r->interrupted);
+        }
+    }
+#endif
+    if (!distributed)
+        rc = open_journal(r);
     shapc_cli_journal_rows jr = journal_rows(r);
-    for (size_t i = r->n_done; i < n && rc < 0; i++) {
+    for (size_t i = r->n_done; i < n && !distributed && rc < 0; i++) {
         /* A stop request is honoured between instances: the finished ones are journaled. */
         if ((r->interrupted = shapc_cli_signals_caught()) != 0)
             break;
-        double ti = shapc_cli_now();
-        if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0) {
+        int row_rc = explain_row(&ctx, i);
+        if (row_rc >= 0) {
+            if ((r->interrupted = shapc_cli_signals_caught()) == 0)
+                rc = row_rc;
             shapc_cli_progress_finish(&prog);
             break;
         }
-        if (shapc_kernel_explain(r->kernel, x + i * d, phi_all, se_all, fx_all, &r->info[i],
-                                 &err) != SHAPC_OK) {
-            /* Ctrl-C also reaches a --model-cmd child, whose death fails this instance:
-             * that is the interruption, not an error. */
-            if ((r->interrupted = shapc_cli_signals_caught()) != 0)
-                break;
-            shapc_cli_progress_finish(&prog);
-            rc = shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
-            break;
-        }
-        /* Keep the K selected columns of the (M, k) result. */
-        for (size_t j = 0; j < K; j++) {
-            size_t c = (size_t)cls[i * K + j];
-            for (size_t g = 0; g < M; g++) {
-                phi[(i * M + g) * K + j] = (float)phi_all[g * k + c];
-                se[(i * M + g) * K + j] = (float)se_all[g * k + c];
-            }
-            basev[i * K + j] = (float)shapc_kernel_base_values(r->kernel)[c];
-            r->fx[i * K + j] = fx_all[c];
-        }
-        r->seconds[i] = shapc_cli_now() - ti;
         if (shapc_cli_journal_append(r->journal, &jr, i, &err) != SHAPC_OK) {
             shapc_cli_progress_finish(&prog);
             rc = shapc_cli_fail("%s", err.message);
@@ -934,7 +1002,7 @@ static int compute(run *r)
     }
     shapc_cli_progress_finish(&prog);
     r->t_explain = 0;
-    for (size_t i = 0; i < r->n_done; i++)
+    for (size_t i = 0; i < r->n_done && i < r->n; i++)
         r->t_explain += r->seconds[i];
     free(phi_all);
     free(se_all);
@@ -1182,8 +1250,25 @@ int shapc_cli_explain(int argc, char **argv)
     shapc_cli_json summary;
     shapc_cli_json_init(&summary, 2);
     shapc_error err = {0};
-    if ((rc = setup(&r)) >= 0)
+#ifdef SHAPC_WITH_MPI
+    if ((rc = shapc_cli_mpi_init(&r.mpi)) >= 0)
         goto cleanup;
+#endif
+    rc = setup(&r);
+#ifdef SHAPC_WITH_MPI
+    rc = shapc_cli_mpi_agree(&r.mpi, rc); /* a rank that cannot start stops them all */
+#endif
+    if (rc >= 0)
+        goto cleanup;
+#ifdef SHAPC_WITH_MPI
+    if (r.mpi.rank > 0) {
+        /* Other ranks only explain the rows rank 0 hands out; rank 0 owns the directory. */
+        shapc_cli_signals_install();
+        rc = compute(&r);
+        rc = rc >= 0 ? rc : SHAPC_CLI_EXIT_OK;
+        goto cleanup;
+    }
+#endif
     /* Create the directory before the long part so an unusable -o fails fast. */
     if (shapc_cli_mkdir_p(r.args.out_dir, &err) != SHAPC_OK) {
         rc = shapc_cli_fail("%s", err.message);
@@ -1238,5 +1323,8 @@ cleanup:
     shapc_cli_signals_restore();
     shapc_cli_json_free(&summary);
     run_free(&r);
+#ifdef SHAPC_WITH_MPI
+    shapc_cli_mpi_end(&r.mpi, rc);
+#endif
     return rc;
 }

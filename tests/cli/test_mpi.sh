@@ -1,0 +1,120 @@
+# test_mpi.sh - `shapc explain` under MPI (docs/mpi.md): `mpirun -n 2` and `-n 3` (an uneven
+# split) give result files byte-identical to a single-process run with the same seed, a run
+# interrupted in a single process resumes correctly under `mpirun -n 2`, and a setup error on
+# every rank ends the job with the error and a failing exit status.
+# Skips (exit 0) when the binary was built without -DSHAPC_WITH_MPI=ON or mpirun is missing.
+source "$(dirname "$0")/lib.sh" "$@"
+
+if ! ldd "$SHAPC" 2>/dev/null | grep -q 'libmpi'; then
+    echo "skip: $SHAPC was built without MPI (-DSHAPC_WITH_MPI=ON)"
+    exit 0
+fi
+command -v mpirun >/dev/null 2>&1 || { echo "skip: no mpirun"; exit 0; }
+
+# Loopback only (CI containers have no network), as root, more ranks than cores allowed.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader)
+
+M=$FIX/model.bin
+JOURNAL=.shapc-journal
+HEADER=320 # journal header bytes (src/cli/journal.c)
+RECORD=500 # bytes per row: 16 players x 3 classes (src/cli/journal.c)
+
+# A uint8 IDX (N, 4, 4) of deterministic pixels; a single-process run takes a second or two.
+N=1500
+printf "\\x00\\x00\\x08\\x03\\x00\\x00\\x$(printf %02x $((N >> 8 & 255)))\\x$(printf %02x $((N & 255)))\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x04" >big.idx
+LC_ALL=C awk -v n="$N" 'BEGIN { for (i = 0; i < n * 16; i++) printf "%c", (i * 37 + i * i * 11) % 251 }' >>big.idx
+[ "$(wc -c <big.idx)" -eq $((16 + N * 16)) ] || fail "big.idx has the wrong size"
+
+ARGS=(explain "$M" big.idx --nsamples 2000 --seed 5 --no-plots -q)
+NPY="shap_values.npy stderr.npy base_values.npy predictions.npy classes.npy inputs.npy
+groups.npy"
+
+# same_results A B: every .npy is byte-identical; summary.json equal except timings and argv.
+same_results() {
+    for f in $NPY; do
+        [ -s "$2/$f" ] || fail "$2/$f is missing"
+        cmp -s "$1/$f" "$2/$f" || fail "$f differs between $1 and $2"
+    done
+    if [ -n "$PY" ]; then
+        "$PY" - "$1/summary.json" "$2/summary.json" <<'PYEOF' || fail "summary.json differs: $1 $2"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for s in (a, b):
+    del s["timings"], s["argv"]
+assert a == b
+PYEOF
+    fi
+    [ ! -e "$2/$JOURNAL" ] || fail "$2: a finished run left its journal"
+}
+
+rows_in() {
+    local size
+    size=$(stat -c %s "$1/$JOURNAL" 2>/dev/null || echo 0)
+    [ "$size" -ge "$HEADER" ] || { echo 0; return; }
+    echo $(((size - HEADER) / RECORD))
+}
+
+# ---- reference: one process ----
+run_ok "$SHAPC" "${ARGS[@]}" -o ref
+
+# ---- 2 and 3 ranks (3: rows do not split evenly, rank 0 explains too) ----
+for P in 2 3; do
+    run_ok "${MPIRUN[@]}" -n "$P" "$SHAPC" "${ARGS[@]}" -o "mpi$P"
+    same_results ref "mpi$P"
+done
+
+# ---- another seed and --class predicted with threads per rank: still identical ----
+run_ok "$SHAPC" explain "$M" big.idx --rows 0:200 --seed 11 --class predicted --threads 2 \
+    --no-plots -q -o ref-b
+run_ok "${MPIRUN[@]}" -n 2 "$SHAPC" explain "$M" big.idx --rows 0:200 --seed 11 \
+    --class predicted --threads 1 --no-plots -q -o mpi-b
+same_results ref-b mpi-b
+
+# ---- interrupted single-process run, resumed under mpirun -n 2 ----
+"$SHAPC" "${ARGS[@]}" -o resumed >"$WORK/bg.out" 2>"$WORK/bg.err" &
+BG=$!
+for _ in $(seq 1 3000); do
+    [ "$(rows_in resumed)" -ge 3 ] && break
+    kill -0 "$BG" 2>/dev/null || fail "background run ended early: $(cat "$WORK/bg.err")"
+    sleep 0.01
+done
+kill -INT "$BG"
+rc=0
+wait "$BG" || rc=$?
+[ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc ($(cat "$WORK/bg.err"))"
+done_before=$(rows_in resumed)
+[ "$done_before" -ge 3 ] && [ "$done_before" -lt "$N" ] ||
+    fail "expected a partial journal, found $done_before of $N rows"
+[ ! -e resumed/shap_values.npy ] || fail "an interrupted run wrote results"
+"${MPIRUN[@]}" -n 2 "$SHAPC" "${ARGS[@]}" -o resumed --resume >"$WORK/last.out" \
+    2>"$WORK/last.err" || fail "mpirun --resume failed: $(cat "$WORK/last.err")"
+same_results ref resumed
+
+# ---- a resume whose settings differ fails on rank 0 with the journal's message ----
+"$SHAPC" "${ARGS[@]}" -o mismatch >/dev/null 2>&1 &
+BG=$!
+for _ in $(seq 1 3000); do
+    [ "$(rows_in mismatch)" -ge 1 ] && break
+    sleep 0.01
+done
+kill -INT "$BG"
+wait "$BG" 2>/dev/null
+rc=0
+"${MPIRUN[@]}" -n 2 "$SHAPC" explain "$M" big.idx --nsamples 2000 --seed 6 --no-plots -q \
+    -o mismatch --resume >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "a resume with another seed succeeded under mpirun"
+grep -q '^shapc: .*seed' "$WORK/last.err" ||
+    fail "no message about the seed: $(cat "$WORK/last.err")"
+[ -e mismatch/$JOURNAL ] || fail "the failed resume lost the journal"
+
+# ---- an error on every rank: reported, non-zero exit, no hang ----
+rc=0
+timeout 60 "${MPIRUN[@]}" -n 2 "$SHAPC" explain "$M" missing.idx -q -o nowhere \
+    >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "missing input under mpirun: exit $rc"
+# (every rank prints it; lines of different ranks may interleave)
+grep -q 'missing.idx: cannot open' "$WORK/last.err" || fail "no error line: $(cat "$WORK/last.err")"
+
+echo "ok"
