@@ -61,6 +61,7 @@ enum {
     OPT_SAMPLER,
     OPT_MAX_MEMORY,
     OPT_RESUME,
+    OPT_SEGMENTS,
     OPT_MASK
 };
 
@@ -87,6 +88,7 @@ static const shapc_cli_option options[] = {
     {OPT_SAMPLER, "sampler", 0, 1},
     {OPT_MAX_MEMORY, "max-memory", 0, 1},
     {OPT_RESUME, "resume", 0, 0},
+    {OPT_SEGMENTS, "segments", 0, 1},
     {OPT_MASK, "mask", 0, 1},
     {0, NULL, 0, 0},
 };
@@ -114,6 +116,8 @@ static void usage(void)
         "  --groups HxW|FILE     explain HxW pixel patches, or the column groups of a\n"
         "                        groups.json (docs/inputs.md), instead of single features\n"
         "                        (image models only)  [default: none]\n"
+        "  --segments N          explain about N SLIC superpixels of each image (natural\n"
+        "                        images; groups.npy is then (rows, features))  [default: off]\n"
         "  --mask M              absent players take: background (rows), zero, mean (of the\n"
         "                        background) or blur (of each image)  [default: background]\n"
         "  --link L              identity or logit (log-odds units)  [default: identity]\n"
@@ -153,6 +157,7 @@ typedef struct explain_args {
     size_t threads;     /* 0 = all online cores */
     shapc_sampler sampler;
     size_t max_memory_mb;
+    size_t segments; /* --segments N: SLIC superpixels per row, 0 = off */
     const char *class_text; /* resolved against the model's outputs later */
     int grouped;
     size_t gh, gw;
@@ -261,6 +266,11 @@ static int parse_args(int argc, char **argv, explain_args *a)
             else
                 return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
                                              "kernel", v);
+            break;
+        case OPT_SEGMENTS:
+            if (shapc_cli_parse_size(v, &a->segments) != 0 || a->segments == 0)
+                return shapc_cli_usage_error("explain", "--segments: '%s' is not an integer "
+                                             ">= 1", v);
             break;
         case OPT_MAX_MEMORY:
             if (shapc_cli_parse_size(v, &a->max_memory_mb) != 0 || a->max_memory_mb == 0 ||
@@ -501,6 +511,10 @@ typedef struct run {
     int interrupted; /* the signal that stopped the run, or 0 */
     shapc_kernel_options ko; /* kept to rebuild the explainer per row for --mask blur */
     float *mask_row;         /* (d) the --mask zero/mean/blur baseline row, or NULL */
+    int32_t *seg;            /* --segments: (n, H*W) superpixel of each pixel, per row */
+    size_t *seg_n;           /* --segments: (n) superpixels of each row */
+    size_t *seg_groups;      /* --segments: (d) scratch, player of each feature */
+    size_t seg_c;            /* --segments: channels per pixel */
 #ifdef SHAPC_WITH_MPI
     shapc_cli_mpi mpi; /* rank and size under mpirun (mpi_explain.h), else rank 0 of 1 */
 #endif
@@ -516,6 +530,9 @@ static void run_free(run *r)
     shapc_array_free(r->classes);
     shapc_array_free(r->inputs);
     shapc_array_free(r->groups);
+    free(r->seg);
+    free(r->seg_n);
+    free(r->seg_groups);
     shapc_array_free(r->bg_file);
     shapc_array_free(r->input);
     shapc_model_free(r->model);
@@ -562,6 +579,62 @@ static int resolve_class(run *r)
                                  r->args.model_path);
 }
 
+/* --segments N: SLIC superpixels of every explained row (shapc_slic); the player count M is
+ * the largest row's count, and smaller rows leave their last columns zero. */
+static int segments_build(run *r)
+{
+    const explain_args *a = &r->args;
+    size_t rank = shapc_model_input_rank(r->model);
+    const size_t *shape = shapc_model_input_shape(r->model);
+    if (a->grouped)
+        return shapc_cli_usage_error("explain", "--segments and --groups exclude each other");
+    if (rank < 2)
+        return shapc_cli_usage_error("explain", "--segments needs an image model with input "
+                                     "shape HxW[xC]; %s is not one", a->model_path);
+    size_t h = shape[0], w = shape[1], c = 1;
+    for (size_t i = 2; i < rank; i++)
+        c *= shape[i];
+    if (c > 4)
+        return shapc_cli_usage_error("explain", "--segments: %zu channels per pixel (at most 4)",
+                                     c);
+    if (a->segments > h * w)
+        return shapc_cli_usage_error("explain", "--segments %zu exceeds the %zux%zu pixels",
+                                     a->segments, h, w);
+    size_t cells;
+    if (!shapc_cli_mul_ok(r->n, h * w, &cells))
+        return shapc_cli_fail("--segments: too many rows");
+    r->seg = malloc(cells * sizeof *r->seg);
+    r->seg_n = malloc(r->n * sizeof *r->seg_n);
+    r->seg_groups = malloc(r->d * sizeof *r->seg_groups);
+    if (!r->seg || !r->seg_n || !r->seg_groups)
+        return shapc_cli_fail("out of memory for superpixels");
+    r->seg_c = c;
+    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    size_t m = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        shapc_error err = {0};
+        if (shapc_slic(x + i * r->d, h, w, c, a->segments, 10.0, r->seg + i * h * w,
+                       &r->seg_n[i], &err) != SHAPC_OK)
+            return shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
+        m = r->seg_n[i] > m ? r->seg_n[i] : m;
+    }
+    /* Players become "segment j"; the kernel gets each row's grouping before its turn. */
+    for (size_t g = 0; g < r->pl.n; g++)
+        free(r->pl.names[g]);
+    free(r->pl.names);
+    r->pl.names = calloc(m, sizeof *r->pl.names);
+    if (!r->pl.names)
+        return shapc_cli_fail("out of memory");
+    for (size_t g = 0; g < m; g++) {
+        char name[48];
+        snprintf(name, sizeof name, "segment %zu", g);
+        if (!(r->pl.names[g] = dup_str(name)))
+            return shapc_cli_fail("out of memory");
+    }
+    r->pl.n = m;
+    return 0;
+}
+
 static shapc_status create_outputs(run *r, shapc_error *err)
 {
     size_t n = r->n, M = r->pl.n, K = r->K;
@@ -574,7 +647,8 @@ static shapc_status create_outputs(run *r, shapc_error *err)
         (st = shapc_array_create(SHAPC_F32, 2, sk, &r->pred, err)) != SHAPC_OK ||
         (st = shapc_array_create(SHAPC_I32, 2, sK, &r->classes, err)) != SHAPC_OK ||
         (st = shapc_array_create(SHAPC_F32, 2, sd, &r->inputs, err)) != SHAPC_OK ||
-        (st = shapc_array_create(SHAPC_I32, 1, s1, &r->groups, err)) != SHAPC_OK)
+        (st = r->seg ? shapc_array_create(SHAPC_I32, 2, sd, &r->groups, err)
+                     : shapc_array_create(SHAPC_I32, 1, s1, &r->groups, err)) != SHAPC_OK)
         return st;
     size_t nK;
     if (!shapc_cli_mul_ok(n, K, &nK))
@@ -698,6 +772,8 @@ static int setup(run *r)
     rc = players_build(r->model, a, &r->pl);
     if (rc != 0)
         return rc;
+    if (a->segments && (rc = segments_build(r)) != 0)
+        return rc;
 
     shapc_kernel_options ko = shapc_kernel_options_default();
     ko.nsamples = a->nsamples;
@@ -724,7 +800,7 @@ static int setup(run *r)
     if (a->grouped &&
         shapc_kernel_set_groups(r->kernel, r->pl.group_of, r->pl.n, &err) != SHAPC_OK)
         return shapc_cli_fail("--groups: %s", err.message);
-    if (shapc_kernel_n_players(r->kernel) != r->pl.n)
+    if (!r->seg && shapc_kernel_n_players(r->kernel) != r->pl.n)
         return shapc_cli_fail("internal error: the explainer has %zu players, expected %zu",
                               shapc_kernel_n_players(r->kernel), r->pl.n);
 
@@ -772,6 +848,8 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
         snprintf(cls, sizeof cls, "%s", r->mode == CLASS_ALL ? "all" : "predicted");
     if (a->grouped)
         snprintf(groups, sizeof groups, "%zux%zu", a->gh, a->gw);
+    else if (a->segments)
+        snprintf(groups, sizeof groups, "slic%zu", a->segments);
     else
         snprintf(groups, sizeof groups, "none");
     if (a->nsamples)
@@ -865,6 +943,10 @@ static int compute(run *r)
     int32_t *groups = shapc_array_data(r->groups);
     for (size_t i = 0; i < d; i++)
         groups[i] = (int32_t)r->pl.group_of[i];
+    if (r->seg)
+        for (size_t i = 0; i < n; i++)
+            for (size_t f = 0; f < d; f++)
+                groups[i * d + f] = r->seg[i * (d / r->seg_c) + f / r->seg_c];
 
     for (size_t i = 0; i < n; i += PREDICT_CHUNK) {
         size_t m = n - i < PREDICT_CHUNK ? n - i : PREDICT_CHUNK;
@@ -917,6 +999,15 @@ static int explain_row(void *ctx, size_t i)
     int rc;
     if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0)
         return rc;
+    if (r->seg) {
+        /* This row's superpixels are its players; columns past its count stay zero. */
+        for (size_t f = 0; f < d; f++)
+            r->seg_groups[f] = (size_t)r->seg[i * (d / r->seg_c) + f / r->seg_c];
+        if (shapc_kernel_set_groups(r->kernel, r->seg_groups, r->seg_n[i], &err) != SHAPC_OK)
+            return shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
+        memset(c->phi_all, 0, M * k * sizeof *c->phi_all);
+        memset(c->se_all, 0, M * k * sizeof *c->se_all);
+    }
     if (shapc_kernel_explain(r->kernel, x + i * d, c->phi_all, c->se_all, c->fx_all, &r->info[i],
                              &err) != SHAPC_OK) {
         /* Ctrl-C also reaches a --model-cmd child, whose death fails this instance:
@@ -1109,6 +1200,11 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
         shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
     shapc_cli_json_key(j, "mask");
     shapc_cli_json_string(j, shapc_cli_mask_name(a->mask));
+    shapc_cli_json_key(j, "segments");
+    if (a->segments)
+        shapc_cli_json_int(j, (long long)a->segments);
+    else
+        shapc_cli_json_null(j);
     shapc_cli_json_key(j, "groups");
     if (a->groups_json) {
         shapc_cli_json_string(j, a->groups_json);
