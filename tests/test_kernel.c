@@ -711,6 +711,46 @@ static void test_native_fast_path_and_threads(void **state)
     shapc_model_free(model);
 }
 
+
+/* --tol: rounds stop early once the standard errors are small relative to the values' range,
+ * the stopped estimate still adds up and sits within its errors; a tiny tolerance spends the
+ * whole budget and agrees with the one-shot estimate. */
+static void test_tolerance_rounds(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_init(&m, 12, 111);
+    float x[12], bg[NBG * 12];
+    make_data(12, 113, x, bg);
+    double bw[NBG], ref[36], phi[36], se[36], fx[3], one[36];
+    normalised_weights(bw);
+    brute_force(&m, x, bg, bw, NBG, SHAPC_LINK_IDENTITY, ref);
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.nsamples = 1000;
+    opt.seed = 4;
+    shapc_kernel_info full, early, tiny;
+    explain_mlp(&m, x, bg, opt, one, NULL, NULL, &full);
+    opt.tol = 0.05;
+    explain_mlp(&m, x, bg, opt, phi, se, fx, &early);
+    assert_true(early.n_coalitions < full.n_coalitions);
+    assert_true(early.n_evals < full.n_evals);
+    size_t inside = 0;
+    for (size_t i = 0; i < 36; i++)
+        inside += fabs(phi[i] - ref[i]) <= 4.0 * se[i] + 1e-9;
+    print_message("--tol 0.05: %zu of %zu coalitions, %zu/36 within 4 SE\n", early.n_coalitions, full.n_coalitions, inside);
+    assert_true(inside >= 32);
+    opt.tol = 1e-12;
+    explain_mlp(&m, x, bg, opt, phi, se, NULL, &tiny);
+    assert_int_equal(tiny.n_coalitions, full.n_coalitions);
+    for (size_t i = 0; i < 36; i++)
+        assert_near(phi[i], one[i], 1e-9);
+    opt.tol = -1.0;
+    shapc_model *model = mlp_model(&m);
+    shapc_kernel *kr = NULL;
+    assert_int_equal(shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, NULL), SHAPC_EINVAL);
+    shapc_model_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_threads_independent),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_native_fast_path_and_threads),
+        cmocka_unit_test(test_tolerance_rounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

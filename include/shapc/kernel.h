@@ -54,6 +54,10 @@ typedef struct shapc_kernel_options {
                         * With more, the model callback is called from several threads at
                         * once and must be thread-safe (native models are). Results are
                         * bit-identical for any thread count. */
+    double tol;        /* > 0: sample in rounds (one batch each) and stop once every standard
+                        * error is below tol x (max phi - min phi) of its output, or the
+                        * budget is spent (kernelshap's rule; 0.005 is its default). 0 (the
+                        * library default): spend the whole budget. */
     int use_structure; /* 1 (default): for native models with a dense first layer, compute a
                         * masked row's first layer from precomputed rows plus the switched
                         * features only (equal to plain evaluation to float32 rounding) */

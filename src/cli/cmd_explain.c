@@ -62,6 +62,7 @@ enum {
     OPT_MAX_MEMORY,
     OPT_RESUME,
     OPT_SEGMENTS,
+    OPT_TOL,
     OPT_MASK
 };
 
@@ -89,6 +90,7 @@ static const shapc_cli_option options[] = {
     {OPT_MAX_MEMORY, "max-memory", 0, 1},
     {OPT_RESUME, "resume", 0, 0},
     {OPT_SEGMENTS, "segments", 0, 1},
+    {OPT_TOL, "tol", 0, 1},
     {OPT_MASK, "mask", 0, 1},
     {0, NULL, 0, 0},
 };
@@ -116,6 +118,9 @@ static void usage(void)
         "  --groups HxW|FILE     explain HxW pixel patches, or the column groups of a\n"
         "                        groups.json (docs/inputs.md), instead of single features\n"
         "                        (image models only)  [default: none]\n"
+        "  --tol T               stop sampling a row once every standard error is below\n"
+        "                        T x (max phi - min phi), checked per batch; 0 = whole budget\n"
+        "                        [default: 0.005]\n"
         "  --segments N          explain about N SLIC superpixels of each image (natural\n"
         "                        images; groups.npy is then (rows, features))  [default: off]\n"
         "  --mask M              absent players take: background (rows), zero, mean (of the\n"
@@ -158,6 +163,7 @@ typedef struct explain_args {
     shapc_sampler sampler;
     size_t max_memory_mb;
     size_t segments; /* --segments N: SLIC superpixels per row, 0 = off */
+    double tol;      /* --tol: stop sampling once every SE < tol x range (0 = off) */
     const char *class_text; /* resolved against the model's outputs later */
     int grouped;
     size_t gh, gw;
@@ -197,6 +203,7 @@ static int parse_args(int argc, char **argv, explain_args *a)
     a->link = defaults.link;
     a->batches = defaults.n_batches;
     a->sampler = defaults.sampler;
+    a->tol = 0.005; /* kernelshap's default rule; --tol 0 spends the whole budget */
     a->max_memory_mb = defaults.max_memory >> 20;
     a->class_text = "all";
     {
@@ -267,6 +274,13 @@ static int parse_args(int argc, char **argv, explain_args *a)
                 return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
                                              "kernel", v);
             break;
+        case OPT_TOL: {
+            char *end;
+            a->tol = strtod(v, &end);
+            if (end == v || *end != '\0' || !(a->tol >= 0.0) || a->tol > 1.0)
+                return shapc_cli_usage_error("explain", "--tol: '%s' is not a number in 0..1", v);
+            break;
+        }
         case OPT_SEGMENTS:
             if (shapc_cli_parse_size(v, &a->segments) != 0 || a->segments == 0)
                 return shapc_cli_usage_error("explain", "--segments: '%s' is not an integer "
@@ -781,6 +795,7 @@ static int setup(run *r)
     ko.link = a->link;
     ko.n_batches = a->batches;
     ko.sampler = a->sampler;
+    ko.tol = a->tol;
     ko.max_memory = a->max_memory_mb << 20;
     /* A process model answers one batch at a time; anything else runs on every core, with
      * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
@@ -860,10 +875,11 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
      * everything that matters is hashed again from the data. */
     int len = snprintf(l->settings, sizeof l->settings,
                        "--seed=%llu --nsamples=%s --link=%s --class=%s --groups=%s --batches=%zu "
-                       "--sampler=%s --rows=%zu:%zu --background-rows=%zu:%zu --background=%s",
+                       "--sampler=%s --tol=%g --rows=%zu:%zu --background-rows=%zu:%zu "
+                       "--background=%s",
                        (unsigned long long)a->seed, nsamples,
                        a->link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups, a->batches,
-                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", r->row0,
+                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", a->tol, r->row0,
                        r->row0 + r->n, r->bg_row0, r->bg_row0 + r->bg_n,
                        a->bg_path ? "file" : "embedded");
     if (len < 0)
@@ -1200,6 +1216,8 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
         shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
     shapc_cli_json_key(j, "mask");
     shapc_cli_json_string(j, shapc_cli_mask_name(a->mask));
+    shapc_cli_json_key(j, "tol");
+    shapc_cli_json_number(j, a->tol);
     shapc_cli_json_key(j, "segments");
     if (a->segments)
         shapc_cli_json_int(j, (long long)a->segments);

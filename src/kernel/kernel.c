@@ -133,6 +133,8 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
         return shapc_error_set(err, SHAPC_EINVAL, "unknown link function %d", (int)opt.link);
     if (opt.sampler != SHAPC_SAMPLER_KERNEL && opt.sampler != SHAPC_SAMPLER_LEVERAGE)
         return shapc_error_set(err, SHAPC_EINVAL, "unknown sampler %d", (int)opt.sampler);
+    if (!(opt.tol >= 0.0) || !isfinite(opt.tol))
+        return shapc_error_set(err, SHAPC_EINVAL, "tolerance must be >= 0");
     if (opt.n_batches < 2)
         opt.n_batches = 2;
     const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
@@ -279,10 +281,17 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu coalitions", c.n);
             goto done;
         }
-        if ((st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, err)) != SHAPC_OK)
-            goto done;
-        if ((st = shapc__wls_solve(&c, y, k, delta, phi_m, se_m, err)) != SHAPC_OK)
-            goto done;
+        if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
+            st = shapc__kernel_rounds(kr, x, players, &c, delta, y, phi_m, se_m,
+                                      &inf.n_coalitions, &inf.n_evals, err);
+            if (st != SHAPC_OK)
+                goto done;
+        } else {
+            st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, err);
+            if (st != SHAPC_OK ||
+                (st = shapc__wls_solve(&c, y, k, delta, phi_m, se_m, err)) != SHAPC_OK)
+                goto done;
+        }
         for (size_t j = 0; j < m; j++) {
             memcpy(phi + players[j] * k, phi_m + j * k, k * sizeof *phi);
             if (se)

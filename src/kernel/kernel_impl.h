@@ -56,4 +56,12 @@ void shapc__masked_release(shapc_kernel *kr);
 
 double shapc__apply_link(shapc_link link, double p);
 
+/* --tol: evaluates c (reordered by batch) round by round and solves after each round from
+ * the second, stopping when every standard error is below opt.tol x the output's phi range.
+ * phi, se (m, k) hold the last solve; *n_used the coalitions it used. rounds.c. */
+shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t *players,
+                                  shapc__coalitions *c, const double *delta, double *y,
+                                  double *phi, double *se, size_t *n_used, size_t *n_evals,
+                                  shapc_error *err);
+
 #endif /* SHAPC_KERNEL_IMPL_H */

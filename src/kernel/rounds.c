@@ -1,0 +1,169 @@
+/* rounds.c - sampling in rounds until the standard errors are small enough (--tol).
+ *
+ * kernelshap's convergence rule (Mayer & Watson, R package kernelshap): evaluate the
+ * enumerated coalitions, then the sampled batches one at a time; from the fourth batch on,
+ * solve with the batches so far and stop once every standard error is below
+ * tol * (max phi - min phi) of its output, or the budget is spent. The batches are independent
+ * paired samples (coalition.c), so any prefix of them is itself a valid, smaller sample: its
+ * sampled weights are scaled up by (all pairs) / (pairs so far). Deterministic: the same seed
+ * stops at the same round. */
+#include <math.h>
+#include <string.h>
+
+#include "kernel/kernel_impl.h"
+#include "kernel/wls.h"
+#include "util/alloc.h"
+
+/* Stable reorder of the coalitions by batch (0 = enumerated first), so every round is a
+ * contiguous range. */
+static shapc_status sort_by_batch(shapc__coalitions *c, size_t *ends, shapc_error *err)
+{
+    const size_t nb = c->n_batches, n = c->n, n_idx = c->start[n];
+    size_t *first = shapc__calloc(nb + 2, sizeof *first);
+    size_t *start = shapc__malloc((c->cap + 1) * sizeof *start);
+    uint32_t *idx = shapc__malloc((n_idx ? n_idx : 1) * sizeof *idx);
+    uint8_t *comp = shapc__malloc(c->cap * sizeof *comp);
+    double *w = shapc__malloc(c->cap * sizeof *w);
+    uint32_t *batch = shapc__malloc(c->cap * sizeof *batch);
+    if (!first || !start || !idx || !comp || !w || !batch) {
+        shapc__free(first);
+        shapc__free(start);
+        shapc__free(idx);
+        shapc__free(comp);
+        shapc__free(w);
+        shapc__free(batch);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
+    }
+    for (size_t i = 0; i < n; i++)
+        first[c->batch[i] + 1]++;
+    for (size_t b = 1; b <= nb + 1; b++)
+        first[b] += first[b - 1];
+    for (size_t b = 0; b <= nb; b++)
+        ends[b] = first[b + 1];
+    /* Place coalition i at position first[batch]++, copying its indices in output order. */
+    size_t *pos = shapc__malloc(n * sizeof *pos);
+    if (!pos) {
+        shapc__free(first);
+        shapc__free(start);
+        shapc__free(idx);
+        shapc__free(comp);
+        shapc__free(w);
+        shapc__free(batch);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
+    }
+    for (size_t i = 0; i < n; i++)
+        pos[i] = first[c->batch[i]]++;
+    size_t *order = shapc__malloc(n * sizeof *order);
+    if (order) {
+        for (size_t i = 0; i < n; i++)
+            order[pos[i]] = i;
+        start[0] = 0;
+        for (size_t p = 0; p < n; p++) {
+            const size_t i = order[p], nt = c->start[i + 1] - c->start[i];
+            memcpy(idx + start[p], c->idx + c->start[i], nt * sizeof *idx);
+            start[p + 1] = start[p] + nt;
+            comp[p] = c->complement[i];
+            w[p] = c->weight[i];
+            batch[p] = c->batch[i];
+        }
+    }
+    shapc__free(pos);
+    shapc__free(first);
+    if (!order) {
+        shapc__free(start);
+        shapc__free(idx);
+        shapc__free(comp);
+        shapc__free(w);
+        shapc__free(batch);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
+    }
+    shapc__free(order);
+    shapc__free(c->start);
+    shapc__free(c->idx);
+    shapc__free(c->complement);
+    shapc__free(c->weight);
+    shapc__free(c->batch);
+    c->start = start;
+    c->idx = idx;
+    c->idx_cap = n_idx ? n_idx : 1;
+    c->complement = comp;
+    c->weight = w;
+    c->batch = batch;
+    return SHAPC_OK;
+}
+
+/* Coalitions [a, b) of c as a view (shares storage). */
+static shapc__coalitions view(const shapc__coalitions *c, size_t a, size_t b)
+{
+    shapc__coalitions v = *c;
+    v.start = c->start + a;
+    v.complement = c->complement + a;
+    v.weight = c->weight + a;
+    v.batch = c->batch + a;
+    v.n = b - a;
+    return v;
+}
+
+static int converged(size_t m, size_t k, const double *phi, const double *se, double tol)
+{
+    for (size_t o = 0; o < k; o++) {
+        double lo = INFINITY, hi = -INFINITY, worst = 0.0;
+        for (size_t j = 0; j < m; j++) {
+            lo = fmin(lo, phi[j * k + o]);
+            hi = fmax(hi, phi[j * k + o]);
+            worst = fmax(worst, se[j * k + o]);
+        }
+        if (!(worst <= tol * (hi - lo)))
+            return 0;
+    }
+    return 1;
+}
+
+shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t *players,
+                                  shapc__coalitions *c, const double *delta, double *y,
+                                  double *phi, double *se, size_t *n_used, size_t *n_evals,
+                                  shapc_error *err)
+{
+    const size_t nb = c->n_batches, k = kr->k, m = c->m;
+    size_t ends[65 + 1];
+    if (nb > 64)
+        return shapc_error_set(err, SHAPC_EINVAL, "--tol supports at most 64 batches");
+    shapc_status st = sort_by_batch(c, ends, err);
+    if (st != SHAPC_OK)
+        return st;
+    double *w = shapc__malloc(c->n * sizeof *w);
+    if (!w)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    size_t total_pairs = 0, pairs = 0;
+    for (size_t b = 1; b <= nb; b++)
+        total_pairs += c->batch_pairs[b];
+    shapc__coalitions part = view(c, 0, ends[0]);
+    if (ends[0] > 0)
+        st = shapc__masked_evaluate(kr, x, players, &part, y, n_evals, err);
+    for (size_t r = 1; r <= nb && st == SHAPC_OK; r++) {
+        part = view(c, ends[r - 1], ends[r]);
+        st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals, err);
+        if (st != SHAPC_OK)
+            break;
+        pairs += c->batch_pairs[r];
+        /* Standard errors from 2-3 batches are too noisy to stop on (1-2 degrees of freedom):
+         * the first check comes after 4 batches, or all of them if fewer. */
+        if (r < (nb < 4 ? nb : 4))
+            continue;
+        /* The batches so far, standing for the whole sampled mass. */
+        const double scale = (double)total_pairs / (double)pairs;
+        for (size_t i = 0; i < ends[r]; i++)
+            w[i] = c->batch[i] ? c->weight[i] * scale : c->weight[i];
+        shapc__coalitions prefix = view(c, 0, ends[r]);
+        prefix.weight = w;
+        prefix.n_batches = r;
+        st = shapc__wls_solve(&prefix, y, k, delta, phi, se, err);
+        if (st != SHAPC_OK)
+            break;
+        *n_used = ends[r];
+        if (converged(m, k, phi, se, kr->opt.tol))
+            break;
+    }
+    shapc__free(w);
+    return st;
+}
