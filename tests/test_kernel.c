@@ -751,6 +751,65 @@ static void test_tolerance_rounds(void **state)
     shapc_model_free(model);
 }
 
+
+/* share_design: rows with the same players reuse one design; the cache is transparent (a row
+ * explained after another equals the row explained alone), closed forms still hold, and
+ * regrouping invalidates the cache. */
+static void test_shared_design(void **state)
+{
+    (void)state;
+    const size_t d = 40;
+    linear lm = {.d = d, .k = 2, .c = {0.1, 0.2}};
+    unsigned seed = 121;
+    for (size_t i = 0; i < 2 * d; i++)
+        lm.w[i] = 2.0 * urand(&seed) - 1.0;
+    float x1[40], x2[40], bg[NBG * 40];
+    make_data(d, 123, x1, bg);
+    make_data(d, 125, x2, bg); /* x2 from seed 125; x1 and bg from seed 127 next */
+    make_data(d, 127, x1, bg);
+    shapc_model *model = NULL;
+    assert_int_equal(shapc_model_create(d, 2, linear_predict, &lm, NULL, &model, NULL),
+                     SHAPC_OK);
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.nsamples = 300;
+    opt.share_design = 1;
+    double a[80], b[80], alone[80], se_b[80], se_alone[80];
+    shapc_kernel *kr = NULL, *fresh = NULL;
+    assert_int_equal(shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_explain(kr, x1, a, NULL, NULL, NULL, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_explain(kr, x2, b, se_b, NULL, NULL, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_create(model, bg, NBG, NULL, &opt, &fresh, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_explain(fresh, x2, alone, se_alone, NULL, NULL, NULL),
+                     SHAPC_OK);
+    assert_memory_equal(b, alone, sizeof b);
+    assert_memory_equal(se_b, se_alone, sizeof se_b);
+    for (size_t i = 0; i < d; i++) {
+        double mean = 0;
+        for (size_t j = 0; j < NBG; j++)
+            mean += (double)bg[j * d + i] / NBG;
+        for (size_t o = 0; o < 2; o++)
+            assert_near(b[i * 2 + o], lm.w[o * d + i] * ((double)x2[i] - mean), 2e-5);
+    }
+    size_t group_of[40];
+    for (size_t i = 0; i < d; i++)
+        group_of[i] = i / 4;
+    assert_int_equal(shapc_kernel_set_groups(kr, group_of, 10, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_explain(kr, x1, a, NULL, NULL, NULL, NULL), SHAPC_OK);
+    for (size_t g = 0; g < 10; g++) {
+        double want = 0;
+        for (size_t i = g * 4; i < g * 4 + 4; i++) {
+            double mean = 0;
+            for (size_t j = 0; j < NBG; j++)
+                mean += (double)bg[j * d + i] / NBG;
+            want += lm.w[i] * ((double)x1[i] - mean);
+        }
+        assert_near(a[g * 2], want, 2e-5);
+    }
+    shapc_kernel_free(kr);
+    shapc_kernel_free(fresh);
+    shapc_model_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_native_fast_path_and_threads),
         cmocka_unit_test(test_tolerance_rounds),
+        cmocka_unit_test(test_shared_design),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,10 @@ typedef struct shapc_kernel_options {
                         * error is below tol x (max phi - min phi) of its output, or the
                         * budget is spent (kernelshap's rule; 0.005 is its default). 0 (the
                         * library default): spend the whole budget. */
+    int share_design;  /* 1: rows with the same players share one set of coalitions (seeded
+                        * from the seed and the player set instead of the row) and one
+                        * factorisation of Z'WZ, reused while consecutive rows keep those
+                        * players; 0 (default): coalitions drawn per row. Ignored with tol. */
     int use_structure; /* 1 (default): for native models with a dense first layer, compute a
                         * masked row's first layer from precomputed rows plus the switched
                         * features only (equal to plain evaluation to float32 rounding) */

@@ -63,6 +63,7 @@ enum {
     OPT_RESUME,
     OPT_SEGMENTS,
     OPT_TOL,
+    OPT_SHARE_DESIGN,
     OPT_MASK
 };
 
@@ -91,6 +92,7 @@ static const shapc_cli_option options[] = {
     {OPT_RESUME, "resume", 0, 0},
     {OPT_SEGMENTS, "segments", 0, 1},
     {OPT_TOL, "tol", 0, 1},
+    {OPT_SHARE_DESIGN, "share-design", 0, 0},
     {OPT_MASK, "mask", 0, 1},
     {0, NULL, 0, 0},
 };
@@ -121,6 +123,8 @@ static void usage(void)
         "  --tol T               stop sampling a row once every standard error is below\n"
         "                        T x (max phi - min phi), checked per batch; 0 = whole budget\n"
         "                        [default: 0.005]\n"
+        "  --share-design        rows with the same players share one set of coalitions and\n"
+        "                        one factorisation (faster for many rows; implies --tol 0)\n"
         "  --segments N          explain about N SLIC superpixels of each image (natural\n"
         "                        images; groups.npy is then (rows, features))  [default: off]\n"
         "  --mask M              absent players take: background (rows), zero, mean (of the\n"
@@ -164,6 +168,7 @@ typedef struct explain_args {
     size_t max_memory_mb;
     size_t segments; /* --segments N: SLIC superpixels per row, 0 = off */
     double tol;      /* --tol: stop sampling once every SE < tol x range (0 = off) */
+    int share_design; /* --share-design: one design per player set */
     const char *class_text; /* resolved against the model's outputs later */
     int grouped;
     size_t gh, gw;
@@ -273,6 +278,9 @@ static int parse_args(int argc, char **argv, explain_args *a)
             else
                 return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
                                              "kernel", v);
+            break;
+        case OPT_SHARE_DESIGN:
+            a->share_design = 1;
             break;
         case OPT_TOL: {
             char *end;
@@ -796,6 +804,9 @@ static int setup(run *r)
     ko.n_batches = a->batches;
     ko.sampler = a->sampler;
     ko.tol = a->tol;
+    ko.share_design = a->share_design;
+    if (a->share_design)
+        ko.tol = 0.0; /* rounds would make each row's design its own */
     ko.max_memory = a->max_memory_mb << 20;
     /* A process model answers one batch at a time; anything else runs on every core, with
      * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
@@ -875,11 +886,11 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
      * everything that matters is hashed again from the data. */
     int len = snprintf(l->settings, sizeof l->settings,
                        "--seed=%llu --nsamples=%s --link=%s --class=%s --groups=%s --batches=%zu "
-                       "--sampler=%s --tol=%g --rows=%zu:%zu --background-rows=%zu:%zu "
+                       "--sampler=%s --tol=%g --share-design=%d --rows=%zu:%zu --background-rows=%zu:%zu "
                        "--background=%s",
                        (unsigned long long)a->seed, nsamples,
                        a->link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups, a->batches,
-                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", a->tol, r->row0,
+                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", a->tol, a->share_design, r->row0,
                        r->row0 + r->n, r->bg_row0, r->bg_row0 + r->bg_n,
                        a->bg_path ? "file" : "embedded");
     if (len < 0)

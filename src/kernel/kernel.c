@@ -37,6 +37,9 @@ void shapc_kernel_free(shapc_kernel *kernel)
     if (!kernel)
         return;
     shapc__masked_release(kernel);
+    shapc__wls_design_free(&kernel->design);
+    shapc__coalitions_free(&kernel->design_c);
+    shapc__free(kernel->design_players);
     shapc__free(kernel->bg);
     shapc__free(kernel->bg_w);
     shapc__free(kernel->base);
@@ -88,6 +91,11 @@ shapc_status shapc_kernel_set_groups(shapc_kernel *kernel, const size_t *group_o
     gstart[0] = 0;
     shapc__free(kernel->gstart);
     shapc__free(kernel->gfeat);
+    /* Player indices change meaning: a shared design no longer applies. */
+    shapc__wls_design_free(&kernel->design);
+    shapc__coalitions_free(&kernel->design_c);
+    shapc__free(kernel->design_players);
+    kernel->design_players = NULL;
     kernel->gstart = gstart;
     kernel->gfeat = gfeat;
     kernel->n_groups = n_groups;
@@ -194,12 +202,12 @@ fail:
 
 /* ---- one explanation ----------------------------------------------------------------- */
 
-/* FNV-1a over x's bytes: the per-instance RNG stream. */
-static uint64_t hash_row(const float *x, size_t d)
+/* FNV-1a over bytes: the per-instance (or per-player-set) RNG stream. */
+static uint64_t hash_bytes(const void *data, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)x;
+    const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < d * sizeof *x; i++) {
+    for (size_t i = 0; i < n; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }
@@ -266,22 +274,57 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             phi[players[0] * k + o] = delta[o];
     } else if (m >= 2) {
         shapc__rng rng;
-        shapc__rng_seed(&rng, kr->opt.seed, hash_row(x, d));
         size_t budget = kr->opt.nsamples ? kr->opt.nsamples : 2 * m + 2048;
-        st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches,
-                                        kr->opt.sampler == SHAPC_SAMPLER_LEVERAGE, &rng, err);
-        if (st != SHAPC_OK)
-            goto done;
-        inf.exact = c.exact;
-        inf.n_coalitions = c.n;
-        y = shapc__malloc(c.n * k * sizeof *y);
+        const int leverage = kr->opt.sampler == SHAPC_SAMPLER_LEVERAGE;
+        const int shared = kr->opt.share_design && !(kr->opt.tol > 0.0);
+        const shapc__coalitions *cs = &c;
+        if (shared) {
+            /* Same players as the last row: reuse its coalitions and factorisation. */
+            if (!(kr->design_players && kr->design_m == m &&
+                  memcmp(kr->design_players, players, m * sizeof *players) == 0)) {
+                shapc__wls_design_free(&kr->design);
+                shapc__coalitions_free(&kr->design_c);
+                shapc__free(kr->design_players);
+                kr->design_players = NULL;
+                shapc__rng_seed(&rng, kr->opt.seed,
+                                hash_bytes(players, m * sizeof *players));
+                st = shapc__coalitions_generate(&kr->design_c, m, budget, kr->opt.n_batches,
+                                                leverage, &rng, err);
+                if (st == SHAPC_OK)
+                    st = shapc__wls_factor(&kr->design_c, &kr->design, err);
+                if (st != SHAPC_OK)
+                    goto done;
+                kr->design_players = shapc__malloc(m * sizeof *players);
+                if (!kr->design_players) {
+                    st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+                    goto done;
+                }
+                memcpy(kr->design_players, players, m * sizeof *players);
+                kr->design_m = m;
+            }
+            cs = &kr->design_c;
+        } else {
+            shapc__rng_seed(&rng, kr->opt.seed, hash_bytes(x, d * sizeof *x));
+            st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches, leverage, &rng,
+                                            err);
+            if (st != SHAPC_OK)
+                goto done;
+        }
+        inf.exact = cs->exact;
+        inf.n_coalitions = cs->n;
+        y = shapc__malloc(cs->n * k * sizeof *y);
         phi_m = shapc__malloc(m * k * sizeof *phi_m);
         se_m = shapc__malloc(m * k * sizeof *se_m);
         if (!y || !phi_m || !se_m) {
-            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu coalitions", c.n);
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu coalitions", cs->n);
             goto done;
         }
-        if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
+        if (shared) {
+            st = shapc__masked_evaluate(kr, x, players, cs, y, &inf.n_evals, err);
+            if (st != SHAPC_OK || (st = shapc__wls_apply(cs, &kr->design, y, k, delta, phi_m,
+                                                         se_m, err)) != SHAPC_OK)
+                goto done;
+        } else if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
             st = shapc__kernel_rounds(kr, x, players, &c, delta, y, phi_m, se_m,
                                       &inf.n_coalitions, &inf.n_evals, err);
             if (st != SHAPC_OK)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "kernel/coalition.h"
+#include "kernel/wls.h"
 #include "model/native.h"
 #include "shapc/kernel.h"
 
@@ -41,6 +42,11 @@ struct shapc_kernel {
     float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
     shapc__worker *workers; /* (n_workers) */
     size_t n_workers;
+    /* opt.share_design: the last player set, its coalitions and their factorised design */
+    size_t *design_players; /* (design_m) or NULL */
+    size_t design_m;
+    shapc__coalitions design_c;
+    shapc__wls_design design;
 };
 
 /* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]

@@ -33,8 +33,10 @@ static void assemble(const shapc__coalitions *c, const double *y, size_t k, doub
         const uint32_t *t = c->idx + c->start[i];
         const size_t nt = c->start[i + 1] - c->start[i];
         const double w = c->weight[i];
-        const double *yi = y + i * k;
-        if (zd && nt * 8 > m) {
+        const double *yi = y ? y + i * k : NULL;
+        if (!a) {
+            /* b only */
+        } else if (zd && nt * 8 > m) {
             double *row = zd + rows * m;
             const double sw = sqrt(w), in = c->complement[i] ? 0.0 : sw;
             for (size_t j = 0; j < m; j++)
@@ -53,7 +55,9 @@ static void assemble(const shapc__coalitions *c, const double *y, size_t k, doub
                     u_acc[t[p]] += w;
             }
         }
-        if (!c->complement[i]) {
+        if (!yi) {
+            /* A only */
+        } else if (!c->complement[i]) {
             for (size_t p = 0; p < nt; p++)
                 for (size_t o = 0; o < k; o++)
                     b[(size_t)t[p] * k + o] += w * yi[o];
@@ -68,12 +72,12 @@ static void assemble(const shapc__coalitions *c, const double *y, size_t k, doub
     if (zd)
         flush_dense(m, &rows, zd, ad);
     for (size_t i = 0; i < m; i++) {
-        for (size_t j = 0; j < m; j++) {
+        for (size_t j = 0; a && j < m; j++) {
             a[i * m + j] += c0 - u_acc[i] - u_acc[j];
             if (ad)
                 a[i * m + j] += i <= j ? ad[i * m + j] : ad[j * m + i];
         }
-        for (size_t o = 0; o < k; o++)
+        for (size_t o = 0; y && o < k; o++)
             b[i * k + o] += b_all[o];
     }
 }
@@ -199,64 +203,100 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
     return st;
 }
 
-shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
-                              const double *delta, double *phi, double *se, shapc_error *err)
+void shapc__wls_design_free(shapc__wls_design *d)
+{
+    shapc__free(d->f);
+    shapc__free(d->u);
+    memset(d, 0, sizeof *d);
+}
+
+shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
+                               shapc_error *err)
 {
     const size_t m = c->m;
     size_t mm;
+    memset(d, 0, sizeof *d);
     if (!shapc__mul_size(m, m, &mm) || mm > SIZE_MAX / sizeof(double) / 2)
         return shapc_error_set(err, SHAPC_ERANGE, "%zu players: regression too large", m);
     shapc_status st = SHAPC_OK;
     double *a = shapc__calloc(mm, sizeof *a);
-    double *f = shapc__malloc(mm * sizeof *f);
-    double *rhs = shapc__calloc(m * (k + 1), sizeof *rhs);
-    double *b = shapc__calloc(m * k, sizeof *b);
     double *u_acc = shapc__calloc(m, sizeof *u_acc);
-    double *b_all = shapc__calloc(k, sizeof *b_all);
     /* Dense-row blocks only pay off for larger player counts. */
     const int dense = m >= 64;
     double *zd = dense ? shapc__malloc(DENSE_BLOCK * m * sizeof *zd) : NULL;
     double *ad = dense ? shapc__calloc(mm, sizeof *ad) : NULL;
-    if (!a || !f || !rhs || !b || !u_acc || !b_all || (dense && (!zd || !ad))) {
+    d->m = m;
+    d->f = shapc__malloc(mm * sizeof *d->f);
+    d->u = shapc__malloc(m * sizeof *d->u);
+    if (!a || !u_acc || !d->f || !d->u || (dense && (!zd || !ad))) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
         goto done;
     }
-    assemble(c, y, k, a, b, u_acc, b_all, zd, ad);
-    if (factorise(m, a, f) != 0) {
+    assemble(c, NULL, 0, a, NULL, u_acc, NULL, zd, ad);
+    if (factorise(m, a, d->f) != 0) {
         st = shapc_error_set(err, SHAPC_ELINALG,
                              "the coalition design is singular for %zu players", m);
         goto done;
     }
-    /* One solve for all outputs plus the all-ones column that carries the constraint. */
-    for (size_t j = 0; j < m; j++) {
-        memcpy(rhs + j * (k + 1), b + j * k, k * sizeof *rhs);
-        rhs[j * (k + 1) + k] = 1.0;
-    }
-    if (shapc__dpotrs(m, f, k + 1, rhs) != 0) {
+    /* u = A^-1 1 carries the efficiency constraint. */
+    for (size_t j = 0; j < m; j++)
+        d->u[j] = 1.0;
+    if (shapc__dpotrs(m, d->f, 1, d->u) != 0) {
         st = shapc_error_set(err, SHAPC_ELINALG, "regression solve failed");
         goto done;
     }
-    double sum_u = 0.0;
-    for (size_t j = 0; j < m; j++) {
-        u_acc[j] = rhs[j * (k + 1) + k]; /* reuse: u = A^-1 1 */
-        sum_u += u_acc[j];
-    }
+    d->sum_u = 0.0;
     for (size_t j = 0; j < m; j++)
-        memcpy(phi + j * k, rhs + j * (k + 1), k * sizeof *phi);
-    project(m, k, phi, u_acc, sum_u, delta);
+        d->sum_u += d->u[j];
+done:
+    shapc__free(a);
+    shapc__free(u_acc);
+    shapc__free(zd);
+    shapc__free(ad);
+    if (st != SHAPC_OK)
+        shapc__wls_design_free(d);
+    return st;
+}
+
+shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
+                              const double *y, size_t k, const double *delta, double *phi,
+                              double *se, shapc_error *err)
+{
+    const size_t m = c->m;
+    shapc_status st = SHAPC_OK;
+    double *b = shapc__calloc(m * k, sizeof *b);
+    double *u_acc = shapc__calloc(m, sizeof *u_acc);
+    double *b_all = shapc__calloc(k, sizeof *b_all);
+    if (!b || !u_acc || !b_all) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
+        goto done;
+    }
+    assemble(c, y, k, NULL, b, u_acc, b_all, NULL, NULL);
+    if (shapc__dpotrs(m, d->f, k, b) != 0) {
+        st = shapc_error_set(err, SHAPC_ELINALG, "regression solve failed");
+        goto done;
+    }
+    memcpy(phi, b, m * k * sizeof *phi);
+    project(m, k, phi, d->u, d->sum_u, delta);
     if (se) {
         memset(se, 0, m * k * sizeof *se);
         if (!c->exact && c->n_batches >= 2)
-            st = batch_errors(c, y, k, f, u_acc, sum_u, phi, se, err);
+            st = batch_errors(c, y, k, d->f, d->u, d->sum_u, phi, se, err);
     }
 done:
-    shapc__free(a);
-    shapc__free(f);
-    shapc__free(rhs);
     shapc__free(b);
     shapc__free(u_acc);
     shapc__free(b_all);
-    shapc__free(zd);
-    shapc__free(ad);
+    return st;
+}
+
+shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
+                              const double *delta, double *phi, double *se, shapc_error *err)
+{
+    shapc__wls_design d;
+    shapc_status st = shapc__wls_factor(c, &d, err);
+    if (st == SHAPC_OK)
+        st = shapc__wls_apply(c, &d, y, k, delta, phi, se, err);
+    shapc__wls_design_free(&d);
     return st;
 }

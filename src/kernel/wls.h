@@ -22,4 +22,21 @@
 shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
                               const double *delta, double *phi, double *se, shapc_error *err);
 
+/* The part of the fit that depends only on the coalitions: the Cholesky factor of A = Z'WZ
+ * and u = A^-1 1. Instances that share their players and coalitions share it. */
+typedef struct shapc__wls_design {
+    size_t m;
+    double *f;    /* (m, m) Cholesky factor (lower, full storage) */
+    double *u;    /* (m) A^-1 1 */
+    double sum_u; /* 1' A^-1 1 */
+} shapc__wls_design;
+
+shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
+                               shapc_error *err);
+/* The per-instance part: b = Z'Wy, the solve, the constraint and the standard errors. */
+shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
+                              const double *y, size_t k, const double *delta, double *phi,
+                              double *se, shapc_error *err);
+void shapc__wls_design_free(shapc__wls_design *d); /* zeroed or factored; idempotent */
+
 #endif /* SHAPC_KERNEL_WLS_H */
