@@ -48,7 +48,7 @@ static void usage(void)
            "  bar        mean |SHAP value| per feature\n"
            "  waterfall  one row's explanation, from E[f(X)] to f(x)\n"
            "  image      one row's image with a SHAP overlay per explained class\n"
-           "  text       token-level explanation (text models arrive with the text-input issue)\n"
+           "  text       token-level explanation of one document (text models: text_values.json)\n"
            "\n"
            "The format follows FILE's extension: .png, .svg or .pdf (default DIR/KIND.png,\n"
            "DIR/KIND_ROW.png for waterfall and image).\n"
@@ -89,6 +89,96 @@ static int parse_points(const char *s, double *out)
         return -1;
     *out = (double)v;
     return 0;
+}
+
+/* `plot text`: one document of a text model's results (text_values.json, written by
+ * `shapc explain` on a text model): tokens with their values for one explained column. */
+static int plot_text(const char *dir, const size_t *row, const char *cls, const char *out,
+                     const shapc_plot_options *o)
+{
+    char path[4096], why[256], outbuf[4096];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/text_values.json", dir);
+    char *text = shapc_cli_read_text(path, &len);
+    if (!text)
+        return shapc_cli_fail("plot: %s: no token data (text plots need the results of a "
+                              "text model)", path);
+    shapc_cli_jv *docs = shapc_cli_json_parse(text, len, why, sizeof why);
+    free(text);
+    if (!docs || docs->type != SHAPC_CLI_JARR || docs->n == 0) {
+        shapc_cli_jv_free(docs);
+        return shapc_cli_fail("plot: %s: %s", path, docs ? "no documents" : why);
+    }
+    const shapc_cli_jv *doc = NULL;
+    for (size_t i = 0; i < docs->n && !doc; i++) {
+        const shapc_cli_jv *d = shapc_cli_jv_at(docs, i);
+        if (!row || (size_t)shapc_cli_jv_num(shapc_cli_jv_get(d, "row"), -1) == *row)
+            doc = d;
+    }
+    int rc = 1;
+    const shapc_cli_jv *tokens = shapc_cli_jv_get(doc, "tokens");
+    const shapc_cli_jv *space = shapc_cli_jv_get(doc, "space_before");
+    const shapc_cli_jv *classes = shapc_cli_jv_get(doc, "classes");
+    const shapc_cli_jv *phis = shapc_cli_jv_get(doc, "phi");
+    if (!doc) {
+        shapc_cli_fail("plot: row %zu was not explained in %s", row ? *row : 0, path);
+        goto done;
+    }
+    if (!tokens || tokens->type != SHAPC_CLI_JARR || tokens->n == 0 || !phis ||
+        phis->n != tokens->n || !classes || classes->n == 0) {
+        shapc_cli_fail("plot: %s: document has no tokens or values", path);
+        goto done;
+    }
+    size_t col = 0;
+    if (cls) {
+        char *end;
+        long want = strtol(cls, &end, 10);
+        for (col = 0; col < classes->n; col++)
+            if (*end == '\0' && (long)shapc_cli_jv_num(shapc_cli_jv_at(classes, col), -1) == want)
+                break;
+        if (col == classes->n) {
+            shapc_cli_fail("plot: output '%s' was not explained in %s", cls, path);
+            goto done;
+        }
+    }
+    const size_t t = tokens->n;
+    char **toks = calloc(t, sizeof *toks);
+    double *phi = calloc(t, sizeof *phi);
+    int bad = !toks || !phi;
+    for (size_t i = 0; !bad && i < t; i++) {
+        const char *w = shapc_cli_jv_str(shapc_cli_jv_at(tokens, i));
+        int sp = shapc_cli_jv_num(shapc_cli_jv_at(space, i), 0) != 0;
+        if (!w || !(toks[i] = malloc(strlen(w) + 2))) {
+            bad = 1;
+            break;
+        }
+        snprintf(toks[i], strlen(w) + 2, "%s%s", sp ? " " : "", w);
+        phi[i] = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_at(phis, i), col), 0);
+    }
+    if (bad) {
+        shapc_cli_fail("plot: %s: malformed tokens", path);
+    } else {
+        if (!out) {
+            snprintf(outbuf, sizeof outbuf, "%s/text_%zu.png", dir,
+                     (size_t)shapc_cli_jv_num(shapc_cli_jv_get(doc, "row"), 0));
+            out = outbuf;
+        }
+        shapc_error err = {0};
+        double base = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_get(doc, "base"), col), 0);
+        double fx = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_get(doc, "fx"), col), 0);
+        if (shapc_plot_text(out, o, (const char *const *)toks, phi, t, base, fx, &err) !=
+            SHAPC_OK)
+            shapc_cli_fail("plot: %s: %s", out, err.message);
+        else
+            rc = 0;
+    }
+    for (size_t i = 0; toks && i < t; i++)
+        free(toks[i]);
+    free(toks);
+    free(phi);
+done:
+    shapc_cli_jv_free(docs);
+    return rc;
 }
 
 int shapc_cli_plot(int argc, char **argv)
@@ -163,8 +253,7 @@ int shapc_cli_plot(int argc, char **argv)
         return shapc_cli_usage_error("plot", "unknown KIND '%s' (beeswarm, bar, waterfall, "
                                              "image, text)", kind);
     if (strcmp(kind, "text") == 0)
-        return shapc_cli_fail("plot: %s has no token data: text models arrive with the "
-                              "text-input issue", dir);
+        return plot_text(dir, has_row ? &row_given : NULL, cls, out, &o);
 
     if (shapc_cli_results_load(dir, &r))
         return SHAPC_CLI_EXIT_FAIL;

@@ -52,7 +52,7 @@ static void *take(shapc_array *a)
     return p;
 }
 
-static char *read_text(const char *path, size_t *len)
+char *shapc_cli_read_text(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -194,7 +194,7 @@ int shapc_cli_results_load(const char *dir, shapc_cli_results *r)
             }
 
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    text = read_text(path, &len);
+    text = shapc_cli_read_text(path, &len);
     if (text) {
         r->summary = shapc_cli_json_parse(text, len, why, sizeof why);
         free(text);

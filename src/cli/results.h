@@ -26,6 +26,9 @@ typedef struct shapc_cli_results {
     shapc_cli_jv *summary;        /* the parsed summary.json */
 } shapc_cli_results;
 
+/* A whole file as a NUL-terminated malloc'd string (*len bytes), or NULL. */
+char *shapc_cli_read_text(const char *path, size_t *len);
+
 /* Loads dir; on failure prints one line ("shapc: DIR/shap_values.npy: ...") and returns 1. */
 int shapc_cli_results_load(const char *dir, shapc_cli_results *r);
 void shapc_cli_results_free(shapc_cli_results *r);

@@ -67,7 +67,7 @@ assert_contains "$ERRLINE" "bad.jpg"
 expect_fail 2 "$SHAPC" plot pie out
 expect_fail 2 "$SHAPC" plot bar
 expect_fail 1 "$SHAPC" plot text out
-assert_contains "$ERRLINE" "text-input issue"
+assert_contains "$ERRLINE" "no token data"
 expect_fail 1 "$SHAPC" plot waterfall out --row 99
 expect_fail 1 "$SHAPC" plot bar out --class 7
 expect_fail 1 "$SHAPC" plot bar does_not_exist

@@ -55,6 +55,16 @@ assert_contains "$(cat out2/summary.json)" '"text_mask": "token"'
 
 # Errors: invalid UTF-8 names file and line; options that do not apply; bad --text-mask.
 printf 'fine\nbad \xff byte\n' >bad.txt
+# `shapc plot text` redraws a document from text_values.json, as PNG and SVG
+run_ok "$SHAPC" plot text out --row 0 -o redraw.png
+[ "$(head -c 8 redraw.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] ||
+    fail "plot text did not write a PNG"
+run_ok "$SHAPC" plot text out -o redraw.svg
+grep -q "<svg" redraw.svg || fail "plot text did not write an SVG"
+expect_fail 1 "$SHAPC" plot text out --row 999 -o none.png
+assert_contains "$ERRLINE" "row 999"
+[ ! -e none.png ] || fail "a failed plot wrote none.png"
+
 expect_fail 1 "$SHAPC" explain text.bin bad.txt -q -o out3
 assert_contains "$ERRLINE" "bad.txt:2: invalid UTF-8 at byte 4"
 assert_no_outputs out3
