@@ -1,0 +1,48 @@
+# test_install.sh - `cmake --install` gives a usable package: headers, static and shared
+# libraries, a relocatable pkg-config file and a CMake package config that a consumer program
+# builds and links against (both ways), at a prefix chosen at install time.
+source "$(dirname "$0")/lib.sh" "$@"
+
+build=$(cd "$(dirname "$SHAPC")" && pwd)
+[ -f "$build/CMakeCache.txt" ] || { echo "skip: $build is not a build directory"; exit 0; }
+# A sanitizer build's libraries need the sanitizer runtime in every consumer: not a package.
+if grep -q '^SHAPC_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+    echo "skip: sanitizer build"
+    exit 0
+fi
+run_ok cmake --install "$build" --prefix "$WORK/prefix"
+for f in include/shapc/shapc.h include/shapc/kernel.h lib/libshapc.a lib/libshapc.so \
+         lib/pkgconfig/shapc.pc lib/cmake/shapc/shapcConfig.cmake bin/shapc; do
+    [ -e "$WORK/prefix/$f" ] || fail "cmake --install did not install $f"
+done
+
+cat >consumer.c <<'CEOF'
+#include <shapc/shapc.h>
+#include <stdio.h>
+int main(void)
+{
+    shapc_kernel_options o = shapc_kernel_options_default();
+    printf("%s %zu\n", shapc_version_string(), o.n_batches);
+    return 0;
+}
+CEOF
+export PKG_CONFIG_PATH=$WORK/prefix/lib/pkgconfig
+# shellcheck disable=SC2046
+run_ok cc consumer.c $(pkg-config --cflags --libs shapc) -Wl,-rpath,"$WORK/prefix/lib" \
+    -o consumer_pc
+run_ok ./consumer_pc
+assert_contains "$(cat "$WORK/last.out")" "0.1.0 16"
+
+mkdir -p cm
+cat >cm/CMakeLists.txt <<CEOF
+cmake_minimum_required(VERSION 3.25)
+project(consumer C)
+find_package(shapc REQUIRED)
+add_executable(consumer $WORK/consumer.c)
+target_link_libraries(consumer PRIVATE shapc::shapc)
+CEOF
+run_ok cmake -S cm -B cm/build -DCMAKE_PREFIX_PATH="$WORK/prefix"
+run_ok cmake --build cm/build
+run_ok cm/build/consumer
+assert_contains "$(cat "$WORK/last.out")" "0.1.0 16"
+echo "test_install: ok"
