@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, char **argv)
@@ -221,4 +222,39 @@ void shapc_cli_format_shape(char *buf, size_t cap, const size_t *shape, size_t r
             return;
         used += (size_t)n;
     }
+}
+
+int shapc_cli_takes_value(const shapc_cli_option *options, const char *arg)
+{
+    if (arg[0] != '-' || strchr(arg, '='))
+        return 0;
+    for (const shapc_cli_option *o = options; o->id; o++) {
+        if (!o->takes_value)
+            continue;
+        if (arg[1] == '-' ? strcmp(arg + 2, o->long_name) == 0
+                          : (o->short_name && arg[1] == o->short_name && arg[2] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+int shapc_cli_parse_sampler(const char *v, shapc_sampler *out)
+{
+    if (strcmp(v, "leverage") == 0)
+        *out = SHAPC_SAMPLER_LEVERAGE;
+    else if (strcmp(v, "kernel") == 0)
+        *out = SHAPC_SAMPLER_KERNEL;
+    else
+        return -1;
+    return 0;
+}
+
+int shapc_cli_parse_tol(const char *v, double *out)
+{
+    char *end;
+    double t = strtod(v, &end);
+    if (end == v || *end != '\0' || !(t >= 0.0) || t > 1.0)
+        return -1;
+    *out = t;
+    return 0;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <shapc/kernel.h>
+
 /* Process exit statuses shared by every command. */
 enum { SHAPC_CLI_EXIT_OK = 0, SHAPC_CLI_EXIT_FAIL = 1, SHAPC_CLI_EXIT_USAGE = 2 };
 
@@ -38,6 +40,15 @@ void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, c
  * argument in *value, SHAPC_CLI_END, or SHAPC_CLI_BAD after printing a usage error (unknown
  * option, missing value, value given to a flag). */
 int shapc_cli_next(shapc_cli_parser *p, const shapc_cli_option *options, const char **value);
+
+/* --sampler: "leverage" or "kernel". --tol: a number in 0..1. Return 0, or -1 if malformed
+ * (nothing written then). Shared by every path of `shapc explain`. */
+int shapc_cli_parse_sampler(const char *v, shapc_sampler *out);
+int shapc_cli_parse_tol(const char *v, double *out);
+
+/* 1 if arg ("--name" or "-x", without an attached "=value") is an option of the table that
+ * takes its value from the next argument. */
+int shapc_cli_takes_value(const shapc_cli_option *options, const char *arg);
 
 /* Prints "shapc: <command>: <message>; try 'shapc <command> --help'" and returns
  * SHAPC_CLI_EXIT_USAGE. */

@@ -271,24 +271,17 @@ static int parse_args(int argc, char **argv, explain_args *a)
                                              "in 0..64", v);
             break;
         case OPT_SAMPLER:
-            if (!strcmp(v, "leverage"))
-                a->sampler = SHAPC_SAMPLER_LEVERAGE;
-            else if (!strcmp(v, "kernel"))
-                a->sampler = SHAPC_SAMPLER_KERNEL;
-            else
+            if (shapc_cli_parse_sampler(v, &a->sampler) != 0)
                 return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
                                              "kernel", v);
             break;
         case OPT_SHARE_DESIGN:
             a->share_design = 1;
             break;
-        case OPT_TOL: {
-            char *end;
-            a->tol = strtod(v, &end);
-            if (end == v || *end != '\0' || !(a->tol >= 0.0) || a->tol > 1.0)
+        case OPT_TOL:
+            if (shapc_cli_parse_tol(v, &a->tol) != 0)
                 return shapc_cli_usage_error("explain", "--tol: '%s' is not a number in 0..1", v);
             break;
-        }
         case OPT_SEGMENTS:
             if (shapc_cli_parse_size(v, &a->segments) != 0 || a->segments == 0)
                 return shapc_cli_usage_error("explain", "--segments: '%s' is not an integer "
@@ -1362,7 +1355,7 @@ static int write_results(const run *r, const shapc_cli_json *summary)
 
 int shapc_cli_explain(int argc, char **argv)
 {
-    int text_rc = shapc_cli_explain_text(argc, argv); /* text models: their own path */
+    int text_rc = shapc_cli_explain_text(argc, argv, options); /* text models: own path */
     if (text_rc >= 0)
         return text_rc;
     run r;

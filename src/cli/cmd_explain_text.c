@@ -32,7 +32,7 @@
 enum {
     OPT_HELP = 1, OPT_NSAMPLES, OPT_SEED, OPT_CLASS, OPT_LINK, OPT_ROWS, OPT_BATCHES,
     OPT_NO_PLOTS, OPT_QUIET, OPT_OUTPUT, OPT_TEXT_MASK, OPT_BACKGROUND, OPT_BACKGROUND_ROWS,
-    OPT_GROUPS
+    OPT_GROUPS, OPT_SAMPLER, OPT_TOL
 };
 
 static const shapc_cli_option options[] = {
@@ -50,6 +50,8 @@ static const shapc_cli_option options[] = {
     {OPT_BACKGROUND, "background", 0, 1},
     {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
     {OPT_GROUPS, "groups", 0, 1},
+    {OPT_SAMPLER, "sampler", 0, 1},
+    {OPT_TOL, "tol", 0, 1},
     {0, NULL, 0, 0},
 };
 
@@ -93,27 +95,10 @@ typedef struct trun {
  * Detection: is MODEL a text model?
  * ========================================================================================== */
 
-/* Long options of `shapc explain` that take a value (both paths), to find the positionals
- * without printing anything. */
-static int takes_value(const char *arg)
-{
-    static const char *const with_value[] = {
-        "background", "background-rows", "nsamples", "seed", "class", "groups", "link",
-        "rows", "batches", "output", "model-cmd", "model-plugin", "plugin-arg", "batch",
-        "model-timeout", "text-mask", "segments", "mask", NULL};
-    if (arg[1] != '-')
-        return strcmp(arg, "-o") == 0;
-    if (strchr(arg, '='))
-        return 0;
-    for (size_t i = 0; with_value[i]; i++)
-        if (strcmp(arg + 2, with_value[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* The first positional argument, or NULL; sets *blackbox for --model-cmd/--model-plugin and
  * *help for -h/--help. */
-static const char *find_model_path(int argc, char **argv, int *blackbox, int *help)
+static const char *find_model_path(int argc, char **argv, const shapc_cli_option *explain_options,
+                                   int *blackbox, int *help)
 {
     const char *first = NULL;
     int done = 0;
@@ -127,7 +112,8 @@ static const char *find_model_path(int argc, char **argv, int *blackbox, int *he
                 *blackbox = 1;
             if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)
                 *help = 1;
-            if (takes_value(s))
+            /* The generic path's options and this path's own (--text-mask). */
+            if (shapc_cli_takes_value(explain_options, s) || shapc_cli_takes_value(options, s))
                 i++;
         } else if (!first) {
             first = s;
@@ -148,6 +134,7 @@ static int parse_args(int argc, char **argv, targs *a)
     int id;
     memset(a, 0, sizeof *a);
     a->ko = shapc_kernel_options_default();
+    a->ko.tol = 0.005; /* the same default rule as the generic path */
     a->out_dir = DEFAULT_OUT_DIR;
     a->class_text = "all";
     a->mask = SHAPC_TEXT_MASK_REMOVE;
@@ -190,6 +177,15 @@ static int parse_args(int argc, char **argv, targs *a)
             if (shapc_cli_parse_range(v, &a->rows) != 0)
                 return shapc_cli_usage_error("explain", "--rows: '%s' is not a row range A:B "
                                              "with A < B", v);
+            break;
+        case OPT_SAMPLER:
+            if (shapc_cli_parse_sampler(v, &a->ko.sampler) != 0)
+                return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
+                                             "kernel", v);
+            break;
+        case OPT_TOL:
+            if (shapc_cli_parse_tol(v, &a->ko.tol) != 0)
+                return shapc_cli_usage_error("explain", "--tol: '%s' is not a number in 0..1", v);
             break;
         case OPT_BATCHES:
             if (shapc_cli_parse_size(v, &a->ko.n_batches) != 0 || a->ko.n_batches < 2)
@@ -815,10 +811,10 @@ static int draw_plots(const trun *r, const vocab_stats *vs)
  * Entry point
  * ========================================================================================== */
 
-int shapc_cli_explain_text(int argc, char **argv)
+int shapc_cli_explain_text(int argc, char **argv, const shapc_cli_option *explain_options)
 {
     int blackbox, help;
-    const char *mpath = find_model_path(argc, argv, &blackbox, &help);
+    const char *mpath = find_model_path(argc, argv, explain_options, &blackbox, &help);
     shapc_model *model = NULL;
     shapc_error err = {0};
     if (!mpath || blackbox || help)

@@ -55,6 +55,11 @@ assert_contains "$(cat out2/summary.json)" '"text_mask": "token"'
 
 # Errors: invalid UTF-8 names file and line; options that do not apply; bad --text-mask.
 printf 'fine\nbad \xff byte\n' >bad.txt
+# options of the generic path placed before MODEL are still told apart from MODEL
+run_ok "$SHAPC" explain --tol 0.01 --sampler kernel text.bin docs.txt -q --no-plots \
+    -o out_opts
+[ -s out_opts/text_values.json ] || fail "options before MODEL: no text_values.json"
+
 # `shapc plot text` redraws a document from text_values.json, as PNG and SVG
 run_ok "$SHAPC" plot text out --row 0 -o redraw.png
 [ "$(head -c 8 redraw.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] ||
