@@ -64,7 +64,7 @@ static void sb_printf(strbuf *sb, const char *fmt, ...)
 static char *build_describe(const shapc_model *m, size_t rank, const size_t *shape)
 {
     strbuf sb = {0};
-    sb_printf(&sb, "%s: ", m->native ? "native" : "callback");
+    sb_printf(&sb, "%s: ", m->kind_label ? m->kind_label : m->native ? "native" : "callback");
     for (size_t i = 0; i < rank; i++)
         sb_printf(&sb, i ? "x%zu" : "%zu", shape[i]);
     if (m->native) {
@@ -81,6 +81,24 @@ static char *build_describe(const shapc_model *m, size_t rank, const size_t *sha
         return NULL;
     }
     return sb.s;
+}
+
+shapc_status shapc__model_set_kind_label(shapc_model *model, const char *label)
+{
+    char *copy = shapc__strdup(label), *old = model->kind_label;
+    if (!copy)
+        return SHAPC_ENOMEM;
+    model->kind_label = copy;
+    char *desc = build_describe(model, model->input_rank, model->input_shape);
+    if (!desc) {
+        model->kind_label = old;
+        shapc__free(copy);
+        return SHAPC_ENOMEM;
+    }
+    shapc__free(old);
+    shapc__free(model->describe);
+    model->describe = desc;
+    return SHAPC_OK;
 }
 
 /* ---- output names ---- */
@@ -162,6 +180,7 @@ void shapc_model_free(shapc_model *model)
     shapc_array_free(model->background);
     shapc__free(model->background_weights);
     shapc__free(model->describe);
+    shapc__free(model->kind_label);
     shapc__free(model);
 }
 

@@ -28,6 +28,8 @@ struct shapc_model {
     shapc_array *background;    /* owned, float32 (n, d), or NULL */
     float *background_weights;  /* owned, (n) summing to 1, or NULL (uniform / no background) */
     char *describe;             /* owned; rebuilt whenever the input shape changes */
+    char *kind_label;           /* owned, e.g. "process 'python3 serve.py'"; NULL: "native" or
+                                 * "callback". Leads the description. */
     shapc__native_net *native;  /* alias of `user` for native models, else NULL */
 };
 
@@ -38,5 +40,10 @@ const shapc__native_net *shapc__model_native(const shapc_model *model);
 /* Gives the model its embedded background: takes ownership of `background` (float32 (n, d))
  * and `weights` ((n) summing to 1, or NULL) and releases any previous set. Never fails. */
 void shapc__model_take_background(shapc_model *model, shapc_array *background, float *weights);
+
+/* Sets the label that leads the description ("LABEL: 28x28x1 -> 10") and rebuilds it, so
+ * adapters built on callbacks (process, plugin) describe themselves and keep doing so when
+ * the input shape changes. SHAPC_ENOMEM leaves the model as it was. */
+shapc_status shapc__model_set_kind_label(shapc_model *model, const char *label);
 
 #endif /* SHAPC_MODEL_IMPL_H */

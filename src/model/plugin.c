@@ -56,20 +56,10 @@ static void plug_free(void *user)
 /* "plugin logistic (./libx.so): 4 -> 1" */
 static shapc_status set_describe(shapc_model *m, const plug *p)
 {
-    char buf[512];
-    size_t o = (size_t)snprintf(buf, sizeof buf, "plugin %s (%.300s): ",
-                                p->t->name ? p->t->name : "?", p->path);
-    char *s;
-    for (size_t i = 0; i < m->input_rank && o < sizeof buf; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, i ? "x%zu" : "%zu", m->input_shape[i]);
-    if (o < sizeof buf)
-        snprintf(buf + o, sizeof buf - o, " -> %zu", m->k);
-    s = shapc__strdup(buf);
-    if (!s)
-        return SHAPC_ENOMEM;
-    shapc__free(m->describe);
-    m->describe = s;
-    return SHAPC_OK;
+    char label[400];
+    snprintf(label, sizeof label, "plugin %s (%.300s)", p->t->name ? p->t->name : "?",
+             p->path);
+    return shapc__model_set_kind_label(m, label);
 }
 
 /* Checks the table and the shapes, creates the model; p is owned by the model on success. */

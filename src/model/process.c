@@ -593,19 +593,9 @@ static int spawn_child(proc *p, const char *const *argv, int pass_stderr, int *e
 /* "process 'python3 serve.py': 28x28x1 -> 10" */
 static shapc_status set_describe(shapc_model *m, const proc *p)
 {
-    char buf[LABEL_MAX + 128];
-    size_t o = (size_t)snprintf(buf, sizeof buf, "process '%s': ", p->label);
-    char *s;
-    for (size_t i = 0; i < m->input_rank && o < sizeof buf; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, i ? "x%zu" : "%zu", m->input_shape[i]);
-    if (o < sizeof buf)
-        snprintf(buf + o, sizeof buf - o, " -> %zu", m->k);
-    s = shapc__strdup(buf);
-    if (!s)
-        return SHAPC_ENOMEM;
-    shapc__free(m->describe);
-    m->describe = s;
-    return SHAPC_OK;
+    char label[LABEL_MAX + 16];
+    snprintf(label, sizeof label, "process '%s'", p->label);
+    return shapc__model_set_kind_label(m, label);
 }
 
 shapc_status shapc_model_open_process(const char *const *argv, const shapc_process_options *opt,
