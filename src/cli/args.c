@@ -238,6 +238,17 @@ int shapc_cli_takes_value(const shapc_cli_option *options, const char *arg)
     return 0;
 }
 
+int shapc_cli_parse_link(const char *v, shapc_link *out)
+{
+    if (strcmp(v, "identity") == 0)
+        *out = SHAPC_LINK_IDENTITY;
+    else if (strcmp(v, "logit") == 0)
+        *out = SHAPC_LINK_LOGIT;
+    else
+        return -1;
+    return 0;
+}
+
 int shapc_cli_parse_sampler(const char *v, shapc_sampler *out)
 {
     if (strcmp(v, "leverage") == 0)

@@ -41,8 +41,9 @@ void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, c
  * option, missing value, value given to a flag). */
 int shapc_cli_next(shapc_cli_parser *p, const shapc_cli_option *options, const char **value);
 
-/* --sampler: "leverage" or "kernel". --tol: a number in 0..1. Return 0, or -1 if malformed
+/* --link: "identity" or "logit". --sampler: "leverage" or "kernel". --tol: a number in 0..1. Return 0, or -1 if malformed
  * (nothing written then). Shared by every path of `shapc explain`. */
+int shapc_cli_parse_link(const char *v, shapc_link *out);
 int shapc_cli_parse_sampler(const char *v, shapc_sampler *out);
 int shapc_cli_parse_tol(const char *v, double *out);
 

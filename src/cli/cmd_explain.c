@@ -307,11 +307,7 @@ static int parse_args(int argc, char **argv, explain_args *a)
             a->grouped = 1;
             break;
         case OPT_LINK:
-            if (strcmp(v, "identity") == 0)
-                a->link = SHAPC_LINK_IDENTITY;
-            else if (strcmp(v, "logit") == 0)
-                a->link = SHAPC_LINK_LOGIT;
-            else
+            if (shapc_cli_parse_link(v, &a->link) != 0)
                 return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
                                              "logit", v);
             break;

@@ -165,11 +165,7 @@ static int parse_args(int argc, char **argv, targs *a)
             a->class_text = v;
             break;
         case OPT_LINK:
-            if (strcmp(v, "identity") == 0)
-                a->ko.link = SHAPC_LINK_IDENTITY;
-            else if (strcmp(v, "logit") == 0)
-                a->ko.link = SHAPC_LINK_LOGIT;
-            else
+            if (shapc_cli_parse_link(v, &a->ko.link) != 0)
                 return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
                                              "logit", v);
             break;
