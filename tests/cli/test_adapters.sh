@@ -25,11 +25,13 @@ expect_fail 1 "$SHAPC" explain --model-cmd "sh -c 'exit 3'" "$FIX/input.npy" \
     --background "$FIX/bg.npy" -o bad2 -q
 assert_contains "$ERRLINE" "exited with status 3 before the handshake"
 start=$(date +%s)
-expect_fail 1 "$SHAPC" explain --model-cmd "sleep 30" --model-timeout 0.3 "$FIX/input.npy" \
+# A duration unique to this run, so a concurrent run of this test cannot be mistaken for ours.
+nap=30.$$
+expect_fail 1 "$SHAPC" explain --model-cmd "sleep $nap" --model-timeout 0.3 "$FIX/input.npy" \
     --background "$FIX/bg.npy" -o bad3 -q
 assert_contains "$ERRLINE" "no answer within 300 ms"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "--model-timeout 0.3 took too long"
-pgrep -f "^sleep 30$" >/dev/null && fail "the timed-out command is still running"
+pgrep -f "^sleep $nap$" >/dev/null && fail "the timed-out command is still running"
 expect_fail 1 "$SHAPC" explain --model-cmd "/nonexistent/server" "$FIX/input.npy" -q
 assert_contains "$ERRLINE" "cannot start /nonexistent/server"
 expect_fail 1 "$SHAPC" explain --model-plugin /nonexistent/libnope.so "$FIX/input.npy" -q
