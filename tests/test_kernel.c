@@ -662,9 +662,10 @@ static shapc_model *native_model(size_t d, unsigned seed)
     return m;
 }
 
-/* The native fast path (first layer from precomputed rows plus switched features) equals the
- * plain evaluation to float32 rounding, with groups and both samplers; and any thread count
- * gives bit-identical results. */
+/* The native fast path (first layer from precomputed rows plus switched features, once per
+ * pair) equals the plain evaluation to float32 rounding, with groups, also when every chunk
+ * holds one coalition so no pair is evaluated together; and any thread count gives
+ * bit-identical results. */
 static void test_native_fast_path_and_threads(void **state)
 {
     (void)state;
@@ -677,13 +678,14 @@ static void test_native_fast_path_and_threads(void **state)
         group_of[i] = i / 2;
     for (int grouped = 0; grouped < 2; grouped++) {
         double ref[120], phi[120], se_ref[120], se[120];
-        for (int variant = 0; variant < 4; variant++) {
+        for (int variant = 0; variant < 5; variant++) {
             shapc_kernel_options opt = shapc_kernel_options_default();
             opt.nsamples = 400;
             opt.seed = 9;
             opt.use_structure = variant != 0;
-            opt.n_threads = variant == 3 ? 3 : (variant == 2 ? 2 : 1);
-            opt.max_memory = 16 * 1024; /* many small chunks */
+            opt.n_threads = variant == 3 ? 3 : (variant == 2 || variant == 4 ? 2 : 1);
+            /* many small chunks; variant 4: one coalition per chunk, pairs split */
+            opt.max_memory = variant == 4 ? 1 : 16 * 1024;
             shapc_kernel *kr = NULL;
             assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
                              SHAPC_OK);
@@ -693,14 +695,16 @@ static void test_native_fast_path_and_threads(void **state)
             assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi : ref,
                                                   variant ? se : se_ref, NULL, NULL, NULL),
                              SHAPC_OK);
-            if (variant == 1) {
+            if (variant == 1 || variant == 4) {
                 double scale = 0;
                 for (size_t i = 0; i < g * 3; i++)
                     scale = fmax(scale, fabs(ref[i]));
                 for (size_t i = 0; i < g * 3; i++)
                     assert_near(phi[i], ref[i], 1e-4 * scale);
-                memcpy(ref, phi, sizeof phi); /* fast path, one thread: the reference now */
-                memcpy(se_ref, se, sizeof se);
+                if (variant == 1) { /* fast path, one thread: the reference now */
+                    memcpy(ref, phi, sizeof phi);
+                    memcpy(se_ref, se, sizeof se);
+                }
             } else if (variant > 1) {
                 assert_memory_equal(phi, ref, g * 3 * sizeof *phi);
                 assert_memory_equal(se, se_ref, g * 3 * sizeof *se);

@@ -134,10 +134,34 @@ shapc_status shapc__coalitions_enumerate_size(shapc__coalitions *c, size_t m, si
     return SHAPC_OK;
 }
 
-int shapc__cmp_u32(const void *a, const void *b)
+int shapc__coalitions_is_pair(const shapc__coalitions *c, size_t i)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    const size_t nt = c->start[i + 1] - c->start[i];
+    return i + 1 < c->n && c->complement[i] != c->complement[i + 1] &&
+           c->start[i + 2] - c->start[i + 1] == nt &&
+           memcmp(c->idx + c->start[i], c->idx + c->start[i + 1], nt * sizeof *c->idx) == 0;
+}
+
+void shapc__sort_distinct(uint32_t *t, size_t s, size_t m, unsigned char *seen)
+{
+    if (s * s <= 4 * m) {
+        for (size_t i = 1; i < s; i++) {
+            const uint32_t v = t[i];
+            size_t j = i;
+            for (; j > 0 && t[j - 1] > v; j--)
+                t[j] = t[j - 1];
+            t[j] = v;
+        }
+        return;
+    }
+    for (size_t i = 0; i < s; i++)
+        seen[t[i]] = 1;
+    size_t n = 0;
+    for (size_t p = 0; n < s; p++)
+        if (seen[p]) {
+            seen[p] = 0;
+            t[n++] = (uint32_t)p;
+        }
 }
 
 shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t nsamples,
@@ -147,6 +171,7 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
     shapc_status st = SHAPC_OK;
     double *wv = NULL, *rem = NULL, *cdf = NULL;
     uint32_t *perm = NULL;
+    unsigned char *seen = NULL;
 
     shapc__coalitions_free(c);
     if (m < 2 || m > UINT32_MAX || nsamples == 0 || n_batches == 0)
@@ -220,7 +245,8 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
     c->n_batches = b;
     c->batch_pairs = shapc__calloc(b + 1, sizeof *c->batch_pairs);
     perm = shapc__malloc(m * sizeof *perm);
-    if (!c->batch_pairs || !perm) {
+    seen = shapc__calloc(m, 1);
+    if (!c->batch_pairs || !perm || !seen) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
         goto done;
     }
@@ -246,7 +272,7 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
             goto done;
         uint32_t *t = c->idx + c->start[c->n];
         memcpy(t, perm, s * sizeof *t);
-        qsort(t, s, sizeof *t, shapc__cmp_u32);
+        shapc__sort_distinct(t, s, m, seen);
         const uint32_t batch = (uint32_t)(p % b) + 1;
         shapc__coalitions_push(c, t, s, 0, w_pair_member, batch);
         shapc__coalitions_push(c, c->idx + c->start[c->n - 1], s, 1, w_pair_member, batch);
@@ -258,6 +284,7 @@ done:
     shapc__free(rem);
     shapc__free(cdf);
     shapc__free(perm);
+    shapc__free(seen);
     if (st != SHAPC_OK)
         shapc__coalitions_free(c);
     return st;

@@ -72,7 +72,12 @@ void shapc__coalitions_push(shapc__coalitions *c, const uint32_t *t, size_t nt, 
 /* Adds every subset of size s, and its complement if paired, each with weight w, batch 0. */
 shapc_status shapc__coalitions_enumerate_size(shapc__coalitions *c, size_t m, size_t s,
                                               int paired, double w, shapc_error *err);
-/* qsort comparator for uint32_t. */
-int shapc__cmp_u32(const void *a, const void *b);
+/* 1 if coalitions i and i + 1 are a pair: the same T, one of them complemented. Samplers
+ * store pairs next to each other, so costs that follow T can be paid once per pair. */
+int shapc__coalitions_is_pair(const shapc__coalitions *c, size_t i);
+/* Sorts s distinct values below m in place: insertion sort when s is small, else by marking
+ * them in `seen` (m bytes, all zero on entry and on return) and reading them back in order,
+ * O(m) where qsort would cost O(s log s) comparator calls. */
+void shapc__sort_distinct(uint32_t *t, size_t s, size_t m, unsigned char *seen);
 
 #endif /* SHAPC_KERNEL_COALITION_H */

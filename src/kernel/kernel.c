@@ -320,7 +320,7 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             goto done;
         }
         if (shared) {
-            st = shapc__masked_evaluate(kr, x, players, cs, y, &inf.n_evals, err);
+            st = shapc__masked_evaluate(kr, x, players, cs, y, &inf.n_evals, NULL, err);
             if (st != SHAPC_OK || (st = shapc__wls_apply(cs, &kr->design, y, k, delta, phi_m,
                                                          se_m, err)) != SHAPC_OK)
                 goto done;
@@ -330,9 +330,16 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             if (st != SHAPC_OK)
                 goto done;
         } else {
-            st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, err);
-            if (st != SHAPC_OK ||
-                (st = shapc__wls_solve(&c, y, k, delta, phi_m, se_m, err)) != SHAPC_OK)
+            /* The design's factorisation needs no model output: it runs alongside. */
+            shapc__wls_design design;
+            memset(&design, 0, sizeof design);
+            shapc__wls_factor_task ft = {&c, &design};
+            shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
+            st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, &side, err);
+            if (st == SHAPC_OK)
+                st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, err);
+            shapc__wls_design_free(&design);
+            if (st != SHAPC_OK)
                 goto done;
         }
         for (size_t j = 0; j < m; j++) {

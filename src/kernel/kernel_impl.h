@@ -38,7 +38,7 @@ struct shapc_kernel {
     size_t *gfeat;   /* (d) features ordered by group */
     /* native fast path (NULL net when unavailable or disabled) */
     const shapc__native_net *net;
-    float *pbg;      /* (n_bg, d) preprocessed background */
+    float *pbgt;     /* (d, n_bg) preprocessed background, feature-major */
     float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
     shapc__worker *workers; /* (n_workers) */
     size_t n_workers;
@@ -49,13 +49,23 @@ struct shapc_kernel {
     shapc__wls_design design;
 };
 
+/* Work that needs no model output, run by one worker while the others evaluate. */
+typedef struct shapc__side_job {
+    shapc_status (*run)(void *ctx, shapc_error *err);
+    void *ctx;
+    shapc_status status; /* set by shapc__masked_evaluate */
+    shapc_error err;
+} shapc__side_job;
+
 /* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]
- * being the group of varying player t. Adds the model rows evaluated to *n_evals. */
+ * being the group of varying player t, and runs `side` (or NULL) alongside. Adds the model
+ * rows evaluated to *n_evals. Fails with the first failing chunk's error, else the side
+ * job's. */
 shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
                                     const shapc__coalitions *c, double *y, size_t *n_evals,
-                                    shapc_error *err);
+                                    shapc__side_job *side, shapc_error *err);
 
-/* Prepares the native fast path (pbg, hbg) if the model allows it; never fails the kernel:
+/* Prepares the native fast path (pbgt, hbg) if the model allows it; never fails the kernel:
  * returns SHAPC_ENOMEM only when allocation fails. */
 shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err);
 void shapc__masked_release(shapc_kernel *kr);

@@ -68,8 +68,9 @@ shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, s
     uint32_t *perm = shapc__malloc(m * sizeof *perm);
     uint32_t *t = shapc__malloc(m * sizeof *t);
     uint32_t *u = shapc__malloc(m * sizeof *u);
+    unsigned char *seen = shapc__calloc(m, 1);
     uint64_t *table = NULL;
-    if (!share || !pairs || !full || !perm || !t || !u) {
+    if (!share || !pairs || !full || !perm || !t || !u || !seen) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
         goto done;
     }
@@ -147,7 +148,7 @@ shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, s
                 perm[j] = tmp;
             }
             memcpy(t, perm, s * sizeof *t);
-            qsort(t, s, sizeof *t, shapc__cmp_u32);
+            shapc__sort_distinct(t, s, m, seen);
             if (middle && t[0] != 0) { /* canonical member of the pair holds player 0 */
                 complement_of(t, s, m, u);
                 memcpy(t, u, s * sizeof *t);
@@ -172,6 +173,7 @@ done:
     shapc__free(perm);
     shapc__free(t);
     shapc__free(u);
+    shapc__free(seen);
     shapc__free(table);
     return st;
 }

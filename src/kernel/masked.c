@@ -9,13 +9,17 @@
  * layer is dense, W1 x' + b1 of a masked row equals a precomputed pre-activation - of the
  * background row, or of x - plus sum over the switched features f of delta_f * W1^T[f]. The
  * switched features are the coalition's smaller side, so the first layer costs
- * min(|S|, M - |S|) / M of a plain evaluation; the rest of the network runs as usual. The
- * result equals plain evaluation up to float32 rounding (summation order), which the tests
- * check.
+ * min(|S|, M - |S|) / M of a plain evaluation; the rest of the network runs as usual. A pair
+ * (T, complement of T) - every sampled coalition has its partner next to it - needs the
+ * product once: with U = (x_T - b_T) W1_T, the coalition T gives h_b + U and its complement
+ * h_x - U. The result equals plain evaluation up to float32 rounding (summation order), which
+ * the tests check.
  *
- * Threads: chunks are a fixed size that does not depend on the thread count and worker t takes
- * chunks t, t + T, ...; each coalition's value depends only on its own chunk, so results are
- * bit-identical for any number of threads. */
+ * Threads: chunks are a fixed size that does not depend on the thread count, and workers take
+ * the next unclaimed chunk; each coalition's value depends only on its own chunk, so results
+ * are bit-identical for any number of threads. An optional side job (the factorisation of the
+ * design, which needs no model output) is claimed like a chunk, so it runs while the other
+ * workers evaluate. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -69,23 +73,30 @@ shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err)
     size_t n_p, n_h;
     if (!shapc__mul_size(kr->n_bg, kr->d, &n_p) || !shapc__mul_size(kr->n_bg, h1, &n_h))
         return SHAPC_OK; /* too large to precompute: use the generic path */
-    kr->pbg = shapc__malloc(n_p * sizeof *kr->pbg);
+    float *pbg = shapc__malloc(n_p * sizeof *pbg);
+    kr->pbgt = shapc__malloc(n_p * sizeof *kr->pbgt);
     kr->hbg = shapc__malloc(n_h * sizeof *kr->hbg);
-    if (!kr->pbg || !kr->hbg) {
+    if (!pbg || !kr->pbgt || !kr->hbg) {
+        shapc__free(pbg);
         shapc__masked_release(kr);
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
     }
-    shapc__native_preprocess(net, kr->bg, kr->n_bg, kr->pbg);
-    shapc__native_first_preact(net, kr->pbg, kr->n_bg, kr->hbg);
+    shapc__native_preprocess(net, kr->bg, kr->n_bg, pbg);
+    shapc__native_first_preact(net, pbg, kr->n_bg, kr->hbg);
+    /* Feature-major, so one switched feature's values over the background are contiguous. */
+    for (size_t j = 0; j < kr->n_bg; j++)
+        for (size_t f = 0; f < kr->d; f++)
+            kr->pbgt[f * kr->n_bg + j] = pbg[j * kr->d + f];
+    shapc__free(pbg);
     kr->net = net;
     return SHAPC_OK;
 }
 
 void shapc__masked_release(shapc_kernel *kr)
 {
-    shapc__free(kr->pbg);
+    shapc__free(kr->pbgt);
     shapc__free(kr->hbg);
-    kr->pbg = kr->hbg = NULL;
+    kr->pbgt = kr->hbg = NULL;
     kr->net = NULL;
     for (size_t t = 0; t < kr->n_workers; t++) {
         shapc__worker *w = &kr->workers[t];
@@ -112,6 +123,8 @@ typedef struct task {
     const float *px; /* native: preprocessed x (d) */
     const float *hx; /* native: first-layer pre-activation of x (h1) */
     size_t per_chunk, n_chunks, n_threads;
+    shapc__side_job *side; /* or NULL: claimed as job 0, before the chunks */
+    atomic_size_t next;    /* next unclaimed job */
     atomic_int failed;
 } task;
 
@@ -153,52 +166,75 @@ static shapc_status generic_rows(task *tk, shapc__worker *w, size_t c0, size_t n
     return shapc_model_predict(kr->model, w->rows, rows, w->out, err);
 }
 
+/* Features switched by coalition i (its small side's groups) into w->feats; returns nf. */
+static size_t switched_features(const task *tk, shapc__worker *w, size_t i)
+{
+    const shapc_kernel *kr = tk->kr;
+    const shapc__coalitions *c = tk->c;
+    size_t nf = 0;
+    for (size_t p = c->start[i]; p < c->start[i + 1]; p++) {
+        const size_t g = tk->players[c->idx[p]];
+        for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++)
+            w->feats[nf++] = kr->gfeat[q];
+    }
+    return nf;
+}
+
 static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc,
                                 shapc_error *err)
 {
     const shapc_kernel *kr = tk->kr;
     const shapc__native_net *net = kr->net;
     const shapc__coalitions *c = tk->c;
-    const size_t d = kr->d, n_bg = kr->n_bg, rows = nc * n_bg, h1 = net->layers[0].n_out;
+    const size_t n_bg = kr->n_bg, rows = nc * n_bg, h1 = net->layers[0].n_out;
     if (!grow(&w->rows, &w->rows_cap, rows * h1) || !grow(&w->out, &w->out_cap, rows * kr->k) ||
         !grow(&w->tail, &w->tail_cap, rows * shapc__native_tail_scratch(net) + 1))
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows);
-    if (!w->feats && !(w->feats = shapc__malloc(d * sizeof *w->feats)))
+    if (!w->feats && !(w->feats = shapc__malloc(kr->d * sizeof *w->feats)))
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
     for (size_t ci = 0; ci < nc; ci++) {
         const size_t i = c0 + ci;
-        const uint32_t *t = c->idx + c->start[i];
-        const size_t nt = c->start[i + 1] - c->start[i];
-        const int comp = c->complement[i];
-        float *pre = w->rows + ci * n_bg * h1;
-        if (comp)
-            for (size_t j = 0; j < n_bg; j++)
-                memcpy(pre + j * h1, tk->hx, h1 * sizeof *pre);
-        else
-            memcpy(pre, kr->hbg, n_bg * h1 * sizeof *pre);
-        size_t nf = 0;
-        for (size_t p = 0; p < nt; p++) {
-            const size_t g = tk->players[t[p]];
-            for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++)
-                w->feats[nf++] = kr->gfeat[q];
-        }
+        const int pair = ci + 1 < nc && shapc__coalitions_is_pair(c, i);
+        const size_t nf = switched_features(tk, w, i);
         if (nf > w->nf_cap) {
             size_t cap_d = 0, cap_g = 0;
-            if (!grow(&w->delta, &cap_d, n_bg * nf) || !grow(&w->gath, &cap_g, nf * h1))
+            if (!grow(&w->delta, &cap_d, nf * n_bg) || !grow(&w->gath, &cap_g, nf * h1))
                 return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
             w->nf_cap = nf;
         }
-        /* delta (n_bg, nf): the switched features' change in preprocessed units. */
-        for (size_t j = 0; j < n_bg; j++) {
-            const float *pb = kr->pbg + j * d;
-            for (size_t q = 0; q < nf; q++) {
-                const size_t f = w->feats[q];
-                w->delta[j * nf + q] = comp ? pb[f] - tk->px[f] : tk->px[f] - pb[f];
-            }
+        /* delta^T (nf, n_bg): x minus the background on each switched feature. */
+        for (size_t q = 0; q < nf; q++) {
+            const float *pb = kr->pbgt + w->feats[q] * n_bg;
+            const float xf = tk->px[w->feats[q]];
+            float *dq = w->delta + q * n_bg;
+            for (size_t j = 0; j < n_bg; j++)
+                dq[j] = xf - pb[j];
         }
         for (size_t q = 0; q < nf; q++)
             memcpy(w->gath + q * h1, net->w1t + w->feats[q] * h1, h1 * sizeof *w->gath);
-        shapc__sgemm_ab_acc(n_bg, h1, nf, w->delta, w->gath, pre);
+        /* T (flag 0) is the background with T's features from x: h_b + U; its complement
+         * (flag 1) is x with T's features from the background: h_x - U. */
+        float *pre = w->rows + ci * n_bg * h1;
+        const int comp = c->complement[i];
+        if (!pair && comp) {
+            for (size_t j = 0; j < n_bg; j++)
+                memcpy(pre + j * h1, tk->hx, h1 * sizeof *pre);
+            shapc__sgemm_atb_acc(n_bg, h1, nf, -1.0f, w->delta, w->gath, pre);
+            continue;
+        }
+        float *with_t = comp ? pre + n_bg * h1 : pre;
+        memcpy(with_t, kr->hbg, n_bg * h1 * sizeof *pre);
+        shapc__sgemm_atb_acc(n_bg, h1, nf, 1.0f, w->delta, w->gath, with_t);
+        if (pair) {
+            float *without_t = comp ? pre : pre + n_bg * h1;
+            for (size_t j = 0; j < n_bg; j++) {
+                const float *hb = kr->hbg + j * h1, *wt = with_t + j * h1;
+                float *wo = without_t + j * h1;
+                for (size_t h = 0; h < h1; h++)
+                    wo[h] = tk->hx[h] + (hb[h] - wt[h]);
+            }
+            ci++;
+        }
     }
     shapc__native_forward_from_preact(net, w->rows, rows, w->out, w->tail);
     for (size_t r = 0; r < rows * kr->k; r++)
@@ -240,9 +276,18 @@ static void *worker_main(void *p)
     worker_arg *a = p;
     task *tk = a->tk;
     shapc__worker *w = &tk->kr->workers[a->t];
-    for (size_t q = a->t; q < tk->n_chunks; q += tk->n_threads) {
+    const size_t first_chunk = tk->side ? 1 : 0;
+    for (;;) {
         if (atomic_load(&tk->failed))
             break;
+        const size_t job = atomic_fetch_add(&tk->next, 1);
+        if (job >= tk->n_chunks + first_chunk)
+            break;
+        if (job < first_chunk) {
+            tk->side->status = tk->side->run(tk->side->ctx, &tk->side->err);
+            continue;
+        }
+        const size_t q = job - first_chunk;
         shapc_status st = run_chunk(tk, w, q, &a->res.n_evals, &a->res.err);
         if (st != SHAPC_OK) {
             a->res.status = st;
@@ -258,7 +303,7 @@ static void *worker_main(void *p)
 
 shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
                                     const shapc__coalitions *c, double *y, size_t *n_evals,
-                                    shapc_error *err)
+                                    shapc__side_job *side, shapc_error *err)
 {
     const size_t n_bg = kr->n_bg, k = kr->k;
     const size_t width = kr->net ? kr->net->layers[0].n_out + shapc__native_tail_scratch(kr->net)
@@ -268,9 +313,12 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
     per_chunk = per_chunk < 1 ? 1 : (per_chunk > MAX_CHUNK_COALITIONS ? MAX_CHUNK_COALITIONS
                                                                        : per_chunk);
     const size_t n_chunks = (c->n + per_chunk - 1) / per_chunk;
+    const size_t n_jobs = n_chunks + (side ? 1 : 0);
     size_t n_threads = kr->opt.n_threads ? kr->opt.n_threads : 1;
-    if (n_threads > n_chunks)
-        n_threads = n_chunks ? n_chunks : 1;
+    if (n_threads > n_jobs)
+        n_threads = n_jobs ? n_jobs : 1;
+    if (side)
+        side->status = SHAPC_OK;
 
     if (kr->n_workers < n_threads) {
         shapc__worker *ws = shapc__realloc(kr->workers, n_threads * sizeof *ws);
@@ -294,7 +342,9 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
         shapc__native_first_preact(kr->net, px, 1, hx);
     }
     task tk = {.kr = kr, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
-               .per_chunk = per_chunk, .n_chunks = n_chunks, .n_threads = n_threads};
+               .per_chunk = per_chunk, .n_chunks = n_chunks, .n_threads = n_threads,
+               .side = side};
+    atomic_init(&tk.next, 0);
     atomic_init(&tk.failed, 0);
 
     worker_arg args[64];
@@ -315,9 +365,6 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
     worker_main(&args[0]);
     for (size_t t = 1; t <= started; t++)
         pthread_join(tids[t], NULL);
-    /* Workers that could not be started run here: same chunks, so the same results. */
-    for (size_t t = started + 1; t < n_threads; t++)
-        worker_main(&args[t]);
 
     shapc_status st = SHAPC_OK;
     size_t first = SIZE_MAX;
@@ -329,6 +376,11 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
             if (err)
                 *err = args[t].res.err;
         }
+    }
+    if (st == SHAPC_OK && side && side->status != SHAPC_OK) {
+        st = side->status;
+        if (err)
+            *err = side->err;
     }
     shapc__free(px);
     shapc__free(hx);

@@ -139,25 +139,34 @@ shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t
         total_pairs += c->batch_pairs[b];
     shapc__coalitions part = view(c, 0, ends[0]);
     if (ends[0] > 0)
-        st = shapc__masked_evaluate(kr, x, players, &part, y, n_evals, err);
+        st = shapc__masked_evaluate(kr, x, players, &part, y, n_evals, NULL, err);
     for (size_t r = 1; r <= nb && st == SHAPC_OK; r++) {
         part = view(c, ends[r - 1], ends[r]);
-        st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals, err);
-        if (st != SHAPC_OK)
-            break;
         pairs += c->batch_pairs[r];
         /* Standard errors from 2-3 batches are too noisy to stop on (1-2 degrees of freedom):
          * the first check comes after 4 batches, or all of them if fewer. */
-        if (r < (nb < 4 ? nb : 4))
+        if (r < (nb < 4 ? nb : 4)) {
+            st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals,
+                                        NULL, err);
             continue;
-        /* The batches so far, standing for the whole sampled mass. */
+        }
+        /* The batches so far, standing for the whole sampled mass; their design needs no
+         * model output, so it is factored while this round is evaluated. */
         const double scale = (double)total_pairs / (double)pairs;
         for (size_t i = 0; i < ends[r]; i++)
             w[i] = c->batch[i] ? c->weight[i] * scale : c->weight[i];
         shapc__coalitions prefix = view(c, 0, ends[r]);
         prefix.weight = w;
         prefix.n_batches = r;
-        st = shapc__wls_solve(&prefix, y, k, delta, phi, se, err);
+        shapc__wls_design design;
+        memset(&design, 0, sizeof design);
+        shapc__wls_factor_task ft = {&prefix, &design};
+        shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
+        st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals, &side,
+                                    err);
+        if (st == SHAPC_OK)
+            st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, err);
+        shapc__wls_design_free(&design);
         if (st != SHAPC_OK)
             break;
         *n_used = ends[r];

@@ -10,21 +10,24 @@
 /* ---- assembly of A = Z'WZ and b = Z'Wy from small-side coalitions -------------------------
  * A complemented coalition z = 1 - 1_T contributes w (11' - 1 1_T' - 1_T 1' + 1_T 1_T'): the
  * dense part is kept as a scalar and a vector and added once at the end, so each coalition
- * costs |T|^2 + |T| K instead of M^2 + M K. Coalitions whose small side is large (|T| > M/8,
- * common under leverage sampling, which spreads the budget over all sizes) are cheaper as
- * dense rows sqrt(w) z fed to dsyrk in blocks: BLAS-3 speed outweighs the extra flops. */
+ * costs |T|^2 + |T| K instead of M^2 + M K. The two members of a pair (T and its complement,
+ * stored next to each other) share their 1_T 1_T' term, paid once with the summed weight.
+ * Small sides that are large (|T| > M/8, common under leverage sampling, which spreads the
+ * budget over all sizes) are cheaper as dense rows sqrt(w) 1_T fed to dsyrk in blocks:
+ * BLAS-3 speed outweighs the extra flops. */
 #define DENSE_BLOCK 128
 
-static void flush_dense(size_t m, size_t *rows, double *zd, double *ad)
+static void flush_dense(size_t m, size_t *rows, const double *zd, double *a)
 {
     if (*rows) {
-        shapc__dsyrk_upper(m, *rows, zd, ad);
+        shapc__dsyrk_lower(m, *rows, zd, a);
         *rows = 0;
     }
 }
 
-static void assemble(const shapc__coalitions *c, const double *y, size_t k, double *a, double *b,
-                     double *u_acc, double *b_all, double *zd, double *ad)
+/* The lower triangle of A (m, m), row-major, zeroed on entry (the factorisation reads no
+ * more); u_acc (m) zeroed scratch; zd (DENSE_BLOCK, m) for the dense rows, or NULL. */
+static void assemble_a(const shapc__coalitions *c, double *a, double *u_acc, double *zd)
 {
     const size_t m = c->m;
     double c0 = 0.0;
@@ -32,54 +35,72 @@ static void assemble(const shapc__coalitions *c, const double *y, size_t k, doub
     for (size_t i = 0; i < c->n; i++) {
         const uint32_t *t = c->idx + c->start[i];
         const size_t nt = c->start[i + 1] - c->start[i];
-        const double w = c->weight[i];
-        const double *yi = y ? y + i * k : NULL;
-        if (!a) {
-            /* b only */
-        } else if (zd && nt * 8 > m) {
-            double *row = zd + rows * m;
-            const double sw = sqrt(w), in = c->complement[i] ? 0.0 : sw;
-            for (size_t j = 0; j < m; j++)
-                row[j] = sw - in;
-            for (size_t p = 0; p < nt; p++)
-                row[t[p]] = in;
-            if (++rows == DENSE_BLOCK)
-                flush_dense(m, &rows, zd, ad);
-        } else {
-            for (size_t p = 0; p < nt; p++)
-                for (size_t q = 0; q < nt; q++)
-                    a[(size_t)t[p] * m + t[q]] += w;
-            if (c->complement[i]) {
-                c0 += w;
+        const size_t members = shapc__coalitions_is_pair(c, i) ? 2 : 1;
+        double w = 0.0;
+        for (size_t r = i; r < i + members; r++) {
+            w += c->weight[r];
+            if (c->complement[r]) {
+                c0 += c->weight[r];
                 for (size_t p = 0; p < nt; p++)
-                    u_acc[t[p]] += w;
+                    u_acc[t[p]] += c->weight[r];
             }
         }
-        if (!yi) {
-            /* A only */
-        } else if (!c->complement[i]) {
+        i += members - 1;
+        if (zd && nt * 8 > m) {
+            double *row = zd + rows * m;
+            memset(row, 0, m * sizeof *row);
             for (size_t p = 0; p < nt; p++)
-                for (size_t o = 0; o < k; o++)
-                    b[(size_t)t[p] * k + o] += w * yi[o];
+                row[t[p]] = sqrt(w);
+            if (++rows == DENSE_BLOCK)
+                flush_dense(m, &rows, zd, a);
         } else {
-            for (size_t o = 0; o < k; o++)
-                b_all[o] += w * yi[o];
-            for (size_t p = 0; p < nt; p++)
-                for (size_t o = 0; o < k; o++)
-                    b[(size_t)t[p] * k + o] -= w * yi[o];
+            /* t is sorted: the pairs (p, q <= p) are the lower triangle. */
+            for (size_t p = 0; p < nt; p++) {
+                double *ap = a + (size_t)t[p] * m;
+                for (size_t q = 0; q <= p; q++)
+                    ap[t[q]] += w;
+            }
         }
     }
     if (zd)
-        flush_dense(m, &rows, zd, ad);
-    for (size_t i = 0; i < m; i++) {
-        for (size_t j = 0; a && j < m; j++) {
+        flush_dense(m, &rows, zd, a);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j <= i; j++)
             a[i * m + j] += c0 - u_acc[i] - u_acc[j];
-            if (ad)
-                a[i * m + j] += i <= j ? ad[i * m + j] : ad[j * m + i];
+}
+
+/* b = Z'Wy (m, k) for targets y (c->n, k); b and b_all (k) zeroed, net (k) scratch. A pair
+ * adds its two members' signed terms to T's rows in one pass. */
+static void assemble_b(const shapc__coalitions *c, const double *y, size_t k, double *b,
+                       double *b_all, double *net)
+{
+    const size_t m = c->m;
+    for (size_t i = 0, members; i < c->n; i += members) {
+        members = shapc__coalitions_is_pair(c, i) ? 2 : 1;
+        const uint32_t *t = c->idx + c->start[i];
+        const size_t nt = c->start[i + 1] - c->start[i];
+        memset(net, 0, k * sizeof *net);
+        for (size_t r = i; r < i + members; r++) {
+            const double w = c->weight[r];
+            const double *yr = y + r * k;
+            for (size_t o = 0; o < k; o++) {
+                if (c->complement[r]) {
+                    b_all[o] += w * yr[o];
+                    net[o] -= w * yr[o];
+                } else {
+                    net[o] += w * yr[o];
+                }
+            }
         }
-        for (size_t o = 0; y && o < k; o++)
-            b[i * k + o] += b_all[o];
+        for (size_t p = 0; p < nt; p++) {
+            double *bp = b + (size_t)t[p] * k;
+            for (size_t o = 0; o < k; o++)
+                bp[o] += net[o];
+        }
     }
+    for (size_t i = 0; i < m; i++)
+        for (size_t o = 0; o < k; o++)
+            b[i * k + o] += b_all[o];
 }
 
 /* Factorises a copy of A; if A is singular (a player never separated from another by the
@@ -131,38 +152,46 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
     double *g = shapc__calloc(cells, sizeof *g);        /* (m, nb*k): column block b-1 */
     double *g_all = shapc__calloc(nrhs, sizeof *g_all); /* dense part of each column */
     double *phi_sum = shapc__calloc(k, sizeof *phi_sum);
-    double *res = shapc__calloc(k, sizeof *res);
-    if (!g || !g_all || !phi_sum || !res) {
+    double *zt = shapc__calloc(2 * k, sizeof *zt); /* z_T'phi, then the net residual */
+    if (!g || !g_all || !phi_sum || !zt) {
         shapc__free(g);
         shapc__free(g_all);
         shapc__free(phi_sum);
-        shapc__free(res);
+        shapc__free(zt);
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for standard errors");
     }
+    double *net = zt + k;
     for (size_t j = 0; j < m; j++)
         for (size_t o = 0; o < k; o++)
             phi_sum[o] += phi[j * k + o];
-    for (size_t i = 0; i < c->n; i++) {
+    /* g_b = Z_b'W_b(y_b - Z_b phi); a pair (same T, same batch) touches T's rows once. */
+    for (size_t i = 0, members; i < c->n; i += members) {
+        members = shapc__coalitions_is_pair(c, i) && c->batch[i] == c->batch[i + 1] ? 2 : 1;
         if (c->batch[i] == 0)
             continue;
         const size_t col = (size_t)(c->batch[i] - 1) * k;
         const uint32_t *t = c->idx + c->start[i];
         const size_t nt = c->start[i + 1] - c->start[i];
-        const double w = c->weight[i];
-        for (size_t o = 0; o < k; o++) {
-            double zphi = 0.0;
-            for (size_t p = 0; p < nt; p++)
-                zphi += phi[(size_t)t[p] * k + o];
-            if (c->complement[i])
-                zphi = phi_sum[o] - zphi;
-            res[o] = w * (y[i * k + o] - zphi);
+        memset(zt, 0, 2 * k * sizeof *zt);
+        for (size_t p = 0; p < nt; p++)
+            for (size_t o = 0; o < k; o++)
+                zt[o] += phi[(size_t)t[p] * k + o];
+        for (size_t r = i; r < i + members; r++) {
+            const double w = c->weight[r];
+            for (size_t o = 0; o < k; o++) {
+                if (c->complement[r]) {
+                    const double res = w * (y[r * k + o] - (phi_sum[o] - zt[o]));
+                    g_all[col + o] += res;
+                    net[o] -= res;
+                } else {
+                    net[o] += w * (y[r * k + o] - zt[o]);
+                }
+            }
         }
-        const double sign = c->complement[i] ? -1.0 : 1.0;
-        for (size_t o = 0; o < k; o++) {
-            if (c->complement[i])
-                g_all[col + o] += res[o];
-            for (size_t p = 0; p < nt; p++)
-                g[(size_t)t[p] * nrhs + col + o] += sign * res[o];
+        for (size_t p = 0; p < nt; p++) {
+            double *gp = g + (size_t)t[p] * nrhs + col;
+            for (size_t o = 0; o < k; o++)
+                gp[o] += net[o];
         }
     }
     /* r_b = (P / P_b) g_b - sum_c g_c, row by row. */
@@ -180,27 +209,23 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
             }
         }
     }
-    shapc_status st = SHAPC_OK;
-    if (shapc__dpotrs(m, f, nrhs, g) != 0) {
-        st = shapc_error_set(err, SHAPC_ELINALG, "standard-error solve failed");
-    } else {
-        project(m, nrhs, g, u, sum_u, NULL);
-        const double denom = (double)nb * (double)(nb - 1);
-        for (size_t j = 0; j < m; j++)
-            for (size_t o = 0; o < k; o++) {
-                double ss = 0.0;
-                for (size_t bi = 0; bi < nb; bi++) {
-                    const double v = g[j * nrhs + bi * k + o];
-                    ss += v * v;
-                }
-                se[j * k + o] = sqrt(ss / denom);
+    shapc__dpotrs(m, f, nrhs, g);
+    project(m, nrhs, g, u, sum_u, NULL);
+    const double denom = (double)nb * (double)(nb - 1);
+    for (size_t j = 0; j < m; j++)
+        for (size_t o = 0; o < k; o++) {
+            double ss = 0.0;
+            for (size_t bi = 0; bi < nb; bi++) {
+                const double v = g[j * nrhs + bi * k + o];
+                ss += v * v;
             }
-    }
+            se[j * k + o] = sqrt(ss / denom);
+        }
     shapc__free(g);
     shapc__free(g_all);
     shapc__free(phi_sum);
-    shapc__free(res);
-    return st;
+    shapc__free(zt);
+    return SHAPC_OK;
 }
 
 void shapc__wls_design_free(shapc__wls_design *d)
@@ -224,15 +249,14 @@ shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
     /* Dense-row blocks only pay off for larger player counts. */
     const int dense = m >= 64;
     double *zd = dense ? shapc__malloc(DENSE_BLOCK * m * sizeof *zd) : NULL;
-    double *ad = dense ? shapc__calloc(mm, sizeof *ad) : NULL;
     d->m = m;
     d->f = shapc__malloc(mm * sizeof *d->f);
     d->u = shapc__malloc(m * sizeof *d->u);
-    if (!a || !u_acc || !d->f || !d->u || (dense && (!zd || !ad))) {
+    if (!a || !u_acc || !d->f || !d->u || (dense && !zd)) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
         goto done;
     }
-    assemble(c, NULL, 0, a, NULL, u_acc, NULL, zd, ad);
+    assemble_a(c, a, u_acc, zd);
     if (factorise(m, a, d->f) != 0) {
         st = shapc_error_set(err, SHAPC_ELINALG,
                              "the coalition design is singular for %zu players", m);
@@ -241,10 +265,7 @@ shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
     /* u = A^-1 1 carries the efficiency constraint. */
     for (size_t j = 0; j < m; j++)
         d->u[j] = 1.0;
-    if (shapc__dpotrs(m, d->f, 1, d->u) != 0) {
-        st = shapc_error_set(err, SHAPC_ELINALG, "regression solve failed");
-        goto done;
-    }
+    shapc__dpotrs(m, d->f, 1, d->u);
     d->sum_u = 0.0;
     for (size_t j = 0; j < m; j++)
         d->sum_u += d->u[j];
@@ -252,10 +273,15 @@ done:
     shapc__free(a);
     shapc__free(u_acc);
     shapc__free(zd);
-    shapc__free(ad);
     if (st != SHAPC_OK)
         shapc__wls_design_free(d);
     return st;
+}
+
+shapc_status shapc__wls_factor_job(void *ctx, shapc_error *err)
+{
+    shapc__wls_factor_task *t = ctx;
+    return shapc__wls_factor(t->c, t->d, err);
 }
 
 shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
@@ -265,17 +291,13 @@ shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_desig
     const size_t m = c->m;
     shapc_status st = SHAPC_OK;
     double *b = shapc__calloc(m * k, sizeof *b);
-    double *u_acc = shapc__calloc(m, sizeof *u_acc);
-    double *b_all = shapc__calloc(k, sizeof *b_all);
-    if (!b || !u_acc || !b_all) {
+    double *b_all = shapc__calloc(2 * k, sizeof *b_all); /* and k of scratch */
+    if (!b || !b_all) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
         goto done;
     }
-    assemble(c, y, k, NULL, b, u_acc, b_all, NULL, NULL);
-    if (shapc__dpotrs(m, d->f, k, b) != 0) {
-        st = shapc_error_set(err, SHAPC_ELINALG, "regression solve failed");
-        goto done;
-    }
+    assemble_b(c, y, k, b, b_all, b_all + k);
+    shapc__dpotrs(m, d->f, k, b);
     memcpy(phi, b, m * k * sizeof *phi);
     project(m, k, phi, d->u, d->sum_u, delta);
     if (se) {
@@ -285,18 +307,6 @@ shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_desig
     }
 done:
     shapc__free(b);
-    shapc__free(u_acc);
     shapc__free(b_all);
-    return st;
-}
-
-shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
-                              const double *delta, double *phi, double *se, shapc_error *err)
-{
-    shapc__wls_design d;
-    shapc_status st = shapc__wls_factor(c, &d, err);
-    if (st == SHAPC_OK)
-        st = shapc__wls_apply(c, &d, y, k, delta, phi, se, err);
-    shapc__wls_design_free(&d);
     return st;
 }

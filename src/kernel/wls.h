@@ -16,12 +16,6 @@
 #include "kernel/coalition.h"
 #include "shapc/status.h"
 
-/* y: (c->n, k) row-major; delta: (k). Writes phi (m, k) and, if se is non-NULL, se (m, k)
- * (all zero when c->exact or fewer than 2 batches). Returns SHAPC_ELINALG if A stays singular
- * even after a small ridge, SHAPC_ENOMEM. */
-shapc_status shapc__wls_solve(const shapc__coalitions *c, const double *y, size_t k,
-                              const double *delta, double *phi, double *se, shapc_error *err);
-
 /* The part of the fit that depends only on the coalitions: the Cholesky factor of A = Z'WZ
  * and u = A^-1 1. Instances that share their players and coalitions share it. */
 typedef struct shapc__wls_design {
@@ -31,12 +25,22 @@ typedef struct shapc__wls_design {
     double sum_u; /* 1' A^-1 1 */
 } shapc__wls_design;
 
+/* Returns SHAPC_ELINALG if A stays singular even after a small ridge, SHAPC_ENOMEM. */
 shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
                                shapc_error *err);
-/* The per-instance part: b = Z'Wy, the solve, the constraint and the standard errors. */
+/* The per-instance part, for y (c->n, k) row-major and delta (k): writes phi (m, k) and, if
+ * se is non-NULL, se (m, k) (all zero when c->exact or fewer than 2 batches). b = Z'Wy, the solve, the constraint and the standard errors. */
 shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
                               const double *y, size_t k, const double *delta, double *phi,
                               double *se, shapc_error *err);
 void shapc__wls_design_free(shapc__wls_design *d); /* zeroed or factored; idempotent */
+
+/* shapc__wls_factor as a job for a worker thread (shapc__side_job): ctx is a
+ * shapc__wls_factor_task. */
+typedef struct shapc__wls_factor_task {
+    const shapc__coalitions *c;
+    shapc__wls_design *d;
+} shapc__wls_factor_task;
+shapc_status shapc__wls_factor_job(void *ctx, shapc_error *err);
 
 #endif /* SHAPC_KERNEL_WLS_H */

@@ -329,9 +329,10 @@ static void activate(const shapc__dense_layer *ly, float *y, size_t rows, int ad
         case SHAPC_ACT_IDENTITY:
             break;
         case SHAPC_ACT_RELU:
+            /* A select, not a conditional store, so the loop vectorises; NaN < 0 is
+             * false, so NaN stays NaN and gets reported. */
             for (size_t j = 0; j < m; j++)
-                if (row[j] < 0.0f) /* written so NaN stays NaN and gets reported */
-                    row[j] = 0.0f;
+                row[j] = row[j] < 0.0f ? 0.0f : row[j];
             break;
         case SHAPC_ACT_SIGMOID:
             for (size_t j = 0; j < m; j++)

@@ -15,21 +15,27 @@ void shapc__sgemm_abt(size_t m, size_t n, size_t k, const float *a, const float 
 
 int shapc__dpotrf(size_t n, double *a)
 {
-    /* Lower triangle of the row-major array = upper triangle in LAPACK's column-major view;
-     * both hold the same numbers because a is stored full and symmetric. */
-    return (int)LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, a, (lapack_int)n);
+    /* The row-major lower triangle is LAPACK's column-major upper triangle: asking for 'U' in
+     * column-major order factors in place, where LAPACKE's row-major entry point would copy
+     * and transpose the whole matrix twice. */
+    return (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)n, a, (lapack_int)n);
 }
 
-int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b)
+void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b)
 {
-    return (int)LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, factor,
-                               (lapack_int)n, b, (lapack_int)nrhs);
+    /* dpotrs is two triangular solves, L Y = B then L^T X = Y; cblas takes the row-major
+     * right-hand sides as they are (LAPACKE_dpotrs would transpose factor and b). */
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)n,
+                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)nrhs);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (blasint)n,
+                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)nrhs);
 }
 
-void shapc__sgemm_ab_acc(size_t m, size_t n, size_t k, const float *a, const float *b, float *c)
+void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,
+                          const float *b, float *c)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
-                1.0f, a, (blasint)k, b, (blasint)n, 1.0f, c, (blasint)n);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
+                alpha, at, (blasint)m, b, (blasint)n, 1.0f, c, (blasint)n);
 }
 
 void shapc_blas_set_threads(int n)
@@ -37,8 +43,8 @@ void shapc_blas_set_threads(int n)
     openblas_set_num_threads(n < 1 ? 1 : n);
 }
 
-void shapc__dsyrk_upper(size_t n, size_t rows, const double *z, double *c)
+void shapc__dsyrk_lower(size_t n, size_t rows, const double *z, double *c)
 {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0, z,
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (blasint)n, (blasint)rows, 1.0, z,
                 (blasint)n, 1.0, c, (blasint)n);
 }

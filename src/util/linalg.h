@@ -13,19 +13,22 @@
 void shapc__sgemm_abt(size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
                       int accumulate);
 
-/* Cholesky factorisation in place of the symmetric positive definite a (n, n), full storage.
- * Returns 0 on success, or the LAPACK info (> 0: leading minor not positive definite). */
+/* Cholesky factorisation A = L L^T in place of the symmetric positive definite a (n, n),
+ * row-major; reads and writes only the lower triangle. Returns 0 on success, or the LAPACK
+ * info (> 0: leading minor not positive definite). */
 int shapc__dpotrf(size_t n, double *a);
 
 /* Solves A X = B with the factor from shapc__dpotrf; b is (n, nrhs) row-major, overwritten
- * with X. Returns the LAPACK info (0 on success). */
-int shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
+ * with X. */
+void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
 
-/* Upper triangle of C (n, n) += Z^T Z for Z (rows, n), row-major double (dsyrk). The lower
+/* Lower triangle of C (n, n) += Z^T Z for Z (rows, n), row-major double (dsyrk). The upper
  * triangle of C is not touched. */
-void shapc__dsyrk_upper(size_t n, size_t rows, const double *z, double *c);
+void shapc__dsyrk_lower(size_t n, size_t rows, const double *z, double *c);
 
-/* C (m, n) += A (m, k) * B (k, n); all row-major float32. */
-void shapc__sgemm_ab_acc(size_t m, size_t n, size_t k, const float *a, const float *b, float *c);
+/* C (m, n) += alpha A (m, k) * B (k, n) with A given transposed, at (k, m); all row-major
+ * float32. */
+void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,
+                          const float *b, float *c);
 
 #endif /* SHAPC_UTIL_LINALG_H */
