@@ -741,7 +741,8 @@ static void test_tolerance_rounds(void **state)
     size_t inside = 0;
     for (size_t i = 0; i < 36; i++)
         inside += fabs(phi[i] - ref[i]) <= 4.0 * se[i] + 1e-9;
-    print_message("--tol 0.05: %zu of %zu coalitions, %zu/36 within 4 SE\n", early.n_coalitions, full.n_coalitions, inside);
+    print_message("--tol 0.05: %zu of %zu coalitions, %zu/36 within 4 SE\n",
+                  early.n_coalitions, full.n_coalitions, inside);
     assert_true(inside >= 32);
     opt.tol = 1e-12;
     explain_mlp(&m, x, bg, opt, phi, se, NULL, &tiny);

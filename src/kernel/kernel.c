@@ -321,8 +321,10 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
         }
         if (shared) {
             st = shapc__masked_evaluate(kr, x, players, cs, y, &inf.n_evals, NULL, err);
-            if (st != SHAPC_OK || (st = shapc__wls_apply(cs, &kr->design, y, k, delta, phi_m,
-                                                         se_m, err)) != SHAPC_OK)
+            if (st == SHAPC_OK)
+                st = shapc__wls_apply(cs, &kr->design, y, k, delta, phi_m, se_m,
+                                      kr->opt.n_threads, err);
+            if (st != SHAPC_OK)
                 goto done;
         } else if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
             st = shapc__kernel_rounds(kr, x, players, &c, delta, y, phi_m, se_m,
@@ -337,7 +339,8 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
             st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, &side, err);
             if (st == SHAPC_OK)
-                st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, err);
+                st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, kr->opt.n_threads,
+                                      err);
             shapc__wls_design_free(&design);
             if (st != SHAPC_OK)
                 goto done;

@@ -58,9 +58,9 @@ typedef struct shapc__side_job {
 } shapc__side_job;
 
 /* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]
- * being the group of varying player t, and runs `side` (or NULL) alongside. Adds the model
- * rows evaluated to *n_evals. Fails with the first failing chunk's error, else the side
- * job's. */
+ * being the group of varying player t, on opt.n_threads threads, and runs `side` (or NULL)
+ * alongside. Adds the model rows evaluated to *n_evals. Fails with the side job's error, else
+ * the first failing chunk's. */
 shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
                                     const shapc__coalitions *c, double *y, size_t *n_evals,
                                     shapc__side_job *side, shapc_error *err);

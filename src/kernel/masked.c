@@ -21,7 +21,6 @@
  * design, which needs no model output) is claimed like a chunk, so it runs while the other
  * workers evaluate. */
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -29,6 +28,7 @@
 #include "model/model_impl.h"
 #include "util/alloc.h"
 #include "util/linalg.h"
+#include "util/parallel.h"
 
 /* Coalitions per chunk at most: large enough for efficient GEMMs (64 x n_bg rows), small
  * enough to spread over threads. */
@@ -122,18 +122,10 @@ typedef struct task {
     double *y;
     const float *px; /* native: preprocessed x (d) */
     const float *hx; /* native: first-layer pre-activation of x (h1) */
-    size_t per_chunk, n_chunks, n_threads;
-    shapc__side_job *side; /* or NULL: claimed as job 0, before the chunks */
-    atomic_size_t next;    /* next unclaimed job */
-    atomic_int failed;
+    size_t per_chunk;
+    shapc__side_job *side; /* or NULL: job 0, before the chunks */
+    atomic_size_t n_evals;
 } task;
-
-typedef struct worker_result {
-    shapc_status status;
-    shapc_error err;
-    size_t first_failed_chunk;
-    size_t n_evals;
-} worker_result;
 
 static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
 {
@@ -244,17 +236,27 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
     return SHAPC_OK;
 }
 
-static shapc_status run_chunk(task *tk, shapc__worker *w, size_t q, size_t *n_evals,
-                              shapc_error *err)
+static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *err)
 {
+    task *tk = ctx;
     const shapc_kernel *kr = tk->kr;
-    const size_t c0 = q * tk->per_chunk;
+    if (tk->side) {
+        if (job == 0) {
+            tk->side->status = tk->side->run(tk->side->ctx, &tk->side->err);
+            if (tk->side->status != SHAPC_OK && err)
+                *err = tk->side->err;
+            return tk->side->status;
+        }
+        job--;
+    }
+    shapc__worker *w = &kr->workers[worker];
+    const size_t c0 = job * tk->per_chunk;
     const size_t nc = tk->c->n - c0 < tk->per_chunk ? tk->c->n - c0 : tk->per_chunk;
     const size_t n_bg = kr->n_bg, k = kr->k;
     shapc_status st = kr->net ? native_rows(tk, w, c0, nc, err) : generic_rows(tk, w, c0, nc, err);
     if (st != SHAPC_OK)
         return st;
-    *n_evals += nc * n_bg;
+    atomic_fetch_add(&tk->n_evals, nc * n_bg);
     for (size_t ci = 0; ci < nc; ci++)
         for (size_t o = 0; o < k; o++) {
             double s = 0.0;
@@ -263,40 +265,6 @@ static shapc_status run_chunk(task *tk, shapc__worker *w, size_t q, size_t *n_ev
             tk->y[(c0 + ci) * k + o] = shapc__apply_link(kr->opt.link, s) - kr->base[o];
         }
     return SHAPC_OK;
-}
-
-typedef struct worker_arg {
-    task *tk;
-    size_t t;
-    worker_result res;
-} worker_arg;
-
-static void *worker_main(void *p)
-{
-    worker_arg *a = p;
-    task *tk = a->tk;
-    shapc__worker *w = &tk->kr->workers[a->t];
-    const size_t first_chunk = tk->side ? 1 : 0;
-    for (;;) {
-        if (atomic_load(&tk->failed))
-            break;
-        const size_t job = atomic_fetch_add(&tk->next, 1);
-        if (job >= tk->n_chunks + first_chunk)
-            break;
-        if (job < first_chunk) {
-            tk->side->status = tk->side->run(tk->side->ctx, &tk->side->err);
-            continue;
-        }
-        const size_t q = job - first_chunk;
-        shapc_status st = run_chunk(tk, w, q, &a->res.n_evals, &a->res.err);
-        if (st != SHAPC_OK) {
-            a->res.status = st;
-            a->res.first_failed_chunk = q;
-            atomic_store(&tk->failed, 1);
-            break;
-        }
-    }
-    return NULL;
 }
 
 /* ---- driver ------------------------------------------------------------------------------- */
@@ -312,8 +280,7 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
     size_t per_chunk = kr->opt.max_memory / row_bytes / n_bg;
     per_chunk = per_chunk < 1 ? 1 : (per_chunk > MAX_CHUNK_COALITIONS ? MAX_CHUNK_COALITIONS
                                                                        : per_chunk);
-    const size_t n_chunks = (c->n + per_chunk - 1) / per_chunk;
-    const size_t n_jobs = n_chunks + (side ? 1 : 0);
+    const size_t n_jobs = (c->n + per_chunk - 1) / per_chunk + (side ? 1 : 0);
     size_t n_threads = kr->opt.n_threads ? kr->opt.n_threads : 1;
     if (n_threads > n_jobs)
         n_threads = n_jobs ? n_jobs : 1;
@@ -342,46 +309,10 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
         shapc__native_first_preact(kr->net, px, 1, hx);
     }
     task tk = {.kr = kr, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
-               .per_chunk = per_chunk, .n_chunks = n_chunks, .n_threads = n_threads,
-               .side = side};
-    atomic_init(&tk.next, 0);
-    atomic_init(&tk.failed, 0);
-
-    worker_arg args[64];
-    if (n_threads > 64)
-        n_threads = tk.n_threads = 64;
-    pthread_t tids[64];
-    size_t started = 0;
-    for (size_t t = 0; t < n_threads; t++) {
-        memset(&args[t], 0, sizeof args[t]);
-        args[t].tk = &tk;
-        args[t].t = t;
-    }
-    for (size_t t = 1; t < n_threads; t++) {
-        if (pthread_create(&tids[t], NULL, worker_main, &args[t]) != 0)
-            break;
-        started = t;
-    }
-    worker_main(&args[0]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join(tids[t], NULL);
-
-    shapc_status st = SHAPC_OK;
-    size_t first = SIZE_MAX;
-    for (size_t t = 0; t < n_threads; t++) {
-        *n_evals += args[t].res.n_evals;
-        if (args[t].res.status != SHAPC_OK && args[t].res.first_failed_chunk < first) {
-            first = args[t].res.first_failed_chunk;
-            st = args[t].res.status;
-            if (err)
-                *err = args[t].res.err;
-        }
-    }
-    if (st == SHAPC_OK && side && side->status != SHAPC_OK) {
-        st = side->status;
-        if (err)
-            *err = side->err;
-    }
+               .per_chunk = per_chunk, .side = side};
+    atomic_init(&tk.n_evals, 0);
+    shapc_status st = shapc__parallel_run(n_threads, n_jobs, run_job, &tk, err);
+    *n_evals += atomic_load(&tk.n_evals);
     shapc__free(px);
     shapc__free(hx);
     return st;

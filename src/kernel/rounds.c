@@ -165,7 +165,8 @@ shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t
         st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals, &side,
                                     err);
         if (st == SHAPC_OK)
-            st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, err);
+            st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, kr->opt.n_threads,
+                                      err);
         shapc__wls_design_free(&design);
         if (st != SHAPC_OK)
             break;

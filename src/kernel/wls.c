@@ -6,6 +6,7 @@
 
 #include "util/alloc.h"
 #include "util/linalg.h"
+#include "util/parallel.h"
 
 /* ---- assembly of A = Z'WZ and b = Z'Wy from small-side coalitions -------------------------
  * A complemented coalition z = 1 - 1_T contributes w (11' - 1 1_T' - 1_T 1' + 1_T 1_T'): the
@@ -122,18 +123,41 @@ static int factorise(size_t m, const double *a, double *f)
     return -1;
 }
 
-/* x (m, nrhs) holds A^-1 r; projects each column onto sum zero: x - u (1'x) / (1'u). */
-static void project(size_t m, size_t nrhs, double *x, const double *u, double sum_u,
+/* x (m, nrhs), row stride ld, holds A^-1 r; projects each column onto sum zero (or onto
+ * target[o]): x - u (1'x - target) / (1'u). */
+static void project(size_t m, size_t nrhs, double *x, size_t ld, const double *u, double sum_u,
                     const double *target)
 {
     for (size_t o = 0; o < nrhs; o++) {
         double s = 0.0;
         for (size_t j = 0; j < m; j++)
-            s += x[j * nrhs + o];
+            s += x[j * ld + o];
         const double lambda = (s - (target ? target[o] : 0.0)) / sum_u;
         for (size_t j = 0; j < m; j++)
-            x[j * nrhs + o] -= u[j] * lambda;
+            x[j * ld + o] -= u[j] * lambda;
     }
+}
+
+/* The standard-error system's columns are solved in blocks of this many, spread over the
+ * worker threads; fixed, so every thread count does the same arithmetic. */
+#define SE_BLOCK 32
+
+typedef struct se_system {
+    size_t m, nrhs;
+    const double *f, *u;
+    double sum_u;
+    double *g;
+} se_system;
+
+static shapc_status se_block(void *ctx, size_t job, size_t worker, shapc_error *err)
+{
+    (void)worker;
+    (void)err;
+    se_system *s = ctx;
+    const size_t c0 = job * SE_BLOCK, nc = s->nrhs - c0 < SE_BLOCK ? s->nrhs - c0 : SE_BLOCK;
+    shapc__dpotrs(s->m, s->f, nc, s->g + c0, s->nrhs);
+    project(s->m, nc, s->g + c0, s->nrhs, s->u, s->sum_u, NULL);
+    return SHAPC_OK;
 }
 
 /* Standard errors by linearised batch means: batch b's estimate differs from the pooled one
@@ -141,7 +165,8 @@ static void project(size_t m, size_t nrhs, double *x, const double *u, double su
  * and P the projection onto sum zero; se = sqrt(sum_b dphi_b^2 / (B (B - 1))). */
 static shapc_status batch_errors(const shapc__coalitions *c, const double *y, size_t k,
                                  const double *f, const double *u, double sum_u,
-                                 const double *phi, double *se, shapc_error *err)
+                                 const double *phi, double *se, size_t n_threads,
+                                 shapc_error *err)
 {
     const size_t m = c->m, nb = c->n_batches;
     size_t pairs = 0, nrhs, cells;
@@ -209,8 +234,8 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
             }
         }
     }
-    shapc__dpotrs(m, f, nrhs, g);
-    project(m, nrhs, g, u, sum_u, NULL);
+    se_system sys = {m, nrhs, f, u, sum_u, g};
+    shapc__parallel_run(n_threads, (nrhs + SE_BLOCK - 1) / SE_BLOCK, se_block, &sys, NULL);
     const double denom = (double)nb * (double)(nb - 1);
     for (size_t j = 0; j < m; j++)
         for (size_t o = 0; o < k; o++) {
@@ -265,7 +290,7 @@ shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
     /* u = A^-1 1 carries the efficiency constraint. */
     for (size_t j = 0; j < m; j++)
         d->u[j] = 1.0;
-    shapc__dpotrs(m, d->f, 1, d->u);
+    shapc__dpotrs(m, d->f, 1, d->u, 1);
     d->sum_u = 0.0;
     for (size_t j = 0; j < m; j++)
         d->sum_u += d->u[j];
@@ -286,7 +311,7 @@ shapc_status shapc__wls_factor_job(void *ctx, shapc_error *err)
 
 shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
                               const double *y, size_t k, const double *delta, double *phi,
-                              double *se, shapc_error *err)
+                              double *se, size_t n_threads, shapc_error *err)
 {
     const size_t m = c->m;
     shapc_status st = SHAPC_OK;
@@ -297,13 +322,13 @@ shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_desig
         goto done;
     }
     assemble_b(c, y, k, b, b_all, b_all + k);
-    shapc__dpotrs(m, d->f, k, b);
+    shapc__dpotrs(m, d->f, k, b, k);
     memcpy(phi, b, m * k * sizeof *phi);
-    project(m, k, phi, d->u, d->sum_u, delta);
+    project(m, k, phi, k, d->u, d->sum_u, delta);
     if (se) {
         memset(se, 0, m * k * sizeof *se);
         if (!c->exact && c->n_batches >= 2)
-            st = batch_errors(c, y, k, d->f, d->u, d->sum_u, phi, se, err);
+            st = batch_errors(c, y, k, d->f, d->u, d->sum_u, phi, se, n_threads, err);
     }
 done:
     shapc__free(b);

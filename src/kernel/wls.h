@@ -28,11 +28,13 @@ typedef struct shapc__wls_design {
 /* Returns SHAPC_ELINALG if A stays singular even after a small ridge, SHAPC_ENOMEM. */
 shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
                                shapc_error *err);
-/* The per-instance part, for y (c->n, k) row-major and delta (k): writes phi (m, k) and, if
- * se is non-NULL, se (m, k) (all zero when c->exact or fewer than 2 batches). b = Z'Wy, the solve, the constraint and the standard errors. */
+/* The per-instance part - b = Z'Wy, the solve, the constraint and the standard errors - for
+ * y (c->n, k) row-major and delta (k): writes phi (m, k) and, if se is non-NULL, se (m, k)
+ * (all zero when c->exact or fewer than 2 batches), solving the standard errors' system on
+ * up to n_threads threads. */
 shapc_status shapc__wls_apply(const shapc__coalitions *c, const shapc__wls_design *d,
                               const double *y, size_t k, const double *delta, double *phi,
-                              double *se, shapc_error *err);
+                              double *se, size_t n_threads, shapc_error *err);
 void shapc__wls_design_free(shapc__wls_design *d); /* zeroed or factored; idempotent */
 
 /* shapc__wls_factor as a job for a worker thread (shapc__side_job): ctx is a

@@ -21,14 +21,14 @@ int shapc__dpotrf(size_t n, double *a)
     return (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)n, a, (lapack_int)n);
 }
 
-void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b)
+void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b, size_t ldb)
 {
     /* dpotrs is two triangular solves, L Y = B then L^T X = Y; cblas takes the row-major
      * right-hand sides as they are (LAPACKE_dpotrs would transpose factor and b). */
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)n,
-                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)nrhs);
+                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)ldb);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (blasint)n,
-                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)nrhs);
+                (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)ldb);
 }
 
 void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,

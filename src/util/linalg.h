@@ -18,9 +18,9 @@ void shapc__sgemm_abt(size_t m, size_t n, size_t k, const float *a, const float 
  * info (> 0: leading minor not positive definite). */
 int shapc__dpotrf(size_t n, double *a);
 
-/* Solves A X = B with the factor from shapc__dpotrf; b is (n, nrhs) row-major, overwritten
- * with X. */
-void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b);
+/* Solves A X = B with the factor from shapc__dpotrf; b is (n, nrhs) row-major with row
+ * stride ldb >= nrhs (a block of columns of a wider matrix), overwritten with X. */
+void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b, size_t ldb);
 
 /* Lower triangle of C (n, n) += Z^T Z for Z (rows, n), row-major double (dsyrk). The upper
  * triangle of C is not touched. */
