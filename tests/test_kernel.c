@@ -321,6 +321,113 @@ static void test_leverage_within_standard_errors(void **state)
     check_sampled(SHAPC_SAMPLER_LEVERAGE);
 }
 
+/* A quadratic model f(x) = sum_i a_i x_i + sum_{i<j} B_ij x_i x_j has closed-form
+ * interventional Shapley values at any size: for one background row b, the term B x_i x_j
+ * is the two-player game v = {b_i b_j, x_i b_j, b_i x_j, x_i x_j}, which gives i the value
+ * (1/2) B (x_i - b_i)(x_j + b_j); values average over the weighted background. */
+enum { QM = 30 };
+
+typedef struct quadratic {
+    double a[QM], b[QM][QM]; /* b[i][j] for i < j */
+} quadratic;
+
+static shapc_status quadratic_predict(void *user, const float *x, size_t n, float *out,
+                                      shapc_error *err)
+{
+    const quadratic *q = user;
+    (void)err;
+    for (size_t r = 0; r < n; r++) {
+        const float *xr = x + r * QM;
+        double s = 0;
+        for (int i = 0; i < QM; i++) {
+            s += q->a[i] * (double)xr[i];
+            for (int j = i + 1; j < QM; j++)
+                s += q->b[i][j] * (double)xr[i] * (double)xr[j];
+        }
+        out[r] = (float)s;
+    }
+    return SHAPC_OK;
+}
+
+static void quadratic_exact(const quadratic *q, const float *x, const float *bg,
+                            const double *bw, double *phi)
+{
+    for (int i = 0; i < QM; i++) {
+        phi[i] = 0;
+        for (int r = 0; r < NBG; r++) {
+            const float *b = bg + r * QM;
+            const double dx = (double)x[i] - (double)b[i];
+            double v = q->a[i] * dx;
+            for (int j = 0; j < QM; j++)
+                if (j != i)
+                    v += 0.5 * q->b[i < j ? i : j][i < j ? j : i] * dx *
+                         ((double)x[j] + (double)b[j]);
+            phi[i] += bw[r] * v;
+        }
+    }
+}
+
+/* Standard errors stay calibrated with few sampled pairs per player (the regime of 784
+ * pixels at the default budget), thanks to the small-sample factor; and a budget too small
+ * to determine the values reports infinite errors rather than tiny ones. */
+static void test_standard_errors_few_pairs(void **state)
+{
+    (void)state;
+    quadratic q;
+    unsigned seed = 77;
+    for (int i = 0; i < QM; i++) {
+        q.a[i] = 2.0 * urand(&seed) - 1.0;
+        for (int j = 0; j < QM; j++)
+            q.b[i][j] = 0.6 * (urand(&seed) - 0.5);
+    }
+    float x[QM], bg[NBG * QM];
+    make_data(QM, 79, x, bg);
+    double bw[NBG], exact[QM];
+    normalised_weights(bw);
+    quadratic_exact(&q, x, bg, bw, exact);
+    shapc_model *model = NULL;
+    assert_int_equal(shapc_model_create(QM, 1, quadratic_predict, &q, NULL, &model, NULL),
+                     SHAPC_OK);
+    for (int smp = 0; smp < 2; smp++) {
+        double se2 = 0, err2 = 0;
+        size_t inside = 0, total = 0;
+        for (int s = 1; s <= 200; s++) {
+            shapc_kernel_options opt = shapc_kernel_options_default();
+            opt.sampler = (shapc_sampler)smp;
+            opt.nsamples = 100; /* 50 pairs for 30 players */
+            opt.seed = (uint64_t)s;
+            shapc_kernel *kr = NULL;
+            double phi[QM], se[QM];
+            assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                             SHAPC_OK);
+            assert_int_equal(shapc_kernel_explain(kr, x, phi, se, NULL, NULL, NULL), SHAPC_OK);
+            for (int i = 0; i < QM; i++) {
+                se2 += se[i] * se[i];
+                err2 += (phi[i] - exact[i]) * (phi[i] - exact[i]);
+                inside += fabs(phi[i] - exact[i]) <= 1.96 * se[i];
+                total++;
+            }
+            shapc_kernel_free(kr);
+        }
+        const double ratio = sqrt(se2 / err2), cover = (double)inside / (double)total;
+        print_message("sampler %d, 50 pairs / 30 players: RMS SE / RMS error %.2f, 1.96-SE "
+                      "coverage %.1f%%\n", smp, ratio, 100 * cover);
+        assert_true(ratio > 0.8 && ratio < 1.25);
+        assert_true(cover > 0.88);
+    }
+    /* 20 pairs cannot determine 30 values. */
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.nsamples = 40;
+    shapc_kernel *kr = NULL;
+    double phi[QM], se[QM];
+    assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL), SHAPC_OK);
+    assert_int_equal(shapc_kernel_explain(kr, x, phi, se, NULL, NULL, NULL), SHAPC_OK);
+    for (int i = 0; i < QM; i++)
+        assert_true(isinf(se[i]));
+    shapc_kernel_free(kr);
+    shapc_model_free(model);
+}
+
 /* Efficiency: sum phi + base = link(f(x)) for every output, identity and logit. */
 static void test_additivity(void **state)
 {
@@ -822,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_exact_matches_brute_force),
         cmocka_unit_test(test_sampled_within_standard_errors),
         cmocka_unit_test(test_leverage_within_standard_errors),
+        cmocka_unit_test(test_standard_errors_few_pairs),
         cmocka_unit_test(test_additivity),
         cmocka_unit_test(test_symmetry_and_dummy),
         cmocka_unit_test(test_non_players_and_shortcuts),

@@ -208,12 +208,14 @@ shapc_status shapc__coalitions_generate(shapc__coalitions *c, size_t m, size_t n
     }
     double left = (double)nsamples;
     size_t n_full = 0;
+    c->n_sampled_sizes = m - 1;
     for (size_t s = 1; s <= n_sizes; s++) {
         const int paired = s <= n_paired;
         const double n_sub = shapc__binom(m, s) * (paired ? 2.0 : 1.0);
         if (!all && left * rem[s] / n_sub < 1.0 - 1e-8)
             break;
         n_full++;
+        c->n_sampled_sizes -= paired ? 2 : 1;
         left -= n_sub;
         if (rem[s] < 1.0) {
             const double scale = 1.0 - rem[s];

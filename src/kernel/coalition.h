@@ -29,6 +29,7 @@ typedef struct shapc__coalitions {
     double *weight;
     uint32_t *batch;
     size_t n_batches;   /* B: batches actually used by sampled pairs (0 if none) */
+    size_t n_sampled_sizes; /* sizes in 1..m-1 left to sampling (not enumerated) */
     size_t *batch_pairs; /* (B + 1) pairs per batch, [0] unused */
     int exact;          /* every coalition of every size enumerated */
 } shapc__coalitions;

@@ -98,9 +98,11 @@ shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, s
             break;
     }
     size_t total_pairs = 0, max_pairs = 0;
+    c->n_sampled_sizes = m - 1;
     for (size_t s = 1; s <= n_sizes; s++) {
         const int paired = s <= n_paired;
         if (full[s]) {
+            c->n_sampled_sizes -= paired ? 2 : 1;
             st = shapc__coalitions_enumerate_size(c, m, s, paired, kernel_weight(m, s), err);
             if (st != SHAPC_OK)
                 goto done;

@@ -162,7 +162,16 @@ static shapc_status se_block(void *ctx, size_t job, size_t worker, shapc_error *
 
 /* Standard errors by linearised batch means: batch b's estimate differs from the pooled one
  * by dphi_b = P(A^-1 r_b) with r_b = (P/P_b) g_b - sum_c g_c, g_b = Z_b'W_b(y_b - Z_b phi),
- * and P the projection onto sum zero; se = sqrt(sum_b dphi_b^2 / (B (B - 1))). */
+ * and P the projection onto sum zero; se = sqrt(sum_b dphi_b^2 / (B (B - 1)) * corr).
+ *
+ * corr is the small-sample factor of clustered sandwich errors (CR1, as in Stata):
+ * (n - 1) / (n - p) for n sampled pairs fitting p values. The residuals are shrunk by the
+ * fit they come from, the more so the fewer pairs per value; without it the errors of 784
+ * pixels at the default budget are half to three quarters of the observed spread
+ * (docs/performance.md). p is the sampled part's share of the design's leverage: every
+ * coalition size carries an equal share (Musco & Witter), one value's worth, so p is the
+ * number of sizes left to sampling. With n <= p the sampled pairs cannot determine the
+ * values (the solve needed its ridge): the errors are infinite. */
 static shapc_status batch_errors(const shapc__coalitions *c, const double *y, size_t k,
                                  const double *f, const double *u, double sum_u,
                                  const double *phi, double *se, size_t n_threads,
@@ -236,7 +245,9 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
     }
     se_system sys = {m, nrhs, f, u, sum_u, g};
     shapc__parallel_run(n_threads, (nrhs + SE_BLOCK - 1) / SE_BLOCK, se_block, &sys, NULL);
-    const double denom = (double)nb * (double)(nb - 1);
+    const double n_pairs = (double)pairs, p_sizes = (double)c->n_sampled_sizes;
+    const double corr = n_pairs > p_sizes ? (n_pairs - 1.0) / (n_pairs - p_sizes) : (double)INFINITY;
+    const double denom = (double)nb * (double)(nb - 1) / corr;
     for (size_t j = 0; j < m; j++)
         for (size_t o = 0; o < k; o++) {
             double ss = 0.0;
@@ -244,7 +255,7 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
                 const double v = g[j * nrhs + bi * k + o];
                 ss += v * v;
             }
-            se[j * k + o] = sqrt(ss / denom);
+            se[j * k + o] = isinf(corr) ? (double)INFINITY : sqrt(ss / denom);
         }
     shapc__free(g);
     shapc__free(g_all);
