@@ -215,24 +215,26 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
             continue;
         }
         float *with_t = comp ? pre + n_bg * h1 : pre;
-        memcpy(with_t, kr->hbg, n_bg * h1 * sizeof *pre);
-        shapc__sgemm_atb_acc(n_bg, h1, nf, 1.0f, w->delta, w->gath, with_t);
-        if (pair) {
-            float *without_t = comp ? pre : pre + n_bg * h1;
-            for (size_t j = 0; j < n_bg; j++) {
-                const float *hb = kr->hbg + j * h1, *wt = with_t + j * h1;
-                float *wo = without_t + j * h1;
-                for (size_t h = 0; h < h1; h++)
-                    wo[h] = tk->hx[h] + (hb[h] - wt[h]);
-            }
-            ci++;
+        if (!pair) {
+            memcpy(with_t, kr->hbg, n_bg * h1 * sizeof *pre);
+            shapc__sgemm_atb_acc(n_bg, h1, nf, 1.0f, w->delta, w->gath, with_t);
+            continue;
         }
+        /* U into one member's rows, then both members in one pass over it. */
+        float *without_t = comp ? pre : pre + n_bg * h1;
+        shapc__sgemm_atb(n_bg, h1, nf, w->delta, w->gath, with_t);
+        for (size_t j = 0; j < n_bg; j++) {
+            const float *hb = kr->hbg + j * h1;
+            float *wt = with_t + j * h1, *wo = without_t + j * h1;
+            for (size_t h = 0; h < h1; h++) {
+                wo[h] = tk->hx[h] - wt[h];
+                wt[h] += hb[h];
+            }
+        }
+        ci++;
     }
+    /* Non-finite outputs surface in the background average (run_job). */
     shapc__native_forward_from_preact(net, w->rows, rows, w->out, w->tail);
-    for (size_t r = 0; r < rows * kr->k; r++)
-        if (!isfinite(w->out[r]))
-            return shapc_error_set(err, SHAPC_ENONFINITE, "model output row %zu, column %zu is "
-                                   "not finite", r / kr->k, r % kr->k);
     return SHAPC_OK;
 }
 
@@ -257,13 +259,26 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
     if (st != SHAPC_OK)
         return st;
     atomic_fetch_add(&tk->n_evals, nc * n_bg);
-    for (size_t ci = 0; ci < nc; ci++)
+    /* Background average, row by row (contiguous); any NaN or infinity among a coalition's
+     * outputs makes its average non-finite, so checking k averages checks n_bg * k outputs. */
+    for (size_t ci = 0; ci < nc; ci++) {
+        double *yc = tk->y + (c0 + ci) * k;
+        const float *out = w->out + ci * n_bg * k;
+        memset(yc, 0, k * sizeof *yc);
+        for (size_t j = 0; j < n_bg; j++)
+            for (size_t o = 0; o < k; o++)
+                yc[o] += kr->bg_w[j] * (double)out[j * k + o];
         for (size_t o = 0; o < k; o++) {
-            double s = 0.0;
-            for (size_t j = 0; j < n_bg; j++)
-                s += kr->bg_w[j] * (double)w->out[(ci * n_bg + j) * k + o];
-            tk->y[(c0 + ci) * k + o] = shapc__apply_link(kr->opt.link, s) - kr->base[o];
+            if (!isfinite(yc[o])) {
+                size_t j = 0;
+                while (j + 1 < n_bg && isfinite(out[j * k + o]))
+                    j++;
+                return shapc_error_set(err, SHAPC_ENONFINITE, "model output %zu is not finite "
+                                       "for a masked row (background row %zu)", o, j);
+            }
+            yc[o] = shapc__apply_link(kr->opt.link, yc[o]) - kr->base[o];
         }
+    }
     return SHAPC_OK;
 }
 
