@@ -104,8 +104,11 @@ static shapc__coalitions view(const shapc__coalitions *c, size_t a, size_t b)
     return v;
 }
 
-static int converged(size_t m, size_t k, const double *phi, const double *se, double tol)
+/* How far the worst standard error is above tol x the output's range, the largest over
+ * outputs: <= 1 means converged; infinite when an error is infinite or the range is 0. */
+static double shortfall(size_t m, size_t k, const double *phi, const double *se, double tol)
 {
+    double q = 0.0;
     for (size_t o = 0; o < k; o++) {
         double lo = INFINITY, hi = -INFINITY, worst = 0.0;
         for (size_t j = 0; j < m; j++) {
@@ -113,10 +116,23 @@ static int converged(size_t m, size_t k, const double *phi, const double *se, do
             hi = fmax(hi, phi[j * k + o]);
             worst = fmax(worst, se[j * k + o]);
         }
-        if (!(worst <= tol * (hi - lo)))
-            return 0;
+        const double bound = tol * (hi - lo);
+        if (bound > 0.0)
+            q = fmax(q, worst / bound);
+        else if (!(worst <= 0.0))
+            q = INFINITY;
     }
-    return 1;
+    return q;
+}
+
+/* The sampled pairs the errors need to come down by the factor q: their variance goes as
+ * 1 / (pairs - sizes) with the small-sample factor (wls.c). Never fewer than twice the
+ * sampled sizes, below which that factor exceeds 2 (or the errors are infinite). */
+static double pairs_needed(double pairs, double sizes, double q)
+{
+    if (pairs <= sizes)
+        return 2.0 * sizes;
+    return fmax(2.0 * sizes, sizes + (pairs - sizes) * q * q);
 }
 
 shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t *players,
@@ -134,45 +150,57 @@ shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t
     double *w = shapc__malloc(c->n * sizeof *w);
     if (!w)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-    size_t total_pairs = 0, pairs = 0;
+    size_t total_pairs = 0;
     for (size_t b = 1; b <= nb; b++)
         total_pairs += c->batch_pairs[b];
-    shapc__coalitions part = view(c, 0, ends[0]);
-    if (ends[0] > 0)
-        st = shapc__masked_evaluate(kr, x, players, &part, y, n_evals, NULL, err);
-    for (size_t r = 1; r <= nb && st == SHAPC_OK; r++) {
-        part = view(c, ends[r - 1], ends[r]);
-        pairs += c->batch_pairs[r];
-        /* Standard errors from 2-3 batches are too noisy to stop on (1-2 degrees of freedom):
-         * the first check comes after 4 batches, or all of them if fewer. */
-        if (r < (nb < 4 ? nb : 4)) {
-            st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals,
-                                        NULL, err);
-            continue;
-        }
+    /* Standard errors from 2-3 batches are too noisy to stop on (1-2 degrees of freedom):
+     * the first check comes after 4 batches (or all of them if fewer), and not before the
+     * sampled pairs are twice the sampled sizes (below that the errors are infinite or
+     * inflated by more than 2). Each later check comes where the errors could first pass,
+     * and the batches up to it are evaluated in one go: a far-off target costs one more
+     * solve, not one per batch. */
+    const double sizes = (double)c->n_sampled_sizes;
+    size_t done = 0, check = nb < 4 ? nb : 4, pairs = 0, cum = 0;
+    for (size_t r = 1; r <= check; r++)
+        cum += c->batch_pairs[r];
+    while (check < nb && (double)cum < pairs_needed((double)cum, sizes, 1.0))
+        cum += c->batch_pairs[++check];
+    /* A check that could save less than a quarter of the budget is not worth its solve. */
+    if (4 * cum > 3 * total_pairs)
+        check = nb;
+    for (;;) {
+        for (size_t r = done + 1; r <= check; r++)
+            pairs += c->batch_pairs[r];
         /* The batches so far, standing for the whole sampled mass; their design needs no
-         * model output, so it is factored while this round is evaluated. */
+         * model output, so it is factored while they are evaluated. */
         const double scale = (double)total_pairs / (double)pairs;
-        for (size_t i = 0; i < ends[r]; i++)
+        for (size_t i = 0; i < ends[check]; i++)
             w[i] = c->batch[i] ? c->weight[i] * scale : c->weight[i];
-        shapc__coalitions prefix = view(c, 0, ends[r]);
+        shapc__coalitions prefix = view(c, 0, ends[check]);
         prefix.weight = w;
-        prefix.n_batches = r;
+        prefix.n_batches = check;
+        const size_t from = done ? ends[done] : 0;
+        shapc__coalitions part = view(c, from, ends[check]);
         shapc__wls_design design;
         memset(&design, 0, sizeof design);
         shapc__wls_factor_task ft = {&prefix, &design};
         shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-        st = shapc__masked_evaluate(kr, x, players, &part, y + ends[r - 1] * k, n_evals, &side,
-                                    err);
+        st = shapc__masked_evaluate(kr, x, players, &part, y + from * k, n_evals, &side, err);
         if (st == SHAPC_OK)
             st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, kr->opt.n_threads,
-                                      err);
+                                  err);
         shapc__wls_design_free(&design);
         if (st != SHAPC_OK)
             break;
-        *n_used = ends[r];
-        if (converged(m, k, phi, se, kr->opt.tol))
+        *n_used = ends[check];
+        done = check;
+        const double q = shortfall(m, k, phi, se, kr->opt.tol);
+        if (q <= 1.0 || done == nb)
             break;
+        const double need = pairs_needed((double)pairs, sizes, q);
+        cum = pairs + c->batch_pairs[++check];
+        while (check < nb && (double)cum < need)
+            cum += c->batch_pairs[++check];
     }
     shapc__free(w);
     return st;
