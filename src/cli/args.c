@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, char **argv)
 {
@@ -268,4 +269,173 @@ int shapc_cli_parse_tol(const char *v, double *out)
         return -1;
     *out = t;
     return 0;
+}
+
+/* ---- options shared by every path of `shapc explain` ---- */
+
+shapc_cli_explain_settings shapc_cli_explain_settings_default(void)
+{
+    shapc_kernel_options ko = shapc_kernel_options_default();
+    shapc_cli_explain_settings s;
+    memset(&s, 0, sizeof s);
+    s.out_dir = SHAPC_CLI_EXPLAIN_OUT_DIR;
+    s.class_text = "all";
+    s.nsamples = ko.nsamples;
+    s.seed = ko.seed;
+    s.link = ko.link;
+    s.batches = ko.n_batches;
+    s.sampler = ko.sampler;
+    s.tol = 0.005; /* kernelshap's default rule; --tol 0 spends the whole budget */
+    s.max_memory_mb = ko.max_memory >> 20;
+    return s;
+}
+
+int shapc_cli_explain_option(shapc_cli_explain_settings *s, int id, const char *v)
+{
+    const char *cmd = "explain";
+    switch (id) {
+    case SHAPC_CLI_BAD:
+        return SHAPC_CLI_EXIT_USAGE; /* already reported */
+    case SHAPC_CLI_POSITIONAL:
+        if (s->n_positional == 2)
+            return shapc_cli_usage_error(cmd, "unexpected argument '%s'", v);
+        s->positional[s->n_positional++] = v;
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_NSAMPLES:
+        if (strcmp(v, "auto") == 0)
+            s->nsamples = 0;
+        else if (shapc_cli_parse_size(v, &s->nsamples) != 0 || s->nsamples == 0)
+            return shapc_cli_usage_error(cmd,
+                                         "--nsamples: '%s' is not a positive integer or "
+                                         "'auto'",
+                                         v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_SEED:
+        if (shapc_cli_parse_u64(v, &s->seed) != 0)
+            return shapc_cli_usage_error(cmd,
+                                         "--seed: '%s' is not an integer in "
+                                         "0..18446744073709551615",
+                                         v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_CLASS:
+        if (*v == '\0')
+            return shapc_cli_usage_error(cmd, "--class: empty value");
+        s->class_text = v;
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_LINK:
+        if (shapc_cli_parse_link(v, &s->link) != 0)
+            return shapc_cli_usage_error(cmd, "--link: '%s' is not identity or logit", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_ROWS:
+        if (shapc_cli_parse_range(v, &s->rows) != 0)
+            return shapc_cli_usage_error(cmd, "--rows: '%s' is not a row range A:B with A < B", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_BATCHES:
+        if (shapc_cli_parse_size(v, &s->batches) != 0 || s->batches < 2)
+            return shapc_cli_usage_error(cmd, "--batches: '%s' is not an integer >= 2", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_SAMPLER:
+        if (shapc_cli_parse_sampler(v, &s->sampler) != 0)
+            return shapc_cli_usage_error(cmd, "--sampler: '%s' is not leverage or kernel", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_TOL:
+        if (shapc_cli_parse_tol(v, &s->tol) != 0)
+            return shapc_cli_usage_error(cmd, "--tol: '%s' is not a number in 0..1", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_THREADS:
+        if (shapc_cli_parse_size(v, &s->threads) != 0 || s->threads > 64)
+            return shapc_cli_usage_error(cmd, "--threads: '%s' is not an integer in 0..64", v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_MAX_MEMORY:
+        /* The upper bound keeps the byte count (MiB << 20) far from size_t overflow. */
+        if (shapc_cli_parse_size(v, &s->max_memory_mb) != 0 || s->max_memory_mb == 0 ||
+            s->max_memory_mb > ((size_t)1 << 20))
+            return shapc_cli_usage_error(cmd,
+                                         "--max-memory: '%s' is not a number of MiB in "
+                                         "1..1048576",
+                                         v);
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_NO_PLOTS:
+        s->no_plots = 1;
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_QUIET:
+        s->quiet = 1;
+        break;
+    case SHAPC_CLI_EXPLAIN_OPT_OUTPUT:
+        if (*v == '\0')
+            return shapc_cli_usage_error(cmd, "-o: empty directory name");
+        s->out_dir = v;
+        break;
+    default:
+        return shapc_cli_usage_error(cmd, "unexpected option");
+    }
+    return -1;
+}
+
+size_t shapc_cli_online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 64 ? 64 : (size_t)n);
+}
+
+shapc_kernel_options shapc_cli_explain_kernel_options(const shapc_cli_explain_settings *s)
+{
+    shapc_kernel_options ko = shapc_kernel_options_default();
+    ko.nsamples = s->nsamples;
+    ko.seed = s->seed;
+    ko.link = s->link;
+    ko.n_batches = s->batches;
+    ko.sampler = s->sampler;
+    ko.tol = s->tol;
+    ko.max_memory = s->max_memory_mb << 20;
+    ko.n_threads = s->threads ? s->threads : shapc_cli_online_cores();
+    return ko;
+}
+
+int shapc_cli_class_resolve(const char *text, const shapc_model *model, const char *model_path,
+                            shapc_cli_class *out)
+{
+    size_t k = shapc_model_n_outputs(model), idx;
+    memset(out, 0, sizeof *out);
+    out->columns = 1;
+    if (strcmp(text, "all") == 0) {
+        out->mode = SHAPC_CLI_CLASS_ALL;
+        out->columns = k;
+        return -1;
+    }
+    if (strcmp(text, "predicted") == 0) {
+        out->mode = SHAPC_CLI_CLASS_PREDICTED;
+        return -1;
+    }
+    out->mode = SHAPC_CLI_CLASS_ONE;
+    if (shapc_cli_parse_size(text, &idx) == 0) {
+        if (idx >= k)
+            return shapc_cli_usage_error("explain", "--class %s: %s has outputs 0..%zu", text,
+                                         model_path, k - 1);
+        out->index = idx;
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (strcmp(shapc_model_output_name(model, i), text) == 0) {
+            out->index = i;
+            return -1;
+        }
+    }
+    return shapc_cli_usage_error("explain",
+                                 "--class: '%s' is not all, predicted, an output "
+                                 "index 0..%zu or an output name of %s",
+                                 text, k - 1, model_path);
+}
+
+size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f, size_t k)
+{
+    size_t best = 0;
+    if (c->mode == SHAPC_CLI_CLASS_ALL)
+        return j;
+    if (c->mode == SHAPC_CLI_CLASS_ONE)
+        return c->index;
+    for (size_t t = 1; t < k; t++) /* ties: the first of them */
+        if (f[t] > f[best])
+            best = t;
+    return best;
 }

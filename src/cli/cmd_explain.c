@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <shapc/data.h>
 #include <shapc/kernel.h>
@@ -38,66 +37,42 @@
  * Options
  * ========================================================================================== */
 
+/* The options shared with the text path (args.h), then this path's own. */
 enum {
-    OPT_HELP = 1,
+    OPT_HELP = SHAPC_CLI_EXPLAIN_OPT_END,
     OPT_BACKGROUND,
     OPT_BACKGROUND_ROWS,
-    OPT_NSAMPLES,
-    OPT_SEED,
-    OPT_CLASS,
     OPT_GROUPS,
-    OPT_LINK,
-    OPT_ROWS,
-    OPT_BATCHES,
-    OPT_NO_PLOTS,
-    OPT_QUIET,
-    OPT_OUTPUT,
     OPT_MODEL_CMD,
     OPT_MODEL_PLUGIN,
     OPT_PLUGIN_ARG,
     OPT_BATCH,
     OPT_MODEL_TIMEOUT,
-    OPT_THREADS,
-    OPT_SAMPLER,
-    OPT_MAX_MEMORY,
     OPT_RESUME,
     OPT_SEGMENTS,
-    OPT_TOL,
     OPT_SHARE_DESIGN,
     OPT_MASK
 };
 
 static const shapc_cli_option options[] = {
+    SHAPC_CLI_EXPLAIN_OPTIONS(SHAPC_CLI_OPTION_ROW) /* shared: args.h */
     {OPT_HELP, "help", 'h', 0},
     {OPT_BACKGROUND, "background", 0, 1},
     {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
-    {OPT_NSAMPLES, "nsamples", 0, 1},
-    {OPT_SEED, "seed", 0, 1},
-    {OPT_CLASS, "class", 0, 1},
     {OPT_GROUPS, "groups", 0, 1},
-    {OPT_LINK, "link", 0, 1},
-    {OPT_ROWS, "rows", 0, 1},
-    {OPT_BATCHES, "batches", 0, 1},
-    {OPT_NO_PLOTS, "no-plots", 0, 0},
-    {OPT_QUIET, "quiet", 'q', 0},
-    {OPT_OUTPUT, "output", 'o', 1},
     {OPT_MODEL_CMD, "model-cmd", 0, 1},
     {OPT_MODEL_PLUGIN, "model-plugin", 0, 1},
     {OPT_PLUGIN_ARG, "plugin-arg", 0, 1},
     {OPT_BATCH, "batch", 0, 1},
     {OPT_MODEL_TIMEOUT, "model-timeout", 0, 1},
-    {OPT_THREADS, "threads", 0, 1},
-    {OPT_SAMPLER, "sampler", 0, 1},
-    {OPT_MAX_MEMORY, "max-memory", 0, 1},
     {OPT_RESUME, "resume", 0, 0},
     {OPT_SEGMENTS, "segments", 0, 1},
-    {OPT_TOL, "tol", 0, 1},
     {OPT_SHARE_DESIGN, "share-design", 0, 0},
     {OPT_MASK, "mask", 0, 1},
     {0, NULL, 0, 0},
 };
 
-#define DEFAULT_OUT_DIR "shapc-out"
+#define DEFAULT_OUT_DIR SHAPC_CLI_EXPLAIN_OUT_DIR
 #define TOP_PER_COLUMN 5
 
 static void usage(void)
@@ -154,27 +129,16 @@ static void usage(void)
         "  --plugin-arg STR      argument string passed to the plugin's create  [default: \"\"]\n");
 }
 
-typedef enum class_mode { CLASS_ALL, CLASS_PREDICTED, CLASS_ONE } class_mode;
-
 typedef struct explain_args {
-    const char *model_path, *input_path, *bg_path, *out_dir;
-    shapc_cli_range rows, bg_rows;
-    size_t nsamples; /* 0 = auto */
-    uint64_t seed;
-    shapc_link link;
-    size_t batches;
-    size_t threads;     /* 0 = all online cores */
-    shapc_sampler sampler;
-    size_t max_memory_mb;
+    const char *model_path, *input_path, *bg_path;
+    shapc_cli_explain_settings s; /* the options shared with the text path */
+    shapc_cli_range bg_rows;
     size_t segments; /* --segments N: SLIC superpixels per row, 0 = off */
-    double tol;      /* --tol: stop sampling once every SE < tol x range (0 = off) */
     int share_design; /* --share-design: one design per player set */
-    const char *class_text; /* resolved against the model's outputs later */
     int grouped;
     size_t gh, gw;
     const char *groups_json; /* --groups FILE.json (inputs.h) */
     shapc_cli_mask mask;
-    int no_plots, quiet;
     int resume; /* continue DIR/.shapc-journal */
     const char *model_cmd, *plugin_path, *plugin_arg; /* black-box models instead of MODEL */
     size_t batch;
@@ -192,25 +156,11 @@ static int parse_timeout(const char *v, int *ms)
     return 0;
 }
 
-static size_t online_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > 64 ? 64 : (size_t)n);
-}
-
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, explain_args *a)
 {
-    shapc_kernel_options defaults = shapc_kernel_options_default();
     memset(a, 0, sizeof *a);
-    a->out_dir = DEFAULT_OUT_DIR;
-    a->seed = defaults.seed;
-    a->link = defaults.link;
-    a->batches = defaults.n_batches;
-    a->sampler = defaults.sampler;
-    a->tol = 0.005; /* kernelshap's default rule; --tol 0 spends the whole budget */
-    a->max_memory_mb = defaults.max_memory >> 20;
-    a->class_text = "all";
+    a->s = shapc_cli_explain_settings_default();
     {
         shapc_process_options po = shapc_process_options_default();
         a->batch = po.batch;
@@ -219,22 +169,13 @@ static int parse_args(int argc, char **argv, explain_args *a)
 
     shapc_cli_parser p;
     shapc_cli_parser_init(&p, "explain", argc, argv);
-    const char *positional[2] = {NULL, NULL};
-    size_t n_pos = 0;
     const char *v;
-    int id;
+    int id, rc;
     while ((id = shapc_cli_next(&p, options, &v)) != SHAPC_CLI_END) {
         switch (id) {
-        case SHAPC_CLI_BAD:
-            return SHAPC_CLI_EXIT_USAGE;
         case OPT_HELP:
             usage();
             return SHAPC_CLI_EXIT_OK;
-        case SHAPC_CLI_POSITIONAL:
-            if (n_pos == 2)
-                return shapc_cli_usage_error("explain", "unexpected argument '%s'", v);
-            positional[n_pos++] = v;
-            break;
         case OPT_BACKGROUND:
             a->bg_path = v;
             break;
@@ -243,60 +184,13 @@ static int parse_args(int argc, char **argv, explain_args *a)
                 return shapc_cli_usage_error("explain", "--background-rows: '%s' is not a row "
                                              "range A:B with A < B", v);
             break;
-        case OPT_ROWS:
-            if (shapc_cli_parse_range(v, &a->rows) != 0)
-                return shapc_cli_usage_error("explain", "--rows: '%s' is not a row range A:B "
-                                             "with A < B", v);
-            break;
-        case OPT_NSAMPLES:
-            if (strcmp(v, "auto") == 0)
-                a->nsamples = 0;
-            else if (shapc_cli_parse_size(v, &a->nsamples) != 0 || a->nsamples == 0)
-                return shapc_cli_usage_error("explain", "--nsamples: '%s' is not a positive "
-                                             "integer or 'auto'", v);
-            break;
-        case OPT_SEED:
-            if (shapc_cli_parse_u64(v, &a->seed) != 0)
-                return shapc_cli_usage_error("explain", "--seed: '%s' is not an integer in "
-                                             "0..18446744073709551615", v);
-            break;
-        case OPT_BATCHES:
-            if (shapc_cli_parse_size(v, &a->batches) != 0 || a->batches < 2)
-                return shapc_cli_usage_error("explain", "--batches: '%s' is not an integer "
-                                             ">= 2", v);
-            break;
-        case OPT_THREADS:
-            if (shapc_cli_parse_size(v, &a->threads) != 0 || a->threads > 64)
-                return shapc_cli_usage_error("explain", "--threads: '%s' is not an integer "
-                                             "in 0..64", v);
-            break;
-        case OPT_SAMPLER:
-            if (shapc_cli_parse_sampler(v, &a->sampler) != 0)
-                return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
-                                             "kernel", v);
-            break;
         case OPT_SHARE_DESIGN:
             a->share_design = 1;
-            break;
-        case OPT_TOL:
-            if (shapc_cli_parse_tol(v, &a->tol) != 0)
-                return shapc_cli_usage_error("explain", "--tol: '%s' is not a number in 0..1", v);
             break;
         case OPT_SEGMENTS:
             if (shapc_cli_parse_size(v, &a->segments) != 0 || a->segments == 0)
                 return shapc_cli_usage_error("explain", "--segments: '%s' is not an integer "
                                              ">= 1", v);
-            break;
-        case OPT_MAX_MEMORY:
-            if (shapc_cli_parse_size(v, &a->max_memory_mb) != 0 || a->max_memory_mb == 0 ||
-                a->max_memory_mb > ((size_t)1 << 20))
-                return shapc_cli_usage_error("explain", "--max-memory: '%s' is not a number "
-                                             "of MiB in 1..1048576", v);
-            break;
-        case OPT_CLASS:
-            if (*v == '\0')
-                return shapc_cli_usage_error("explain", "--class: empty value");
-            a->class_text = v;
             break;
         case OPT_GROUPS:
             if (strlen(v) > 5 && strcmp(v + strlen(v) - 5, ".json") == 0)
@@ -306,11 +200,6 @@ static int parse_args(int argc, char **argv, explain_args *a)
                                              "H, W >= 1 (e.g. 2x2)", v);
             a->grouped = 1;
             break;
-        case OPT_LINK:
-            if (shapc_cli_parse_link(v, &a->link) != 0)
-                return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
-                                             "logit", v);
-            break;
         case OPT_RESUME:
             a->resume = 1;
             break;
@@ -318,17 +207,6 @@ static int parse_args(int argc, char **argv, explain_args *a)
             if (shapc_cli_parse_mask(v, &a->mask) != 0)
                 return shapc_cli_usage_error("explain", "--mask: '%s' is not background, zero, "
                                              "mean or blur", v);
-            break;
-        case OPT_NO_PLOTS:
-            a->no_plots = 1;
-            break;
-        case OPT_QUIET:
-            a->quiet = 1;
-            break;
-        case OPT_OUTPUT:
-            if (*v == '\0')
-                return shapc_cli_usage_error("explain", "-o: empty directory name");
-            a->out_dir = v;
             break;
         case OPT_MODEL_CMD:
         {
@@ -359,6 +237,8 @@ static int parse_args(int argc, char **argv, explain_args *a)
                                              "of seconds >= 0", v);
             break;
         default:
+            if ((rc = shapc_cli_explain_option(&a->s, id, v)) >= 0)
+                return rc;
             break;
         }
     }
@@ -369,20 +249,21 @@ static int parse_args(int argc, char **argv, explain_args *a)
         return shapc_cli_usage_error("explain", "--plugin-arg needs --model-plugin");
     if (a->model_cmd || a->plugin_path) {
         /* The model comes from the option: the only positional is INPUT. */
-        if (n_pos == 2)
+        if (a->s.n_positional == 2)
             return shapc_cli_usage_error("explain", "give either MODEL ('%s') or %s, not both",
-                                         positional[0],
+                                         a->s.positional[0],
                                          a->model_cmd ? "--model-cmd" : "--model-plugin");
-        if (n_pos < 1)
+        if (a->s.n_positional < 1)
             return shapc_cli_usage_error("explain", "missing INPUT");
         a->model_path = a->model_cmd ? a->model_cmd : a->plugin_path;
-        a->input_path = positional[0];
+        a->input_path = a->s.positional[0];
         return -1;
     }
-    if (n_pos < 2)
-        return shapc_cli_usage_error("explain", "missing %s", n_pos == 0 ? "MODEL" : "INPUT");
-    a->model_path = positional[0];
-    a->input_path = positional[1];
+    if (a->s.n_positional < 2)
+        return shapc_cli_usage_error("explain", "missing %s",
+                                     a->s.n_positional == 0 ? "MODEL" : "INPUT");
+    a->model_path = a->s.positional[0];
+    a->input_path = a->s.positional[1];
     return -1;
 }
 
@@ -507,8 +388,7 @@ typedef struct run {
     size_t d, k_all, n, row0, K;
     size_t bg_row0, bg_n;
     const float *bg, *bg_w; /* the background rows used (borrowed), for the fingerprint */
-    class_mode mode;
-    size_t class_index;
+    shapc_cli_class target; /* --class */
     /* results */
     shapc_array *phi, *se, *base, *pred, *classes, *inputs, *groups; /* see the contract */
     double *fx;                    /* (n, K) link(f(x)) */
@@ -554,40 +434,6 @@ static void run_free(run *r)
     free(r->mask_row);
     shapc_cli_journal_close(r->journal);
     shapc_cli_lock_release(&r->lock);
-}
-
-/* Resolves --class against the model's outputs. Returns -1 to continue or an exit status. */
-static int resolve_class(run *r)
-{
-    const char *t = r->args.class_text;
-    if (strcmp(t, "all") == 0) {
-        r->mode = CLASS_ALL;
-        r->K = r->k_all;
-        return -1;
-    }
-    r->K = 1;
-    if (strcmp(t, "predicted") == 0) {
-        r->mode = CLASS_PREDICTED;
-        return -1;
-    }
-    r->mode = CLASS_ONE;
-    size_t k;
-    if (shapc_cli_parse_size(t, &k) == 0) {
-        if (k >= r->k_all)
-            return shapc_cli_usage_error("explain", "--class %s: %s has outputs 0..%zu", t,
-                                         r->args.model_path, r->k_all - 1);
-        r->class_index = k;
-        return -1;
-    }
-    for (size_t i = 0; i < r->k_all; i++) {
-        if (strcmp(shapc_model_output_name(r->model, i), t) == 0) {
-            r->class_index = i;
-            return -1;
-        }
-    }
-    return shapc_cli_usage_error("explain", "--class: '%s' is not all, predicted, an output "
-                                 "index 0..%zu or an output name of %s", t, r->k_all - 1,
-                                 r->args.model_path);
 }
 
 /* --segments N: SLIC superpixels of every explained row (shapc_slic); the player count M is
@@ -715,12 +561,13 @@ static int setup(run *r)
     r->d = shapc_model_n_inputs(r->model);
     r->k_all = shapc_model_n_outputs(r->model);
 
-    int rc = resolve_class(r);
+    int rc = shapc_cli_class_resolve(a->s.class_text, r->model, a->model_path, &r->target);
+    r->K = r->target.columns;
     if (rc >= 0)
         return rc;
 
     size_t n_file = shapc_array_dim(r->input, 0), end;
-    if (shapc_cli_range_resolve(&a->rows, n_file, &r->row0, &end) != 0)
+    if (shapc_cli_range_resolve(&a->s.rows, n_file, &r->row0, &end) != 0)
         return shapc_cli_fail("%s: --rows out of range (the file has %zu rows: 0:%zu)",
                               a->input_path, n_file, n_file);
     r->n = end - r->row0;
@@ -786,23 +633,17 @@ static int setup(run *r)
     if (a->segments && (rc = segments_build(r)) != 0)
         return rc;
 
-    shapc_kernel_options ko = shapc_kernel_options_default();
-    ko.nsamples = a->nsamples;
-    ko.seed = a->seed;
-    ko.link = a->link;
-    ko.n_batches = a->batches;
-    ko.sampler = a->sampler;
-    ko.tol = a->tol;
+    shapc_kernel_options ko = shapc_cli_explain_kernel_options(&a->s);
     ko.share_design = a->share_design;
     if (a->share_design)
         ko.tol = 0.0; /* rounds would make each row's design its own */
-    ko.max_memory = a->max_memory_mb << 20;
     /* A process model answers one batch at a time; anything else runs on every core, with
      * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
-    ko.n_threads = a->model_cmd ? 1 : (a->threads ? a->threads : online_cores());
+    if (a->model_cmd)
+        ko.n_threads = 1;
 #ifdef SHAPC_WITH_MPI
     /* Ranks on one node share its cores. */
-    if (!a->model_cmd && !a->threads && r->mpi.node_ranks > 1) {
+    if (!a->model_cmd && !a->s.threads && r->mpi.node_ranks > 1) {
         size_t per_rank = ko.n_threads / (size_t)r->mpi.node_ranks;
         ko.n_threads = per_rank > 0 ? per_rank : 1;
     }
@@ -857,29 +698,31 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
     char cls[64], groups[48], nsamples[32];
     uint64_t h = SHAPC_CLI_HASH_INIT;
     memset(l, 0, sizeof *l);
-    if (r->mode == CLASS_ONE)
-        snprintf(cls, sizeof cls, "%zu", r->class_index);
+    if (r->target.mode == SHAPC_CLI_CLASS_ONE)
+        snprintf(cls, sizeof cls, "%zu", r->target.index);
     else
-        snprintf(cls, sizeof cls, "%s", r->mode == CLASS_ALL ? "all" : "predicted");
+        snprintf(cls, sizeof cls, "%s",
+                 r->target.mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
     if (a->grouped)
         snprintf(groups, sizeof groups, "%zux%zu", a->gh, a->gw);
     else if (a->segments)
         snprintf(groups, sizeof groups, "slic%zu", a->segments);
     else
         snprintf(groups, sizeof groups, "none");
-    if (a->nsamples)
-        snprintf(nsamples, sizeof nsamples, "%zu", a->nsamples);
+    if (a->s.nsamples)
+        snprintf(nsamples, sizeof nsamples, "%zu", a->s.nsamples);
     else
         snprintf(nsamples, sizeof nsamples, "auto");
     /* Truncation would only shorten the message: the hash below covers what was kept, and
      * everything that matters is hashed again from the data. */
     int len = snprintf(l->settings, sizeof l->settings,
                        "--seed=%llu --nsamples=%s --link=%s --class=%s --groups=%s --batches=%zu "
-                       "--sampler=%s --tol=%g --share-design=%d --rows=%zu:%zu --background-rows=%zu:%zu "
-                       "--background=%s",
-                       (unsigned long long)a->seed, nsamples,
-                       a->link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups, a->batches,
-                       a->sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage", a->tol, a->share_design, r->row0,
+                       "--sampler=%s --tol=%g --share-design=%d --rows=%zu:%zu "
+                       "--background-rows=%zu:%zu --background=%s",
+                       (unsigned long long)a->s.seed, nsamples,
+                       a->s.link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups,
+                       a->s.batches, a->s.sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage",
+                       a->s.tol, a->share_design, r->row0,
                        r->row0 + r->n, r->bg_row0, r->bg_row0 + r->bg_n,
                        a->bg_path ? "file" : "embedded");
     if (len < 0)
@@ -918,13 +761,13 @@ static int open_journal(run *r)
     shapc_error err = {0};
     size_t dropped = 0;
     if (journal_layout(r, &layout, &err) != SHAPC_OK ||
-        shapc_cli_journal_open(r->args.out_dir, &layout, r->args.resume, &jr, &r->n_done,
+        shapc_cli_journal_open(r->args.s.out_dir, &layout, r->args.resume, &jr, &r->n_done,
                                &dropped, &r->journal, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
     if (dropped > 0)
         fprintf(stderr, "shapc: note: dropped %zu bytes of an incomplete record at the end of "
                 "the journal (a run stopped mid-write)\n", dropped);
-    if (r->args.resume && !r->args.quiet && r->n_done > 0)
+    if (r->args.resume && !r->args.s.quiet && r->n_done > 0)
         fprintf(stderr, "shapc: resuming: %zu of %zu rows already done\n", r->n_done, r->n);
     return -1;
 }
@@ -974,18 +817,8 @@ static int compute(run *r)
     /* Which model output each explained column is, per row. */
     int32_t *cls = shapc_array_data(r->classes);
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < K; j++) {
-            size_t c = j;
-            if (r->mode == CLASS_ONE) {
-                c = r->class_index;
-            } else if (r->mode == CLASS_PREDICTED) {
-                c = 0;
-                for (size_t t = 1; t < k; t++)
-                    if (pred[i * k + t] > pred[i * k + c])
-                        c = t;
-            }
-            cls[i * K + j] = (int32_t)c;
-        }
+        for (size_t j = 0; j < K; j++)
+            cls[i * K + j] = (int32_t)shapc_cli_class_output(&r->target, j, pred + i * k, k);
     }
 
     return explain_rows(r);
@@ -1067,7 +900,7 @@ static int explain_rows(run *r)
 
     shapc_error err = {0};
     shapc_cli_progress prog;
-    shapc_cli_progress_init(&prog, "rows", n, r->args.quiet);
+    shapc_cli_progress_init(&prog, "rows", n, r->args.s.quiet);
     row_ctx ctx = {r, phi_all, se_all, fx_all, &prog};
     int rc = -1, distributed = 0;
 #ifdef SHAPC_WITH_MPI
@@ -1204,20 +1037,20 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
     shapc_cli_json_key(j, "settings");
     shapc_cli_json_begin_object(j);
     shapc_cli_json_key(j, "nsamples");
-    shapc_cli_json_int(j, (long long)a->nsamples);
+    shapc_cli_json_int(j, (long long)a->s.nsamples);
     shapc_cli_json_key(j, "seed");
-    shapc_cli_json_uint(j, (unsigned long long)a->seed);
+    shapc_cli_json_uint(j, (unsigned long long)a->s.seed);
     shapc_cli_json_key(j, "link");
-    shapc_cli_json_string(j, a->link == SHAPC_LINK_LOGIT ? "logit" : "identity");
+    shapc_cli_json_string(j, a->s.link == SHAPC_LINK_LOGIT ? "logit" : "identity");
     shapc_cli_json_key(j, "class");
-    if (r->mode == CLASS_ONE)
-        shapc_cli_json_int(j, (long long)r->class_index);
+    if (r->target.mode == SHAPC_CLI_CLASS_ONE)
+        shapc_cli_json_int(j, (long long)r->target.index);
     else
-        shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
+        shapc_cli_json_string(j, r->target.mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
     shapc_cli_json_key(j, "mask");
     shapc_cli_json_string(j, shapc_cli_mask_name(a->mask));
     shapc_cli_json_key(j, "tol");
-    shapc_cli_json_number(j, a->tol);
+    shapc_cli_json_number(j, a->s.tol);
     shapc_cli_json_key(j, "segments");
     if (a->segments)
         shapc_cli_json_int(j, (long long)a->segments);
@@ -1234,7 +1067,7 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
         shapc_cli_json_null(j);
     }
     shapc_cli_json_key(j, "batches");
-    shapc_cli_json_int(j, (long long)a->batches);
+    shapc_cli_json_int(j, (long long)a->s.batches);
     shapc_cli_json_key(j, "background");
     shapc_cli_json_begin_object(j);
     shapc_cli_json_key(j, "source");
@@ -1323,7 +1156,7 @@ static int write_results(const run *r, const shapc_cli_json *summary)
     int rc = -1;
     size_t done = 0;
     for (; done < n_files; done++) {
-        paths[done] = shapc_cli_path_join(r->args.out_dir, files[done].name);
+        paths[done] = shapc_cli_path_join(r->args.s.out_dir, files[done].name);
         if (!paths[done]) {
             rc = shapc_cli_fail("out of memory");
             break;
@@ -1384,18 +1217,18 @@ int shapc_cli_explain(int argc, char **argv)
     }
 #endif
     /* Create the directory before the long part so an unusable -o fails fast. */
-    if (shapc_cli_mkdir_p(r.args.out_dir, &err) != SHAPC_OK) {
+    if (shapc_cli_mkdir_p(r.args.s.out_dir, &err) != SHAPC_OK) {
         rc = shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
     /* One run per directory (lock.h); an unfinished run is never silently overwritten. */
-    if (shapc_cli_lock_acquire(&r.lock, r.args.out_dir, &err) != SHAPC_OK) {
+    if (shapc_cli_lock_acquire(&r.lock, r.args.s.out_dir, &err) != SHAPC_OK) {
         rc = shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    if (!r.args.resume && shapc_cli_journal_exists(r.args.out_dir)) {
+    if (!r.args.resume && shapc_cli_journal_exists(r.args.s.out_dir)) {
         rc = shapc_cli_fail("%s holds an unfinished run (%s): pass --resume to continue it or "
-                            "remove the file to start over", r.args.out_dir,
+                            "remove the file to start over", r.args.s.out_dir,
                             SHAPC_CLI_JOURNAL_NAME);
         goto cleanup;
     }
@@ -1406,7 +1239,7 @@ int shapc_cli_explain(int argc, char **argv)
         shapc_cli_journal_close(r.journal); /* syncs what is finished */
         r.journal = NULL;
         (void)shapc_cli_fail("interrupted: %zu of %zu rows done, kept in %s/%s; rerun with "
-                            "--resume to continue", r.n_done, r.n, r.args.out_dir,
+                            "--resume to continue", r.n_done, r.n, r.args.s.out_dir,
                             SHAPC_CLI_JOURNAL_NAME);
         rc = 128 + r.interrupted;
         goto cleanup;
@@ -1421,16 +1254,16 @@ int shapc_cli_explain(int argc, char **argv)
     /* The results are on disk: the journal has done its job. */
     shapc_cli_journal_finish(r.journal);
     r.journal = NULL;
-    if (!r.args.no_plots && shapc_cli_render_default_plots(r.args.out_dir) != 0) {
+    if (!r.args.s.no_plots && shapc_cli_render_default_plots(r.args.s.out_dir) != 0) {
         rc = SHAPC_CLI_EXIT_FAIL;
         goto cleanup;
     }
-    if (!r.args.quiet) {
-        size_t len = strlen(r.args.out_dir);
+    if (!r.args.s.quiet) {
+        size_t len = strlen(r.args.s.out_dir);
         printf("explained %zu row%s x %zu class%s (%zu players) in %.1f s -> %s%s\n", r.n,
                r.n == 1 ? "" : "s", r.K, r.K == 1 ? "" : "es", r.pl.n,
-               shapc_cli_now() - r.t_start, r.args.out_dir,
-               r.args.out_dir[len - 1] == '/' ? "" : "/");
+               shapc_cli_now() - r.t_start, r.args.s.out_dir,
+               r.args.s.out_dir[len - 1] == '/' ? "" : "/");
     }
     rc = SHAPC_CLI_EXIT_OK;
 cleanup:

@@ -26,43 +26,26 @@
 #include "loaders.h"
 #include "progress.h"
 
-#define DEFAULT_OUT_DIR "shapc-out"
 #define MAX_TEXT_PLOTS 200 /* text_<row>.png files; more documents are still in the JSON */
 
-enum {
-    OPT_HELP = 1, OPT_NSAMPLES, OPT_SEED, OPT_CLASS, OPT_LINK, OPT_ROWS, OPT_BATCHES,
-    OPT_NO_PLOTS, OPT_QUIET, OPT_OUTPUT, OPT_TEXT_MASK, OPT_BACKGROUND, OPT_BACKGROUND_ROWS,
-    OPT_GROUPS, OPT_SAMPLER, OPT_TOL
-};
+/* The shared explain options (args.h) and this path's own; --background and --groups are
+ * listed only to be refused with a reason. */
+enum { OPT_TEXT_MASK = SHAPC_CLI_EXPLAIN_OPT_END, OPT_BACKGROUND, OPT_BACKGROUND_ROWS, OPT_GROUPS };
 
 static const shapc_cli_option options[] = {
-    {OPT_HELP, "help", 'h', 0},
-    {OPT_NSAMPLES, "nsamples", 0, 1},
-    {OPT_SEED, "seed", 0, 1},
-    {OPT_CLASS, "class", 0, 1},
-    {OPT_LINK, "link", 0, 1},
-    {OPT_ROWS, "rows", 0, 1},
-    {OPT_BATCHES, "batches", 0, 1},
-    {OPT_NO_PLOTS, "no-plots", 0, 0},
-    {OPT_QUIET, "quiet", 'q', 0},
-    {OPT_OUTPUT, "output", 'o', 1},
+    SHAPC_CLI_EXPLAIN_OPTIONS(SHAPC_CLI_OPTION_ROW) /* shared: args.h */
     {OPT_TEXT_MASK, "text-mask", 0, 1},
     {OPT_BACKGROUND, "background", 0, 1},
     {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
     {OPT_GROUPS, "groups", 0, 1},
-    {OPT_SAMPLER, "sampler", 0, 1},
-    {OPT_TOL, "tol", 0, 1},
     {0, NULL, 0, 0},
 };
 
-typedef enum class_mode { CLASS_ALL, CLASS_PREDICTED, CLASS_ONE } class_mode;
-
 typedef struct targs {
-    const char *model_path, *input_path, *out_dir, *class_text;
-    shapc_cli_range rows;
-    shapc_kernel_options ko;
+    const char *model_path, *input_path;
+    shapc_cli_explain_settings s;
+    shapc_kernel_options ko; /* from s once parsed */
     shapc_text_mask mask;
-    int no_plots, quiet;
 } targs;
 
 /* One explained document. */
@@ -82,8 +65,7 @@ typedef struct trun {
     shapc_model *model;
     const shapc_text_model *tm;
     size_t k, K;
-    class_mode mode;
-    size_t class_index;
+    shapc_cli_class target; /* --class */
     char *text;          /* whole input file */
     size_t text_len;
     doc *docs;
@@ -129,76 +111,14 @@ static const char *find_model_path(int argc, char **argv, const shapc_cli_option
 static int parse_args(int argc, char **argv, targs *a)
 {
     shapc_cli_parser p;
-    const char *pos[2] = {NULL, NULL}, *v;
-    size_t n_pos = 0;
-    int id;
+    const char *v;
+    int id, rc;
     memset(a, 0, sizeof *a);
-    a->ko = shapc_kernel_options_default();
-    a->ko.tol = 0.005; /* the same default rule as the generic path */
-    a->out_dir = DEFAULT_OUT_DIR;
-    a->class_text = "all";
+    a->s = shapc_cli_explain_settings_default();
     a->mask = SHAPC_TEXT_MASK_REMOVE;
     shapc_cli_parser_init(&p, "explain", argc, argv);
     while ((id = shapc_cli_next(&p, options, &v)) != SHAPC_CLI_END) {
         switch (id) {
-        case SHAPC_CLI_BAD:
-            return SHAPC_CLI_EXIT_USAGE;
-        case SHAPC_CLI_POSITIONAL:
-            if (n_pos == 2)
-                return shapc_cli_usage_error("explain", "unexpected argument '%s'", v);
-            pos[n_pos++] = v;
-            break;
-        case OPT_NSAMPLES:
-            if (strcmp(v, "auto") == 0)
-                a->ko.nsamples = 0;
-            else if (shapc_cli_parse_size(v, &a->ko.nsamples) != 0 || a->ko.nsamples == 0)
-                return shapc_cli_usage_error("explain", "--nsamples: '%s' is not a positive "
-                                             "integer or 'auto'", v);
-            break;
-        case OPT_SEED:
-            if (shapc_cli_parse_u64(v, &a->ko.seed) != 0)
-                return shapc_cli_usage_error("explain", "--seed: '%s' is not an integer", v);
-            break;
-        case OPT_CLASS:
-            if (*v == '\0')
-                return shapc_cli_usage_error("explain", "--class: empty value");
-            a->class_text = v;
-            break;
-        case OPT_LINK:
-            if (shapc_cli_parse_link(v, &a->ko.link) != 0)
-                return shapc_cli_usage_error("explain", "--link: '%s' is not identity or "
-                                             "logit", v);
-            break;
-        case OPT_ROWS:
-            if (shapc_cli_parse_range(v, &a->rows) != 0)
-                return shapc_cli_usage_error("explain", "--rows: '%s' is not a row range A:B "
-                                             "with A < B", v);
-            break;
-        case OPT_SAMPLER:
-            if (shapc_cli_parse_sampler(v, &a->ko.sampler) != 0)
-                return shapc_cli_usage_error("explain", "--sampler: '%s' is not leverage or "
-                                             "kernel", v);
-            break;
-        case OPT_TOL:
-            if (shapc_cli_parse_tol(v, &a->ko.tol) != 0)
-                return shapc_cli_usage_error("explain", "--tol: '%s' is not a number in 0..1", v);
-            break;
-        case OPT_BATCHES:
-            if (shapc_cli_parse_size(v, &a->ko.n_batches) != 0 || a->ko.n_batches < 2)
-                return shapc_cli_usage_error("explain", "--batches: '%s' is not an integer "
-                                             ">= 2", v);
-            break;
-        case OPT_NO_PLOTS:
-            a->no_plots = 1;
-            break;
-        case OPT_QUIET:
-            a->quiet = 1;
-            break;
-        case OPT_OUTPUT:
-            if (*v == '\0')
-                return shapc_cli_usage_error("explain", "-o: empty directory name");
-            a->out_dir = v;
-            break;
         case OPT_TEXT_MASK:
             if (strcmp(v, "remove") == 0)
                 a->mask = SHAPC_TEXT_MASK_REMOVE;
@@ -217,14 +137,19 @@ static int parse_args(int argc, char **argv, targs *a)
             return shapc_cli_usage_error("explain", "--groups does not apply to text models: "
                                          "the players are the document's tokens");
         default:
-            return shapc_cli_usage_error("explain", "unexpected option");
+            if ((rc = shapc_cli_explain_option(&a->s, id, v)) >= 0)
+                return rc;
+            break;
         }
     }
-    if (n_pos < 2)
+    if (a->s.n_positional < 2)
         return shapc_cli_usage_error("explain", "expected MODEL and INPUT (a UTF-8 text file, "
                                      "one document per line)");
-    a->model_path = pos[0];
-    a->input_path = pos[1];
+    a->model_path = a->s.positional[0];
+    a->input_path = a->s.positional[1];
+    /* Documents run one after another; each one's kernel spreads its masked evaluation over
+     * the worker threads, bit-identically for any count (kernel.h). */
+    a->ko = shapc_cli_explain_kernel_options(&a->s);
     return -1;
 }
 
@@ -299,7 +224,7 @@ static int tokenize_docs(trun *r)
         n_lines++;
     if (n_lines == 0)
         return shapc_cli_fail("%s: no documents (the file is empty)", r->a.input_path);
-    if (shapc_cli_range_resolve(&r->a.rows, n_lines, &begin, &end) != 0)
+    if (shapc_cli_range_resolve(&r->a.s.rows, n_lines, &begin, &end) != 0)
         return shapc_cli_fail("%s: --rows out of range (the file has %zu documents: 0:%zu)",
                               r->a.input_path, n_lines, n_lines);
     r->docs = calloc(end - begin, sizeof *r->docs);
@@ -333,35 +258,6 @@ static int tokenize_docs(trun *r)
     return -1;
 }
 
-static int resolve_class(trun *r)
-{
-    const char *c = r->a.class_text;
-    size_t idx;
-    if (strcmp(c, "all") == 0) {
-        r->mode = CLASS_ALL;
-        r->K = r->k;
-        return -1;
-    }
-    r->K = 1;
-    if (strcmp(c, "predicted") == 0) {
-        r->mode = CLASS_PREDICTED;
-        return -1;
-    }
-    r->mode = CLASS_ONE;
-    for (size_t i = 0; i < r->k; i++)
-        if (strcmp(c, shapc_model_output_name(r->model, i)) == 0) {
-            r->class_index = i;
-            return -1;
-        }
-    if (shapc_cli_parse_size(c, &idx) == 0 && idx < r->k) {
-        r->class_index = idx;
-        return -1;
-    }
-    return shapc_cli_usage_error("explain", "--class: '%s' is not all, predicted, an output "
-                                 "index below %zu or an output name of %s", c, r->k,
-                                 r->a.model_path);
-}
-
 /* ============================================================================================
  * Compute
  * ========================================================================================== */
@@ -382,18 +278,8 @@ static int explain_doc(trun *r, doc *d, float *f_full, double *phi_all, double *
     size_t k = r->k;
     if (shapc_text_predict_ids(r->tm, d->ids, d->n, f_full, &err) != SHAPC_OK)
         return shapc_cli_fail("%s:%zu: %s", r->a.input_path, d->row + 1, err.message);
-    for (size_t j = 0; j < r->K; j++) {
-        size_t c = j;
-        if (r->mode == CLASS_ONE) {
-            c = r->class_index;
-        } else if (r->mode == CLASS_PREDICTED) {
-            c = 0;
-            for (size_t t = 1; t < k; t++)
-                if (f_full[t] > f_full[c])
-                    c = t;
-        }
-        d->cls[j] = (int32_t)c;
-    }
+    for (size_t j = 0; j < r->K; j++)
+        d->cls[j] = (int32_t)shapc_cli_class_output(&r->target, j, f_full, k);
     if (d->n == 0) {
         /* No players: the value of the empty document is all there is. */
         for (size_t j = 0; j < r->K; j++)
@@ -452,7 +338,7 @@ static int compute(trun *r)
         rc = shapc_cli_fail("out of memory");
         goto done;
     }
-    shapc_cli_progress_init(&prog, "documents", r->n_docs, r->a.quiet);
+    shapc_cli_progress_init(&prog, "documents", r->n_docs, r->a.s.quiet);
     for (size_t i = 0; i < r->n_docs && rc < 0; i++) {
         rc = explain_doc(r, &r->docs[i], f_full, phi_all, se_all, fx_all);
         shapc_cli_progress_update(&prog, i + 1);
@@ -669,10 +555,10 @@ static void build_summary(shapc_cli_json *j, const trun *r, int argc, char **arg
     shapc_cli_json_key(j, "link");
     shapc_cli_json_string(j, a->ko.link == SHAPC_LINK_LOGIT ? "logit" : "identity");
     shapc_cli_json_key(j, "class");
-    if (r->mode == CLASS_ONE)
-        shapc_cli_json_int(j, (long long)r->class_index);
+    if (r->target.mode == SHAPC_CLI_CLASS_ONE)
+        shapc_cli_json_int(j, (long long)r->target.index);
     else
-        shapc_cli_json_string(j, r->mode == CLASS_ALL ? "all" : "predicted");
+        shapc_cli_json_string(j, r->target.mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
     shapc_cli_json_key(j, "text_mask");
     shapc_cli_json_string(j, a->mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove");
     shapc_cli_json_key(j, "batches");
@@ -757,7 +643,7 @@ static int draw_plots(const trun *r, const vocab_stats *vs)
         snprintf(title, sizeof title, "document %zu: %s", d->row,
                  shapc_model_output_name(r->model, (size_t)d->cls[0]));
         po.title = title;
-        char *path = bad ? NULL : shapc_cli_path_join(r->a.out_dir, name);
+        char *path = bad ? NULL : shapc_cli_path_join(r->a.s.out_dir, name);
         shapc_status st = SHAPC_ENOMEM;
         if (path)
             st = shapc_plot_text(path, &po, (const char *const *)toks, phi, d->n, d->base[0],
@@ -776,7 +662,7 @@ static int draw_plots(const trun *r, const vocab_stats *vs)
         return -1;
     const char **names = malloc(vs->n_words * sizeof *names);
     double *imp = malloc(vs->n_words * sizeof *imp);
-    char *path = shapc_cli_path_join(r->a.out_dir, "vocab_importance.png");
+    char *path = shapc_cli_path_join(r->a.s.out_dir, "vocab_importance.png");
     int rc = -1;
     if (!names || !imp || !path) {
         rc = shapc_cli_fail("out of memory");
@@ -786,11 +672,12 @@ static int draw_plots(const trun *r, const vocab_stats *vs)
             names[i] = shapc_text_vocab_word(r->tm, w);
             imp[i] = vs->abs_sum[w * r->K] / (double)vs->count[w];
         }
-        snprintf(title, sizeof title, "mean |SHAP value| per word (%s)",
-                 r->mode == CLASS_ALL ? shapc_model_output_name(r->model, 0)
-                                      : (r->mode == CLASS_ONE
-                                             ? shapc_model_output_name(r->model, r->class_index)
-                                             : "predicted class"));
+        const char *what = "predicted class";
+        if (r->target.mode == SHAPC_CLI_CLASS_ALL)
+            what = shapc_model_output_name(r->model, 0);
+        else if (r->target.mode == SHAPC_CLI_CLASS_ONE)
+            what = shapc_model_output_name(r->model, r->target.index);
+        snprintf(title, sizeof title, "mean |SHAP value| per word (%s)", what);
         po.title = title;
         po.xlabel = "mean |SHAP value| over occurrences";
         po.max_display = 20;
@@ -840,32 +727,36 @@ int shapc_cli_explain_text(int argc, char **argv, const shapc_cli_option *explai
                                    r.a.model_path);
         goto cleanup;
     }
-    if ((rc = resolve_class(&r)) >= 0 || (rc = read_text(&r)) >= 0 ||
-        (rc = tokenize_docs(&r)) >= 0)
+    if ((rc = shapc_cli_class_resolve(r.a.s.class_text, model, r.a.model_path, &r.target)) >= 0)
         goto cleanup;
-    if (shapc_cli_mkdir_p(r.a.out_dir, &err) != SHAPC_OK) {
+    r.K = r.target.columns;
+    if ((rc = read_text(&r)) >= 0 || (rc = tokenize_docs(&r)) >= 0)
+        goto cleanup;
+    if (shapc_cli_mkdir_p(r.a.s.out_dir, &err) != SHAPC_OK) {
         rc = shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
+    if (r.a.ko.n_threads > 1)
+        shapc_blas_set_threads(1); /* one level of threading: the kernel's workers */
     if ((rc = compute(&r)) >= 0 || (rc = vocab_stats_build(&r, &vs)) >= 0)
         goto cleanup;
     build_values(&values, &r);
     build_vocab_json(&vocab, &r, &vs);
     build_summary(&summary, &r, argc, argv);
     /* summary.json last: its presence marks a complete set. */
-    if ((rc = write_json(r.a.out_dir, "text_values.json", &values)) >= 0 ||
-        (rc = write_json(r.a.out_dir, "vocab_importance.json", &vocab)) >= 0 ||
-        (rc = write_json(r.a.out_dir, "summary.json", &summary)) >= 0)
+    if ((rc = write_json(r.a.s.out_dir, "text_values.json", &values)) >= 0 ||
+        (rc = write_json(r.a.s.out_dir, "vocab_importance.json", &vocab)) >= 0 ||
+        (rc = write_json(r.a.s.out_dir, "summary.json", &summary)) >= 0)
         goto cleanup;
-    if (!r.a.no_plots && (rc = draw_plots(&r, &vs)) >= 0)
+    if (!r.a.s.no_plots && (rc = draw_plots(&r, &vs)) >= 0)
         goto cleanup;
-    if (!r.a.quiet) {
+    if (!r.a.s.quiet) {
         size_t players = 0;
         for (size_t i = 0; i < r.n_docs; i++)
             players += r.docs[i].n;
         printf("explained %zu document%s x %zu class%s (%zu tokens) in %.1f s -> %s\n",
                r.n_docs, r.n_docs == 1 ? "" : "s", r.K, r.K == 1 ? "" : "es", players,
-               shapc_cli_now() - r.t_start, r.a.out_dir);
+               shapc_cli_now() - r.t_start, r.a.s.out_dir);
     }
     rc = SHAPC_CLI_EXIT_OK;
 cleanup:
