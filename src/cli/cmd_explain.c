@@ -1259,6 +1259,16 @@ int shapc_cli_explain(int argc, char **argv)
         goto cleanup;
     }
     if (!r.args.s.quiet) {
+        /* Infinite standard errors mean the budget could not determine the values. */
+        const float *se = shapc_array_cdata(r.se);
+        size_t n_inf = 0;
+        for (size_t i = 0; i < shapc_array_size(r.se); i++)
+            n_inf += isinf(se[i]) != 0;
+        if (n_inf > 0)
+            fprintf(stderr, "shapc: note: %zu coalitions cannot determine the values of up to "
+                    "%zu players (standard errors are infinite); use --nsamples of at least "
+                    "%zu\n", r.ko.nsamples ? r.ko.nsamples : 2 * r.pl.n + 2048, r.pl.n,
+                    4 * r.pl.n);
         size_t len = strlen(r.args.s.out_dir);
         printf("explained %zu row%s x %zu class%s (%zu players) in %.1f s -> %s%s\n", r.n,
                r.n == 1 ? "" : "s", r.K, r.K == 1 ? "" : "es", r.pl.n,

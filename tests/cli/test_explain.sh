@@ -29,6 +29,16 @@ cmp -s out/shap_values.npy out_seed8/shap_values.npy && fail "seeds 7 and 8 gave
 run_ok "$SHAPC" explain "$M" "$FIX/input.npy" --seed 7 --no-plots -o out_npy
 cmp -s out/shap_values.npy out_npy/shap_values.npy || fail ".npy and .idx inputs differ"
 
+# a budget too small for the players: values still add up, standard errors are infinite and a
+# note says why (16 players need more than 2 x 16 coalitions)
+run_ok "$SHAPC" explain "$M" "$IN" --nsamples 20 --no-plots -o out_tiny
+grep -q "cannot determine the values" "$WORK/last.err" || fail "no note for a tiny budget"
+python3 - out_tiny <<'PY' || fail "tiny budget: standard errors are not infinite"
+import sys, numpy as np
+se = np.load(sys.argv[1] + "/stderr.npy")
+assert np.isinf(se).any() and not np.isnan(se).any()
+PY
+
 # ---- other selections ----
 run_ok "$SHAPC" explain "$M" "$IN" --link logit --no-plots -o out_logit
 run_ok "$SHAPC" explain "$M" "$IN" --groups 2x2 --no-plots -o out_groups
