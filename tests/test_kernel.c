@@ -823,6 +823,68 @@ static void test_native_fast_path_and_threads(void **state)
 }
 
 
+/* shapc_kernel_explain_rows gives the bytes of one shapc_kernel_explain per row, whatever the
+ * thread count (rows in parallel, or threads within a row when rows are few), with the native
+ * fast path, --tol rounds and a shared design; a failing row is named. */
+static void test_explain_rows(void **state)
+{
+    (void)state;
+    enum { N = 7, D = 40, K = 3 };
+    shapc_model *model = native_model(D, 131);
+    float xs[N * D], bg[NBG * D];
+    for (size_t i = 0; i < N; i++)
+        make_data(D, 137 + (unsigned)i, xs + i * D, bg);
+    static double ref[N * D * K], ref_se[N * D * K], phi[N * D * K], se[N * D * K];
+    double ref_fx[N * K], fx[N * K];
+    shapc_kernel_info ref_info[N], info[N];
+    for (int variant = 0; variant < 3; variant++) {
+        shapc_kernel_options opt = shapc_kernel_options_default();
+        opt.nsamples = 300;
+        opt.seed = 5;
+        opt.tol = variant == 1 ? 0.01 : 0.0;
+        opt.share_design = variant == 2;
+        shapc_kernel *kr = NULL;
+        assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                         SHAPC_OK);
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(shapc_kernel_explain(kr, xs + i * D, ref + i * D * K,
+                                                  ref_se + i * D * K, ref_fx + i * K,
+                                                  ref_info + i, NULL),
+                             SHAPC_OK);
+        shapc_kernel_free(kr);
+        for (size_t threads = 1; threads <= 8; threads *= 2) {
+            opt.n_threads = threads;
+            assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                             SHAPC_OK);
+            for (int pass = 0; pass < 2; pass++) { /* the second reuses the sessions */
+                memset(phi, 0, sizeof phi);
+                assert_int_equal(shapc_kernel_explain_rows(kr, xs, N, phi, se, fx, info, NULL),
+                                 SHAPC_OK);
+                assert_memory_equal(phi, ref, sizeof phi);
+                assert_memory_equal(se, ref_se, sizeof se);
+                assert_memory_equal(fx, ref_fx, sizeof fx);
+                for (size_t i = 0; i < N; i++) {
+                    assert_int_equal(info[i].n_evals, ref_info[i].n_evals);
+                    assert_int_equal(info[i].n_coalitions, ref_info[i].n_coalitions);
+                }
+            }
+            shapc_kernel_free(kr);
+        }
+    }
+    /* Row 4 is NaN: its error is reported with its number. */
+    xs[4 * D + 2] = NAN;
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.n_threads = 2;
+    shapc_kernel *kr = NULL;
+    assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL), SHAPC_OK);
+    shapc_error err = {0};
+    assert_int_equal(shapc_kernel_explain_rows(kr, xs, N, phi, NULL, NULL, NULL, &err),
+                     SHAPC_ENONFINITE);
+    assert_non_null(strstr(err.message, "row 4: "));
+    shapc_kernel_free(kr);
+    shapc_model_free(model);
+}
+
 /* --tol: rounds stop early once the standard errors are small relative to the values' range,
  * the stopped estimate still adds up and sits within its errors; a tiny tolerance spends the
  * whole budget and agrees with the one-shot estimate. */
@@ -940,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_threads_independent),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_native_fast_path_and_threads),
+        cmocka_unit_test(test_explain_rows),
         cmocka_unit_test(test_tolerance_rounds),
         cmocka_unit_test(test_shared_design),
     };

@@ -16,6 +16,7 @@
 #include "kernel/rng.h"
 #include "kernel/wls.h"
 #include "util/alloc.h"
+#include "util/parallel.h"
 
 shapc_kernel_options shapc_kernel_options_default(void)
 {
@@ -37,9 +38,10 @@ void shapc_kernel_free(shapc_kernel *kernel)
     if (!kernel)
         return;
     shapc__masked_release(kernel);
-    shapc__wls_design_free(&kernel->design);
-    shapc__coalitions_free(&kernel->design_c);
-    shapc__free(kernel->design_players);
+    shapc__session_release(&kernel->main);
+    for (size_t t = 0; t < kernel->n_rows_sessions; t++)
+        shapc__session_release(&kernel->rows[t]);
+    shapc__free(kernel->rows);
     shapc__free(kernel->bg);
     shapc__free(kernel->bg_w);
     shapc__free(kernel->base);
@@ -92,10 +94,9 @@ shapc_status shapc_kernel_set_groups(shapc_kernel *kernel, const size_t *group_o
     shapc__free(kernel->gstart);
     shapc__free(kernel->gfeat);
     /* Player indices change meaning: a shared design no longer applies. */
-    shapc__wls_design_free(&kernel->design);
-    shapc__coalitions_free(&kernel->design_c);
-    shapc__free(kernel->design_players);
-    kernel->design_players = NULL;
+    shapc__session_forget_design(&kernel->main);
+    for (size_t t = 0; t < kernel->n_rows_sessions; t++)
+        shapc__session_forget_design(&kernel->rows[t]);
     kernel->gstart = gstart;
     kernel->gfeat = gfeat;
     kernel->n_groups = n_groups;
@@ -162,6 +163,7 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     kr->k = k;
     kr->n_bg = n_bg;
     kr->opt = opt;
+    kr->main.n_threads = opt.n_threads ? opt.n_threads : 1;
     kr->bg = shapc__malloc(cells * sizeof *kr->bg);
     kr->bg_w = shapc__malloc(n_bg * sizeof *kr->bg_w);
     kr->base = shapc__calloc(k, sizeof *kr->base);
@@ -231,10 +233,11 @@ static size_t find_players(const shapc_kernel *kr, const float *x, size_t *playe
     return m;
 }
 
-shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
-                                  double *fx, shapc_kernel_info *info, shapc_error *err)
+/* One row with session ss (its threads, scratch and design cache). */
+static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                double *phi, double *se, double *fx, shapc_kernel_info *info,
+                                shapc_error *err)
 {
-    shapc_kernel *kr = kernel;
     const size_t d = kr->d, k = kr->k, g_count = kr->n_groups;
     shapc_kernel_info inf;
     memset(&inf, 0, sizeof inf);
@@ -280,29 +283,26 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
         const shapc__coalitions *cs = &c;
         if (shared) {
             /* Same players as the last row: reuse its coalitions and factorisation. */
-            if (!(kr->design_players && kr->design_m == m &&
-                  memcmp(kr->design_players, players, m * sizeof *players) == 0)) {
-                shapc__wls_design_free(&kr->design);
-                shapc__coalitions_free(&kr->design_c);
-                shapc__free(kr->design_players);
-                kr->design_players = NULL;
+            if (!(ss->design_players && ss->design_m == m &&
+                  memcmp(ss->design_players, players, m * sizeof *players) == 0)) {
+                shapc__session_forget_design(ss);
                 shapc__rng_seed(&rng, kr->opt.seed,
                                 hash_bytes(players, m * sizeof *players));
-                st = shapc__coalitions_generate(&kr->design_c, m, budget, kr->opt.n_batches,
+                st = shapc__coalitions_generate(&ss->design_c, m, budget, kr->opt.n_batches,
                                                 leverage, &rng, err);
                 if (st == SHAPC_OK)
-                    st = shapc__wls_factor(&kr->design_c, &kr->design, err);
+                    st = shapc__wls_factor(&ss->design_c, &ss->design, err);
                 if (st != SHAPC_OK)
                     goto done;
-                kr->design_players = shapc__malloc(m * sizeof *players);
-                if (!kr->design_players) {
+                ss->design_players = shapc__malloc(m * sizeof *players);
+                if (!ss->design_players) {
                     st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
                     goto done;
                 }
-                memcpy(kr->design_players, players, m * sizeof *players);
-                kr->design_m = m;
+                memcpy(ss->design_players, players, m * sizeof *players);
+                ss->design_m = m;
             }
-            cs = &kr->design_c;
+            cs = &ss->design_c;
         } else {
             shapc__rng_seed(&rng, kr->opt.seed, hash_bytes(x, d * sizeof *x));
             st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches, leverage, &rng,
@@ -320,14 +320,14 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             goto done;
         }
         if (shared) {
-            st = shapc__masked_evaluate(kr, x, players, cs, y, &inf.n_evals, NULL, err);
+            st = shapc__masked_evaluate(kr, ss, x, players, cs, y, &inf.n_evals, NULL, err);
             if (st == SHAPC_OK)
-                st = shapc__wls_apply(cs, &kr->design, y, k, delta, phi_m, se_m,
-                                      kr->opt.n_threads, err);
+                st = shapc__wls_apply(cs, &ss->design, y, k, delta, phi_m, se_m, ss->n_threads,
+                                      err);
             if (st != SHAPC_OK)
                 goto done;
         } else if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
-            st = shapc__kernel_rounds(kr, x, players, &c, delta, y, phi_m, se_m,
+            st = shapc__kernel_rounds(kr, ss, x, players, &c, delta, y, phi_m, se_m,
                                       &inf.n_coalitions, &inf.n_evals, err);
             if (st != SHAPC_OK)
                 goto done;
@@ -337,10 +337,9 @@ shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *
             memset(&design, 0, sizeof design);
             shapc__wls_factor_task ft = {&c, &design};
             shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-            st = shapc__masked_evaluate(kr, x, players, &c, y, &inf.n_evals, &side, err);
+            st = shapc__masked_evaluate(kr, ss, x, players, &c, y, &inf.n_evals, &side, err);
             if (st == SHAPC_OK)
-                st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, kr->opt.n_threads,
-                                      err);
+                st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, ss->n_threads, err);
             shapc__wls_design_free(&design);
             if (st != SHAPC_OK)
                 goto done;
@@ -366,4 +365,72 @@ done:
     shapc__free(phi_m);
     shapc__free(se_m);
     return st;
+}
+
+shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
+                                  double *fx, shapc_kernel_info *info, shapc_error *err)
+{
+    return explain_row(kernel, &kernel->main, x, phi, se, fx, info, err);
+}
+
+/* ---- several rows, one per thread ------------------------------------------------------ */
+
+typedef struct rows_task {
+    shapc_kernel *kr;
+    const float *x;
+    double *phi, *se, *fx;
+    shapc_kernel_info *info;
+} rows_task;
+
+/* Row i of the task with session ss; errors name the row. */
+static shapc_status explain_nth(const rows_task *t, shapc__session *ss, size_t i,
+                                shapc_error *err)
+{
+    const shapc_kernel *kr = t->kr;
+    const size_t gk = kr->n_groups * kr->k;
+    shapc_status st = explain_row(kr, ss, t->x + i * kr->d, t->phi + i * gk,
+                                  t->se ? t->se + i * gk : NULL, t->fx ? t->fx + i * kr->k : NULL,
+                                  t->info ? t->info + i : NULL, err);
+    if (st != SHAPC_OK && err) {
+        char msg[sizeof err->message];
+        memcpy(msg, err->message, sizeof msg);
+        shapc_error_set(err, st, "row %zu: %s", i, msg);
+    }
+    return st;
+}
+
+static shapc_status row_job(void *ctx, size_t i, size_t worker, shapc_error *err)
+{
+    rows_task *t = ctx;
+    return explain_nth(t, &t->kr->rows[worker], i, err);
+}
+
+shapc_status shapc_kernel_explain_rows(shapc_kernel *kernel, const float *x, size_t n,
+                                       double *phi, double *se, double *fx,
+                                       shapc_kernel_info *info, shapc_error *err)
+{
+    shapc_kernel *kr = kernel;
+    rows_task t = {kr, x, phi, se, fx, info};
+    const size_t threads = kr->main.n_threads;
+    /* Fewer rows than threads: each row gets every thread instead. Both ways give the same
+     * bytes, since a row's result does not depend on its thread count. */
+    if (threads < 2 || n < threads) {
+        for (size_t i = 0; i < n; i++) {
+            shapc_status st = explain_nth(&t, &kr->main, i, err);
+            if (st != SHAPC_OK)
+                return st;
+        }
+        return SHAPC_OK;
+    }
+    if (kr->n_rows_sessions < threads) {
+        shapc__session *rs = shapc__realloc(kr->rows, threads * sizeof *rs);
+        if (!rs)
+            return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu threads", threads);
+        memset(rs + kr->n_rows_sessions, 0, (threads - kr->n_rows_sessions) * sizeof *rs);
+        for (size_t i = kr->n_rows_sessions; i < threads; i++)
+            rs[i].n_threads = 1;
+        kr->rows = rs;
+        kr->n_rows_sessions = threads;
+    }
+    return shapc__parallel_run(threads, n, row_job, &t, err);
 }

@@ -25,6 +25,24 @@ typedef struct shapc__worker {
     size_t *feats; /* native: features switched by one coalition (d) */
 } shapc__worker;
 
+/* What an explanation in progress changes: the workers' scratch and the shared-design cache.
+ * The kernel keeps one session for shapc_kernel_explain and one per thread for
+ * shapc_kernel_explain_rows, which explains several rows at once, one per thread. */
+typedef struct shapc__session {
+    size_t n_threads;        /* worker threads for one row's masked evaluation */
+    shapc__worker *workers;  /* (n_workers) */
+    size_t n_workers;
+    /* opt.share_design: the last player set, its coalitions and their factorised design */
+    size_t *design_players;  /* (design_m) or NULL */
+    size_t design_m;
+    shapc__coalitions design_c;
+    shapc__wls_design design;
+} shapc__session;
+
+void shapc__session_release(shapc__session *ss);
+/* Drops the shared-design cache (the player indices changed meaning). */
+void shapc__session_forget_design(shapc__session *ss);
+
 struct shapc_kernel {
     const shapc_model *model; /* borrowed */
     size_t d, k;
@@ -40,13 +58,9 @@ struct shapc_kernel {
     const shapc__native_net *net;
     float *pbgt;     /* (d, n_bg) preprocessed background, feature-major */
     float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
-    shapc__worker *workers; /* (n_workers) */
-    size_t n_workers;
-    /* opt.share_design: the last player set, its coalitions and their factorised design */
-    size_t *design_players; /* (design_m) or NULL */
-    size_t design_m;
-    shapc__coalitions design_c;
-    shapc__wls_design design;
+    shapc__session main;      /* shapc_kernel_explain's */
+    shapc__session *rows;     /* (n_rows_sessions) shapc_kernel_explain_rows's, one per thread */
+    size_t n_rows_sessions;
 };
 
 /* Work that needs no model output, run by one worker while the others evaluate. */
@@ -58,12 +72,13 @@ typedef struct shapc__side_job {
 } shapc__side_job;
 
 /* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]
- * being the group of varying player t, on opt.n_threads threads, and runs `side` (or NULL)
+ * being the group of varying player t, on ss->n_threads threads, and runs `side` (or NULL)
  * alongside. Adds the model rows evaluated to *n_evals. Fails with the side job's error, else
  * the first failing chunk's. */
-shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
-                                    const shapc__coalitions *c, double *y, size_t *n_evals,
-                                    shapc__side_job *side, shapc_error *err);
+shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                    const size_t *players, const shapc__coalitions *c,
+                                    double *y, size_t *n_evals, shapc__side_job *side,
+                                    shapc_error *err);
 
 /* Prepares the native fast path (pbgt, hbg) if the model allows it; never fails the kernel:
  * returns SHAPC_ENOMEM only when allocation fails. */
@@ -75,9 +90,9 @@ double shapc__apply_link(shapc_link link, double p);
 /* --tol: evaluates c (reordered by batch) round by round and solves after each round from
  * the second, stopping when every standard error is below opt.tol x the output's phi range.
  * phi, se (m, k) hold the last solve; *n_used the coalitions it used. rounds.c. */
-shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t *players,
-                                  shapc__coalitions *c, const double *delta, double *y,
-                                  double *phi, double *se, size_t *n_used, size_t *n_evals,
-                                  shapc_error *err);
+shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                  const size_t *players, shapc__coalitions *c,
+                                  const double *delta, double *y, double *phi, double *se,
+                                  size_t *n_used, size_t *n_evals, shapc_error *err);
 
 #endif /* SHAPC_KERNEL_IMPL_H */

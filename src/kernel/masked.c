@@ -98,8 +98,22 @@ void shapc__masked_release(shapc_kernel *kr)
     shapc__free(kr->hbg);
     kr->pbgt = kr->hbg = NULL;
     kr->net = NULL;
-    for (size_t t = 0; t < kr->n_workers; t++) {
-        shapc__worker *w = &kr->workers[t];
+}
+
+void shapc__session_forget_design(shapc__session *ss)
+{
+    shapc__wls_design_free(&ss->design);
+    shapc__coalitions_free(&ss->design_c);
+    shapc__free(ss->design_players);
+    ss->design_players = NULL;
+    ss->design_m = 0;
+}
+
+void shapc__session_release(shapc__session *ss)
+{
+    shapc__session_forget_design(ss);
+    for (size_t t = 0; t < ss->n_workers; t++) {
+        shapc__worker *w = &ss->workers[t];
         shapc__free(w->rows);
         shapc__free(w->out);
         shapc__free(w->tail);
@@ -107,15 +121,16 @@ void shapc__masked_release(shapc_kernel *kr)
         shapc__free(w->gath);
         shapc__free(w->feats);
     }
-    shapc__free(kr->workers);
-    kr->workers = NULL;
-    kr->n_workers = 0;
+    shapc__free(ss->workers);
+    ss->workers = NULL;
+    ss->n_workers = 0;
 }
 
 /* ---- one chunk ---------------------------------------------------------------------------- */
 
 typedef struct task {
-    shapc_kernel *kr;
+    const shapc_kernel *kr;
+    shapc__session *ss;
     const float *x;
     const size_t *players;
     const shapc__coalitions *c;
@@ -251,7 +266,7 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
         }
         job--;
     }
-    shapc__worker *w = &kr->workers[worker];
+    shapc__worker *w = &tk->ss->workers[worker];
     const size_t c0 = job * tk->per_chunk;
     const size_t nc = tk->c->n - c0 < tk->per_chunk ? tk->c->n - c0 : tk->per_chunk;
     const size_t n_bg = kr->n_bg, k = kr->k;
@@ -284,9 +299,10 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
 
 /* ---- driver ------------------------------------------------------------------------------- */
 
-shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size_t *players,
-                                    const shapc__coalitions *c, double *y, size_t *n_evals,
-                                    shapc__side_job *side, shapc_error *err)
+shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                    const size_t *players, const shapc__coalitions *c,
+                                    double *y, size_t *n_evals, shapc__side_job *side,
+                                    shapc_error *err)
 {
     const size_t n_bg = kr->n_bg, k = kr->k;
     const size_t width = kr->net ? kr->net->layers[0].n_out + shapc__native_tail_scratch(kr->net)
@@ -296,19 +312,19 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
     per_chunk = per_chunk < 1 ? 1 : (per_chunk > MAX_CHUNK_COALITIONS ? MAX_CHUNK_COALITIONS
                                                                        : per_chunk);
     const size_t n_jobs = (c->n + per_chunk - 1) / per_chunk + (side ? 1 : 0);
-    size_t n_threads = kr->opt.n_threads ? kr->opt.n_threads : 1;
+    size_t n_threads = ss->n_threads ? ss->n_threads : 1;
     if (n_threads > n_jobs)
         n_threads = n_jobs ? n_jobs : 1;
     if (side)
         side->status = SHAPC_OK;
 
-    if (kr->n_workers < n_threads) {
-        shapc__worker *ws = shapc__realloc(kr->workers, n_threads * sizeof *ws);
+    if (ss->n_workers < n_threads) {
+        shapc__worker *ws = shapc__realloc(ss->workers, n_threads * sizeof *ws);
         if (!ws)
             return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for worker scratch");
-        memset(ws + kr->n_workers, 0, (n_threads - kr->n_workers) * sizeof *ws);
-        kr->workers = ws;
-        kr->n_workers = n_threads;
+        memset(ws + ss->n_workers, 0, (n_threads - ss->n_workers) * sizeof *ws);
+        ss->workers = ws;
+        ss->n_workers = n_threads;
     }
 
     float *px = NULL, *hx = NULL;
@@ -323,7 +339,7 @@ shapc_status shapc__masked_evaluate(shapc_kernel *kr, const float *x, const size
         shapc__native_preprocess(kr->net, x, 1, px);
         shapc__native_first_preact(kr->net, px, 1, hx);
     }
-    task tk = {.kr = kr, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
+    task tk = {.kr = kr, .ss = ss, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
                .per_chunk = per_chunk, .side = side};
     atomic_init(&tk.n_evals, 0);
     shapc_status st = shapc__parallel_run(n_threads, n_jobs, run_job, &tk, err);

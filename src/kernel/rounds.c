@@ -135,10 +135,10 @@ static double pairs_needed(double pairs, double sizes, double q)
     return fmax(2.0 * sizes, sizes + (pairs - sizes) * q * q);
 }
 
-shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t *players,
-                                  shapc__coalitions *c, const double *delta, double *y,
-                                  double *phi, double *se, size_t *n_used, size_t *n_evals,
-                                  shapc_error *err)
+shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                  const size_t *players, shapc__coalitions *c,
+                                  const double *delta, double *y, double *phi, double *se,
+                                  size_t *n_used, size_t *n_evals, shapc_error *err)
 {
     const size_t nb = c->n_batches, k = kr->k, m = c->m;
     size_t ends[65 + 1];
@@ -185,10 +185,10 @@ shapc_status shapc__kernel_rounds(shapc_kernel *kr, const float *x, const size_t
         memset(&design, 0, sizeof design);
         shapc__wls_factor_task ft = {&prefix, &design};
         shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-        st = shapc__masked_evaluate(kr, x, players, &part, y + from * k, n_evals, &side, err);
+        st = shapc__masked_evaluate(kr, ss, x, players, &part, y + from * k, n_evals, &side,
+                                    err);
         if (st == SHAPC_OK)
-            st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, kr->opt.n_threads,
-                                  err);
+            st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, ss->n_threads, err);
         shapc__wls_design_free(&design);
         if (st != SHAPC_OK)
             break;
