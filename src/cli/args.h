@@ -158,8 +158,8 @@ shapc_cli_explain_settings shapc_cli_explain_settings_default(void);
 int shapc_cli_explain_option(shapc_cli_explain_settings *s, int id, const char *v);
 
 /* Kernel options for in-process models: the settings, with --threads 0 resolved to every
- * online core. With more than one worker thread, call shapc_blas_set_threads(1) before
- * explaining so OpenBLAS threads inside each worker do not fight the workers. */
+ * online core. Call shapc_blas_set_threads(1) before explaining: OpenBLAS threads inside the
+ * workers would fight them, and its threaded kernels round differently. */
 shapc_kernel_options shapc_cli_explain_kernel_options(const shapc_cli_explain_settings *s);
 
 /* Online cores, clamped to 1..64 (the --threads range). */

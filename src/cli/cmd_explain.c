@@ -637,8 +637,7 @@ static int setup(run *r)
     ko.share_design = a->share_design;
     if (a->share_design)
         ko.tol = 0.0; /* rounds would make each row's design its own */
-    /* A process model answers one batch at a time; anything else runs on every core, with
-     * OpenBLAS single-threaded inside each worker so the two levels do not fight. */
+    /* A process model answers one batch at a time; anything else runs on every core. */
     if (a->model_cmd)
         ko.n_threads = 1;
 #ifdef SHAPC_WITH_MPI
@@ -648,8 +647,10 @@ static int setup(run *r)
         ko.n_threads = per_rank > 0 ? per_rank : 1;
     }
 #endif
-    if (ko.n_threads > 1)
-        shapc_blas_set_threads(1);
+    /* OpenBLAS single-threaded, always: inside each worker so the two levels of threading do
+     * not fight, and with one worker too, since OpenBLAS's threaded kernels round differently
+     * and the output must not depend on --threads. */
+    shapc_blas_set_threads(1);
     r->ko = ko;
     if (shapc_kernel_create(r->model, bg, r->bg_n, bg_w, &ko, &r->kernel, &err) != SHAPC_OK)
         return shapc_cli_fail("%s: background: %s", bg_name, err.message);
@@ -831,6 +832,25 @@ typedef struct row_ctx {
     shapc_cli_progress *prog; /* erased before an error message, or NULL */
 } row_ctx;
 
+/* Keeps the K selected columns of row i's full (M, k) result. */
+static void keep_columns(run *r, size_t i, const double *phi_all, const double *se_all,
+                         const double *fx_all)
+{
+    const size_t k = r->k_all, M = r->pl.n, K = r->K;
+    const int32_t *cls = shapc_array_cdata(r->classes);
+    float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
+    float *basev = shapc_array_data(r->base);
+    for (size_t j = 0; j < K; j++) {
+        size_t col = (size_t)cls[i * K + j];
+        for (size_t g = 0; g < M; g++) {
+            phi[(i * M + g) * K + j] = (float)phi_all[g * k + col];
+            se[(i * M + g) * K + j] = (float)se_all[g * k + col];
+        }
+        basev[i * K + j] = (float)shapc_kernel_base_values(r->kernel)[col];
+        r->fx[i * K + j] = fx_all[col];
+    }
+}
+
 /* Explains row i into the result arrays (all but the journal). Returns -1, or an exit status
  * after printing the error (128 + signal, silently, when a stop request broke the row). */
 static int explain_row(void *ctx, size_t i)
@@ -839,11 +859,8 @@ static int explain_row(void *ctx, size_t i)
     run *r = c->r;
     const explain_args *a = &r->args;
     shapc_error err = {0};
-    size_t d = r->d, k = r->k_all, M = r->pl.n, K = r->K;
+    size_t d = r->d, k = r->k_all, M = r->pl.n;
     const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
-    const int32_t *cls = shapc_array_cdata(r->classes);
-    float *phi = shapc_array_data(r->phi), *se = shapc_array_data(r->se);
-    float *basev = shapc_array_data(r->base);
     double ti = shapc_cli_now();
     int rc;
     if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0)
@@ -868,17 +885,36 @@ static int explain_row(void *ctx, size_t i)
             shapc_cli_progress_finish(c->prog);
         return shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
     }
-    /* Keep the K selected columns of the (M, k) result. */
-    for (size_t j = 0; j < K; j++) {
-        size_t col = (size_t)cls[i * K + j];
-        for (size_t g = 0; g < M; g++) {
-            phi[(i * M + g) * K + j] = (float)c->phi_all[g * k + col];
-            se[(i * M + g) * K + j] = (float)c->se_all[g * k + col];
-        }
-        basev[i * K + j] = (float)shapc_kernel_base_values(r->kernel)[col];
-        r->fx[i * K + j] = c->fx_all[col];
-    }
+    keep_columns(r, i, c->phi_all, c->se_all, c->fx_all);
     r->seconds[i] = shapc_cli_now() - ti;
+    return -1;
+}
+
+/* Explains rows i0 .. i0+nb-1 at once, one per thread (shapc_kernel_explain_rows: the same
+ * bytes as row by row). Returns -1, or an exit status: a failing block is explained again row
+ * by row, which reports the first failing row as explain_row does. */
+static int explain_block(row_ctx *c, size_t i0, size_t nb)
+{
+    run *r = c->r;
+    const size_t d = r->d, k = r->k_all, M = r->pl.n;
+    const float *x = (const float *)shapc_array_cdata(r->input) + (r->row0 + i0) * d;
+    shapc_error err = {0};
+    const double t0 = shapc_cli_now();
+    if (shapc_kernel_explain_rows(r->kernel, x, nb, c->phi_all, c->se_all, c->fx_all,
+                                  &r->info[i0], &err) != SHAPC_OK) {
+        for (size_t i = i0; i < i0 + nb; i++) {
+            int rc = explain_row(c, i);
+            if (rc >= 0)
+                return rc;
+        }
+        return -1;
+    }
+    const double each = (shapc_cli_now() - t0) / (double)nb;
+    for (size_t b = 0; b < nb; b++) {
+        keep_columns(r, i0 + b, c->phi_all + b * M * k, c->se_all + b * M * k,
+                     c->fx_all + b * k);
+        r->seconds[i0 + b] = each;
+    }
     return -1;
 }
 
@@ -888,9 +924,21 @@ static int explain_rows(run *r)
     size_t Mk;
     if (!shapc_cli_mul_ok(M, k, &Mk))
         return shapc_cli_fail("too many players x outputs");
-    double *phi_all = malloc(Mk * sizeof *phi_all);
-    double *se_all = malloc(Mk * sizeof *se_all);
-    double *fx_all = malloc(k * sizeof *fx_all);
+    /* Rows go to the explainer in blocks, one row per thread, where nothing about the
+     * explainer changes from row to row (superpixels regroup it, blur re-masks it, MPI hands
+     * out single rows). Four rows per thread keep the threads busy to the end of a block; a
+     * block's full results stay within 64 MiB. */
+    size_t block = 1;
+    if (r->ko.n_threads > 1 && !r->seg && r->args.mask != SHAPC_CLI_MASK_BLUR) {
+        block = 4 * r->ko.n_threads;
+        const size_t cap = ((size_t)64 << 20) / (2 * sizeof(double) * (Mk + 1));
+        block = block < cap ? block : cap;
+        if (block < 2)
+            block = 1;
+    }
+    double *phi_all = malloc(block * Mk * sizeof *phi_all);
+    double *se_all = malloc(block * Mk * sizeof *se_all);
+    double *fx_all = malloc(block * k * sizeof *fx_all);
     if (!phi_all || !se_all || !fx_all) {
         free(phi_all);
         free(se_all);
@@ -921,24 +969,29 @@ static int explain_rows(run *r)
     if (!distributed)
         rc = open_journal(r);
     shapc_cli_journal_rows jr = journal_rows(r);
-    for (size_t i = r->n_done; i < n && !distributed && rc < 0; i++) {
-        /* A stop request is honoured between instances: the finished ones are journaled. */
+    for (size_t i = r->n_done; i < n && !distributed && rc < 0;) {
+        /* A stop request is honoured between instances (or blocks): the finished ones are
+         * journaled. */
         if ((r->interrupted = shapc_cli_signals_caught()) != 0)
             break;
-        int row_rc = explain_row(&ctx, i);
+        const size_t nb = n - i < block ? n - i : block;
+        int row_rc = nb > 1 ? explain_block(&ctx, i, nb) : explain_row(&ctx, i);
         if (row_rc >= 0) {
             if ((r->interrupted = shapc_cli_signals_caught()) == 0)
                 rc = row_rc;
             shapc_cli_progress_finish(&prog);
             break;
         }
-        if (shapc_cli_journal_append(r->journal, &jr, i, &err) != SHAPC_OK) {
-            shapc_cli_progress_finish(&prog);
-            rc = shapc_cli_fail("%s", err.message);
-            break;
+        for (size_t end = i + nb; i < end && rc < 0; i++) {
+            if (shapc_cli_journal_append(r->journal, &jr, i, &err) != SHAPC_OK) {
+                shapc_cli_progress_finish(&prog);
+                rc = shapc_cli_fail("%s", err.message);
+            } else {
+                r->n_done = i + 1;
+            }
         }
-        r->n_done = i + 1;
-        shapc_cli_progress_update(&prog, i + 1);
+        if (rc < 0)
+            shapc_cli_progress_update(&prog, r->n_done);
     }
     shapc_cli_progress_finish(&prog);
     r->t_explain = 0;

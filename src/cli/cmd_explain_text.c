@@ -736,8 +736,9 @@ int shapc_cli_explain_text(int argc, char **argv, const shapc_cli_option *explai
         rc = shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    if (r.a.ko.n_threads > 1)
-        shapc_blas_set_threads(1); /* one level of threading: the kernel's workers */
+    /* One level of threading, the kernel's workers; and OpenBLAS's threaded kernels round
+     * differently, so the output would depend on --threads. */
+    shapc_blas_set_threads(1);
     if ((rc = compute(&r)) >= 0 || (rc = vocab_stats_build(&r, &vs)) >= 0)
         goto cleanup;
     build_values(&values, &r);

@@ -39,6 +39,17 @@ se = np.load(sys.argv[1] + "/stderr.npy")
 assert np.isinf(se).any() and not np.isnan(se).any()
 PY
 
+# --threads: the same bytes for any count; with 2 and 3 the 3 rows are explained in parallel
+# (one per thread) or with threads inside each row, both of which must match one thread
+for t in 1 2 3; do
+    run_ok "$SHAPC" explain "$M" "$IN" --seed 7 --threads $t --no-plots -q -o out_thr$t
+done
+for t in 2 3; do
+    for f in shap_values stderr base_values predictions; do
+        cmp -s out_thr1/$f.npy out_thr$t/$f.npy || fail "--threads 1 and $t differ: $f.npy"
+    done
+done
+
 # ---- other selections ----
 run_ok "$SHAPC" explain "$M" "$IN" --link logit --no-plots -o out_logit
 run_ok "$SHAPC" explain "$M" "$IN" --groups 2x2 --no-plots -o out_groups
