@@ -249,7 +249,8 @@ static void bench_throughput(const fm_data *f, int quick)
  * model rows and the coalitions used per instance. shapc's worker threads do the threading;
  * OpenBLAS runs single-threaded inside them, as `shapc explain` sets it. */
 static double fm_explain(const fm_data *f, shapc_kernel_options opt, int grouped, size_t first,
-                         size_t n, double *phi, double *se, size_t *rows, size_t *coalitions)
+                         size_t n, double *phi, double *se, size_t *rows, size_t *coalitions,
+                         int row_parallel)
 {
     shapc_error err = {0};
     shapc_kernel *kr = NULL;
@@ -263,24 +264,50 @@ static double fm_explain(const fm_data *f, shapc_kernel_options opt, int grouped
         fprintf(stderr, "shapc_bench: out of memory\n");
         exit(1);
     }
-    /* One untimed instance first: the workers' scratch grows to its size once. */
-    if (shapc_kernel_explain(kr, f->x + (first + n) * f->d, p, e, NULL, NULL, &err) != SHAPC_OK)
-        die(&err);
-    size_t n_rows = 0, n_coal = 0;
-    const double t0 = now();
-    for (size_t i = 0; i < n; i++) {
-        shapc_kernel_info info;
-        if (shapc_kernel_explain(kr, f->x + (first + i) * f->d, p, e, NULL, &info, &err) !=
+    /* Untimed instances first (one per thread when rows run in parallel): the workers'
+     * scratch grows to its size once. */
+    const size_t warm = row_parallel ? opt.n_threads : 1;
+    for (size_t i = 0; i < warm; i++)
+        if (shapc_kernel_explain(kr, f->x + (first + n + i) * f->d, p, e, NULL, NULL, &err) !=
             SHAPC_OK)
             die(&err);
-        n_rows += info.n_evals;
-        n_coal += info.n_coalitions;
-        if (phi)
-            memcpy(phi + i * gk, p, gk * sizeof *p);
-        if (se)
-            memcpy(se + i * gk, e, gk * sizeof *e);
+    if (row_parallel) {
+        double *wp = malloc(warm * gk * sizeof *wp);
+        if (!wp || shapc_kernel_explain_rows(kr, f->x + (first + n) * f->d, warm, wp, NULL,
+                                             NULL, NULL, &err) != SHAPC_OK)
+            die(&err);
+        free(wp);
+    }
+    size_t n_rows = 0, n_coal = 0;
+    shapc_kernel_info *info = malloc(n * sizeof *info);
+    double *all_p = malloc(n * gk * sizeof *all_p), *all_e = malloc(n * gk * sizeof *all_e);
+    if (!info || !all_p || !all_e) {
+        fprintf(stderr, "shapc_bench: out of memory\n");
+        exit(1);
+    }
+    const double t0 = now();
+    if (row_parallel) {
+        if (shapc_kernel_explain_rows(kr, f->x + first * f->d, n, all_p, all_e, NULL, info,
+                                      &err) != SHAPC_OK)
+            die(&err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (shapc_kernel_explain(kr, f->x + (first + i) * f->d, all_p + i * gk,
+                                     all_e + i * gk, NULL, info + i, &err) != SHAPC_OK)
+                die(&err);
     }
     const double t = (now() - t0) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        n_rows += info[i].n_evals;
+        n_coal += info[i].n_coalitions;
+    }
+    if (phi)
+        memcpy(phi, all_p, n * gk * sizeof *phi);
+    if (se)
+        memcpy(se, all_e, n * gk * sizeof *se);
+    free(info);
+    free(all_p);
+    free(all_e);
     if (rows)
         *rows = n_rows / n;
     if (coalitions)
@@ -303,11 +330,12 @@ static void bench_seconds(const fm_data *f, size_t n_inst)
            "model-only s / instance | ratio to model-only | shap %.1f s / this |\n"
            "|---|---|---|---|---|---|---|---|---|\n", SHAP_SECONDS);
     typedef struct config {
-        int grouped, sampler, structure, threads;
+        int grouped, sampler, structure, threads, rows;
     } config;
     const config configs[] = {
-        {0, 0, 0, 2}, {0, 0, 1, 1}, {0, 0, 1, 2}, {0, 1, 0, 2}, {0, 1, 1, 1}, {0, 1, 1, 2},
-        {1, 1, 0, 2}, {1, 1, 1, 1}, {1, 1, 1, 2},
+        {0, 0, 0, 2, 0}, {0, 0, 0, 2, 1}, {0, 0, 1, 1, 0}, {0, 0, 1, 2, 0}, {0, 0, 1, 2, 1},
+        {0, 1, 0, 2, 0}, {0, 1, 0, 2, 1}, {0, 1, 1, 1, 0}, {0, 1, 1, 2, 0}, {0, 1, 1, 2, 1},
+        {1, 1, 0, 2, 1}, {1, 1, 1, 1, 0}, {1, 1, 1, 2, 0}, {1, 1, 1, 2, 1},
     };
     double floor_cache[2] = {0, 0};
     for (size_t ci = 0; ci < sizeof configs / sizeof configs[0]; ci++) {
@@ -317,7 +345,8 @@ static void bench_seconds(const fm_data *f, size_t n_inst)
         opt.use_structure = cf->structure;
         opt.n_threads = (size_t)cf->threads;
         size_t per = 0;
-        const double t = fm_explain(f, opt, cf->grouped, 0, n_inst, NULL, NULL, &per, NULL);
+        const double t = fm_explain(f, opt, cf->grouped, 0, n_inst, NULL, NULL, &per, NULL,
+                                    cf->rows);
         if (floor_cache[cf->grouped] == 0) {
             shapc_blas_set_threads(2);
             float *b2 = malloc(per * f->d * sizeof *b2), *o2 = malloc(per * f->k * sizeof *o2);
@@ -338,10 +367,11 @@ static void bench_seconds(const fm_data *f, size_t n_inst)
         char vs[32] = "-";
         if (!cf->grouped)
             snprintf(vs, sizeof vs, "%.0fx", SHAP_SECONDS / t);
-        printf("| %s | %s | %s | %d | %.3f | %zu | %.3f | %.2f | %s |\n",
+        printf("| %s | %s | %s | %d%s | %.3f | %zu | %.3f | %.2f | %s |\n",
                cf->grouped ? "4x4 patches (49)" : "pixels (784)",
                cf->sampler ? "leverage" : "kernel", cf->structure ? "native fast" : "generic",
-               cf->threads, t, per, t_floor, t / t_floor, vs);
+               cf->threads, cf->rows ? ", rows in parallel" : "", t, per, t_floor, t / t_floor,
+               vs);
     }
 }
 
@@ -382,7 +412,7 @@ static void bench_pixel_accuracy(const fm_data *f, size_t n_img, int n_seeds)
     opt.seed = 1000;
     for (int smp = 0; smp < 2; smp++) {
         opt.sampler = (shapc_sampler)smp;
-        fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, NULL);
+        fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, NULL, 1);
         for (size_t i = 0; i < n_img * gk; i++) {
             ref[i] += 0.5 * phi[i];
             ref_var[i / gk] += 0.25 * se[i] * se[i];
@@ -401,7 +431,7 @@ static void bench_pixel_accuracy(const fm_data *f, size_t n_img, int n_seeds)
            "at %zu coalitions each; its own estimated relative squared error %.2f%%, included "
            "in every row); RMS(reported SE) / RMS(error) and coverage of the +-1.96 SE "
            "intervals, both allowing for the reference's own error. Seconds per instance: "
-           "native fast path, 2 threads.\n\n",
+           "native fast path, 2 threads, rows in parallel.\n\n",
            10 * def, 100 * ref_rel);
     printf("| sampler | budget | tol | coalitions used | rel. squared error | SE / error | "
            "1.96-SE coverage | s / instance | shap %.1f s / this |\n"
@@ -427,7 +457,7 @@ static void bench_pixel_accuracy(const fm_data *f, size_t n_img, int n_seeds)
             opt.tol = cf->tol;
             opt.seed = (uint64_t)seed + 1;
             size_t used = 0;
-            t_sum += fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, &used);
+            t_sum += fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, &used, 1);
             used_sum += used;
             err_sum += rel_error(phi, ref, n_img, gk);
             /* Calibration: the reference's own variance is part of the observed spread. */
