@@ -324,8 +324,8 @@ static double fm_explain(const fm_data *f, shapc_kernel_options opt, int grouped
 static void bench_seconds(const fm_data *f, size_t n_inst)
 {
     shapc_error err = {0};
-    printf("\n## Fashion-MNIST MLP: %zu instances, background %zu, default budget (2M + 2048), "
-           "whole budget (tol 0)\n\n", n_inst, f->n_bg);
+    printf("\n## Fashion-MNIST MLP: %zu instances (best of 2 runs), background %zu, default "
+           "budget (2M + 2048), whole budget (tol 0)\n\n", n_inst, f->n_bg);
     printf("| players | sampler | path | threads | s / instance | model rows / instance | "
            "model-only s / instance | ratio to model-only | shap %.1f s / this |\n"
            "|---|---|---|---|---|---|---|---|---|\n", SHAP_SECONDS);
@@ -345,8 +345,11 @@ static void bench_seconds(const fm_data *f, size_t n_inst)
         opt.use_structure = cf->structure;
         opt.n_threads = (size_t)cf->threads;
         size_t per = 0;
-        const double t = fm_explain(f, opt, cf->grouped, 0, n_inst, NULL, NULL, &per, NULL,
-                                    cf->rows);
+        /* Best of two runs: a shared machine's hiccups only ever add time. */
+        double t = fm_explain(f, opt, cf->grouped, 0, n_inst, NULL, NULL, &per, NULL, cf->rows);
+        const double t2 = fm_explain(f, opt, cf->grouped, 0, n_inst, NULL, NULL, NULL, NULL,
+                                     cf->rows);
+        t = t2 < t ? t2 : t;
         if (floor_cache[cf->grouped] == 0) {
             shapc_blas_set_threads(2);
             float *b2 = malloc(per * f->d * sizeof *b2), *o2 = malloc(per * f->k * sizeof *o2);
@@ -431,7 +434,7 @@ static void bench_pixel_accuracy(const fm_data *f, size_t n_img, int n_seeds)
            "at %zu coalitions each; its own estimated relative squared error %.2f%%, included "
            "in every row); RMS(reported SE) / RMS(error) and coverage of the +-1.96 SE "
            "intervals, both allowing for the reference's own error. Seconds per instance: "
-           "native fast path, 2 threads, rows in parallel.\n\n",
+           "native fast path, 2 threads.\n\n",
            10 * def, 100 * ref_rel);
     printf("| sampler | budget | tol | coalitions used | rel. squared error | SE / error | "
            "1.96-SE coverage | s / instance | shap %.1f s / this |\n"
@@ -457,7 +460,7 @@ static void bench_pixel_accuracy(const fm_data *f, size_t n_img, int n_seeds)
             opt.tol = cf->tol;
             opt.seed = (uint64_t)seed + 1;
             size_t used = 0;
-            t_sum += fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, &used, 1);
+            t_sum += fm_explain(f, opt, 0, 0, n_img, phi, se, NULL, &used, 0);
             used_sum += used;
             err_sum += rel_error(phi, ref, n_img, gk);
             /* Calibration: the reference's own variance is part of the observed spread. */
