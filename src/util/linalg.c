@@ -17,8 +17,9 @@ int shapc__dpotrf(size_t n, double *a)
 {
     /* The row-major lower triangle is LAPACK's column-major upper triangle: asking for 'U' in
      * column-major order factors in place, where LAPACKE's row-major entry point would copy
-     * and transpose the whole matrix twice. */
-    return (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)n, a, (lapack_int)n);
+     * and transpose the whole matrix twice. The _work entry point skips LAPACKE's NaN scan:
+     * A is assembled from finite weights. */
+    return (int)LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, a, (lapack_int)n);
 }
 
 void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b, size_t ldb)
