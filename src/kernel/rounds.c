@@ -1,9 +1,9 @@
 /* rounds.c - sampling in rounds until the standard errors are small enough (--tol).
  *
  * kernelshap's convergence rule (Mayer & Watson, R package kernelshap): evaluate the
- * enumerated coalitions, then the sampled batches one at a time; from the fourth batch on,
- * solve with the batches so far and stop once every standard error is below
- * tol * (max phi - min phi) of its output, or the budget is spent. The batches are independent
+ * enumerated coalitions, then the sampled batches; at checks (placed as described at
+ * shapc__kernel_rounds' loop) solve with the batches so far and stop once every standard error
+ * is below tol * (max phi - min phi) of its output, or the budget is spent. The batches are independent
  * paired samples (coalition.c), so any prefix of them is itself a valid, smaller sample: its
  * sampled weights are scaled up by (all pairs) / (pairs so far). Deterministic: the same seed
  * stops at the same round. */
@@ -20,18 +20,20 @@ static shapc_status sort_by_batch(shapc__coalitions *c, size_t *ends, shapc_erro
 {
     const size_t nb = c->n_batches, n = c->n, n_idx = c->start[n];
     size_t *first = shapc__calloc(nb + 2, sizeof *first);
+    size_t *order = shapc__malloc((n ? n : 1) * sizeof *order);
     size_t *start = shapc__malloc((c->cap + 1) * sizeof *start);
     uint32_t *idx = shapc__malloc((n_idx ? n_idx : 1) * sizeof *idx);
     uint8_t *comp = shapc__malloc(c->cap * sizeof *comp);
     double *w = shapc__malloc(c->cap * sizeof *w);
     uint32_t *batch = shapc__malloc(c->cap * sizeof *batch);
-    if (!first || !start || !idx || !comp || !w || !batch) {
-        shapc__free(first);
+    if (!first || !order || !start || !idx || !comp || !w || !batch) {
         shapc__free(start);
         shapc__free(idx);
         shapc__free(comp);
         shapc__free(w);
         shapc__free(batch);
+        shapc__free(first);
+        shapc__free(order);
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
     }
     for (size_t i = 0; i < n; i++)
@@ -40,43 +42,19 @@ static shapc_status sort_by_batch(shapc__coalitions *c, size_t *ends, shapc_erro
         first[b] += first[b - 1];
     for (size_t b = 0; b <= nb; b++)
         ends[b] = first[b + 1];
-    /* Place coalition i at position first[batch]++, copying its indices in output order. */
-    size_t *pos = shapc__malloc(n * sizeof *pos);
-    if (!pos) {
-        shapc__free(first);
-        shapc__free(start);
-        shapc__free(idx);
-        shapc__free(comp);
-        shapc__free(w);
-        shapc__free(batch);
-        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
-    }
+    /* Coalition i goes to position first[batch]++: a counting sort, stable within a batch. */
     for (size_t i = 0; i < n; i++)
-        pos[i] = first[c->batch[i]]++;
-    size_t *order = shapc__malloc(n * sizeof *order);
-    if (order) {
-        for (size_t i = 0; i < n; i++)
-            order[pos[i]] = i;
-        start[0] = 0;
-        for (size_t p = 0; p < n; p++) {
-            const size_t i = order[p], nt = c->start[i + 1] - c->start[i];
-            memcpy(idx + start[p], c->idx + c->start[i], nt * sizeof *idx);
-            start[p + 1] = start[p] + nt;
-            comp[p] = c->complement[i];
-            w[p] = c->weight[i];
-            batch[p] = c->batch[i];
-        }
+        order[first[c->batch[i]]++] = i;
+    start[0] = 0;
+    for (size_t p = 0; p < n; p++) {
+        const size_t i = order[p], nt = c->start[i + 1] - c->start[i];
+        memcpy(idx + start[p], c->idx + c->start[i], nt * sizeof *idx);
+        start[p + 1] = start[p] + nt;
+        comp[p] = c->complement[i];
+        w[p] = c->weight[i];
+        batch[p] = c->batch[i];
     }
-    shapc__free(pos);
     shapc__free(first);
-    if (!order) {
-        shapc__free(start);
-        shapc__free(idx);
-        shapc__free(comp);
-        shapc__free(w);
-        shapc__free(batch);
-        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory ordering coalitions");
-    }
     shapc__free(order);
     shapc__free(c->start);
     shapc__free(c->idx);
