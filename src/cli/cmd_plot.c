@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "render.h"
 #include "results.h"
+#include "text_results.h"
 
 enum {
     OPT_HELP = 1,
@@ -96,88 +97,50 @@ static int parse_points(const char *s, double *out)
 static int plot_text(const char *dir, const size_t *row, const char *cls, const char *out,
                      const shapc_plot_options *o)
 {
-    char path[4096], why[256], outbuf[4096];
-    size_t len = 0;
+    char path[4096], outbuf[4096];
     snprintf(path, sizeof path, "%s/text_values.json", dir);
-    char *text = shapc_cli_read_text(path, &len);
-    if (!text)
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
         return shapc_cli_fail("plot: %s: no token data (text plots need the results of a "
                               "text model)", path);
-    shapc_cli_jv *docs = shapc_cli_json_parse(text, len, why, sizeof why);
-    free(text);
-    if (!docs || docs->type != SHAPC_CLI_JARR || docs->n == 0) {
-        shapc_cli_jv_free(docs);
-        return shapc_cli_fail("plot: %s: %s", path, docs ? "no documents" : why);
-    }
-    const shapc_cli_jv *doc = NULL;
-    for (size_t i = 0; i < docs->n && !doc; i++) {
-        const shapc_cli_jv *d = shapc_cli_jv_at(docs, i);
-        if (!row || (size_t)shapc_cli_jv_num(shapc_cli_jv_get(d, "row"), -1) == *row)
-            doc = d;
+    fclose(probe);
+    shapc_cli_text_results t;
+    if (shapc_cli_text_results_load(dir, &t) != 0) {
+        shapc_cli_text_results_free(&t);
+        return 1;
     }
     int rc = 1;
-    const shapc_cli_jv *tokens = shapc_cli_jv_get(doc, "tokens");
-    const shapc_cli_jv *space = shapc_cli_jv_get(doc, "space_before");
-    const shapc_cli_jv *classes = shapc_cli_jv_get(doc, "classes");
-    const shapc_cli_jv *phis = shapc_cli_jv_get(doc, "phi");
-    if (!doc) {
+    const shapc_cli_text_doc *d = NULL;
+    for (size_t i = 0; i < t.n && !d; i++)
+        if (!row || t.docs[i].row == *row)
+            d = &t.docs[i];
+    size_t col = 0;
+    if (!d) {
         shapc_cli_fail("plot: row %zu was not explained in %s", row ? *row : 0, path);
         goto done;
     }
-    if (!tokens || tokens->type != SHAPC_CLI_JARR || tokens->n == 0 || !phis ||
-        phis->n != tokens->n || !classes || classes->n == 0) {
-        shapc_cli_fail("plot: %s: document has no tokens or values", path);
+    if (d->t == 0) {
+        shapc_cli_fail("plot: %s: document %zu has no tokens", path, d->row);
         goto done;
     }
-    size_t col = 0;
     if (cls) {
         char *end;
         long want = strtol(cls, &end, 10);
-        for (col = 0; col < classes->n; col++)
-            if (*end == '\0' && (long)shapc_cli_jv_num(shapc_cli_jv_at(classes, col), -1) == want)
+        for (col = 0; col < t.k; col++)
+            if (*end == '\0' && (long)d->classes->items[col].num == want)
                 break;
-        if (col == classes->n) {
+        if (col == t.k) {
             shapc_cli_fail("plot: output '%s' was not explained in %s", cls, path);
             goto done;
         }
     }
-    const size_t t = tokens->n;
-    char **toks = calloc(t, sizeof *toks);
-    double *phi = calloc(t, sizeof *phi);
-    int bad = !toks || !phi;
-    for (size_t i = 0; !bad && i < t; i++) {
-        const char *w = shapc_cli_jv_str(shapc_cli_jv_at(tokens, i));
-        int sp = shapc_cli_jv_num(shapc_cli_jv_at(space, i), 0) != 0;
-        if (!w || !(toks[i] = malloc(strlen(w) + 2))) {
-            bad = 1;
-            break;
-        }
-        snprintf(toks[i], strlen(w) + 2, "%s%s", sp ? " " : "", w);
-        phi[i] = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_at(phis, i), col), 0);
+    if (!out) {
+        snprintf(outbuf, sizeof outbuf, "%s/text_%zu.png", dir, d->row);
+        out = outbuf;
     }
-    if (bad) {
-        shapc_cli_fail("plot: %s: malformed tokens", path);
-    } else {
-        if (!out) {
-            snprintf(outbuf, sizeof outbuf, "%s/text_%zu.png", dir,
-                     (size_t)shapc_cli_jv_num(shapc_cli_jv_get(doc, "row"), 0));
-            out = outbuf;
-        }
-        shapc_error err = {0};
-        double base = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_get(doc, "base"), col), 0);
-        double fx = shapc_cli_jv_num(shapc_cli_jv_at(shapc_cli_jv_get(doc, "fx"), col), 0);
-        if (shapc_plot_text(out, o, (const char *const *)toks, phi, t, base, fx, &err) !=
-            SHAPC_OK)
-            shapc_cli_fail("plot: %s: %s", out, err.message);
-        else
-            rc = 0;
-    }
-    for (size_t i = 0; toks && i < t; i++)
-        free(toks[i]);
-    free(toks);
-    free(phi);
+    rc = shapc_cli_text_plot(out, &t, d, col, o);
 done:
-    shapc_cli_jv_free(docs);
+    shapc_cli_text_results_free(&t);
     return rc;
 }
 

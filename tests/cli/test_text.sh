@@ -91,6 +91,115 @@ expect_fail 1 "$SHAPC" plot text out --row 999 -o none.png
 assert_contains "$ERRLINE" "row 999"
 [ ! -e none.png ] || fail "a failed plot wrote none.png"
 
+# ---- `shapc report` on a text run (docs/plots.md, docs/text.md) ----
+# One self-contained HTML file: one embedded plot per document with tokens (row 1 is empty),
+# the vocabulary plot, and per document the top tokens by |phi| with their standard errors.
+ls out >out.before
+run_ok "$SHAPC" report out -o text_report.html
+[ "$(cat "$WORK/last.out")" = text_report.html ] || fail "report did not print its path"
+ls out | cmp -s - out.before || fail "report changed a results dir that had every plot"
+grep -q "<!DOCTYPE html>" text_report.html || fail "text report is not HTML"
+grep -Eq '(src|href)="(http|file|/|[a-z_]+\.png)' text_report.html &&
+    fail "text report links external files"
+[ "$(grep -o 'alt="document [0-9]*" src="data:image/png;base64,' text_report.html | wc -l)" \
+    -eq 2 ] || fail "text report: expected one embedded plot per non-empty document"
+[ "$(grep -o 'src="data:image/png;base64,' text_report.html | wc -l)" -eq 3 ] ||
+    fail "text report: expected the two document plots and the vocabulary plot"
+assert_contains "$(cat text_report.html)" "empty document"
+# document 0's table: "good" and "fun" are its most important tokens, "!" is not in the vocab
+doc0=$(sed -n '/<h3>Document 0<\/h3>/,/<h3>Document 1<\/h3>/p' text_report.html)
+assert_contains "$doc0" "<th>SHAP value: pos</th><th>std. error</th>"
+assert_contains "$doc0" "<td>good</td>"
+assert_contains "$doc0" "<td>fun</td>"
+assert_contains "$doc0" "! <span class=\"note\""
+if [ -n "$PY" ]; then
+    "$PY" - out text_report.html <<'PYEOF' || fail "text report checks"
+import base64, html.parser, json, sys
+d, report = sys.argv[1], open(sys.argv[2]).read()
+vals = json.load(open(d + "/text_values.json"))
+
+class Tables(html.parser.HTMLParser):
+    """Per document: the embedded PNG and the rows of its tables."""
+    def __init__(self):
+        super().__init__()
+        self.docs, self.cell = {}, None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img" and a["alt"].startswith("document "):
+            self.docs[self.doc]["png"] = base64.b64decode(a["src"].split(",", 1)[1])
+        elif tag == "tr" and self.docs:
+            self.docs[self.doc]["rows"].append([])
+        elif tag == "td" and self.docs:
+            self.cell = ""
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.docs[self.doc]["rows"][-1].append(self.cell.strip())
+            self.cell = None
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+        elif self.lasttag == "h3" and data.startswith("Document "):
+            self.doc = int(data.split()[1])
+            self.docs[self.doc] = {"rows": []}
+
+t = Tables()
+t.feed(report)
+assert sorted(t.docs) == [0, 1, 2], t.docs.keys()
+for v in vals:
+    doc = t.docs[v["row"]]
+    rows = [r for r in doc["rows"] if r]
+    # the base value / f(x) row of the explained output
+    assert rows[0][0] == "pos", rows[0]
+    assert abs(float(rows[0][1]) - v["base"][0]) < 1e-3, rows[0]
+    assert abs(float(rows[0][2]) - v["fx"][0]) < 1e-3, rows[0]
+    if not v["tokens"]:
+        assert "png" not in doc and len(rows) == 1
+        continue
+    # the embedded image is the run's own text plot, byte for byte
+    assert doc["png"] == open("%s/text_%d.png" % (d, v["row"]), "rb").read()
+    # top tokens: every token (at most 10), by |phi| then position, with value and SE
+    want = sorted(range(len(v["tokens"])), key=lambda i: (-abs(v["phi"][i][0]), i))[:10]
+    got = rows[1:]
+    assert [int(r[0]) for r in got] == want, (got, want)
+    for r, i in zip(got, want):
+        assert r[1].split(" ")[0] == v["tokens"][i], r  # "word" or "word (unknown)"
+        assert abs(float(r[2]) - v["phi"][i][0]) < 1e-3 and float(r[3]) == v["se"][i][0], r
+PYEOF
+fi
+
+# A run without plots: the report draws the ones it embeds (as explain would have), shows the
+# first 20 of 23 documents and says how many it left out.
+for i in $(seq 1 23); do echo "good fun film $i but bad"; done >many.txt
+run_ok "$SHAPC" explain text.bin many.txt --class pos --no-plots -q -o many
+run_ok "$SHAPC" report many
+[ -s many/report.html ] || fail "report without -o: many/report.html missing"
+[ "$(grep -o 'alt="document [0-9]*" src="data:image/png;base64,' many/report.html | wc -l)" \
+    -eq 20 ] || fail "text report: expected 20 document plots"
+assert_contains "$(cat many/report.html)" "Showing the first 20 of 23 documents"
+[ -s many/text_19.png ] && [ -s many/vocab_importance.png ] ||
+    fail "report did not draw the missing plots it embeds"
+[ ! -e many/text_20.png ] || fail "report drew a plot for a document it does not show"
+
+# Malformed or missing text_values.json: one line naming the file and the reason, exit 1, no
+# report (neither -o nor the default DIR/report.html) and no temporary left behind.
+mkdir cut
+cp out/summary.json out/vocab_importance.json cut/
+head -c 300 out/text_values.json >cut/text_values.json
+expect_fail 1 "$SHAPC" report cut -o cut_report.html
+assert_contains "$ERRLINE" "cut/text_values.json: truncated"
+[ ! -e cut_report.html ] || fail "a failed report wrote cut_report.html"
+expect_fail 1 "$SHAPC" report cut
+assert_contains "$ERRLINE" "text_values.json"
+[ "$(ls cut)" = "$(printf 'summary.json\ntext_values.json\nvocab_importance.json')" ] ||
+    fail "a failed report left files in cut/: $(ls cut)"
+sed 's/"phi"/"phx"/' out/text_values.json >cut/text_values.json
+expect_fail 1 "$SHAPC" report cut
+assert_contains "$ERRLINE" "cut/text_values.json: row 0: \"phi\""
+rm cut/text_values.json
+expect_fail 1 "$SHAPC" report cut -o cut_report.html
+assert_contains "$ERRLINE" "cut/text_values.json: cannot read"
+[ ! -e cut_report.html ] && [ ! -e cut/report.html ] || fail "a failed report wrote a file"
+
 expect_fail 1 "$SHAPC" explain text.bin bad.txt -q -o out3
 assert_contains "$ERRLINE" "bad.txt:2: invalid UTF-8 at byte 4"
 assert_no_outputs out3
