@@ -1,7 +1,8 @@
 # test_mpi.sh - `shapc explain` under MPI (docs/mpi.md): `mpirun -n 2` and `-n 3` (an uneven
 # split) give result files byte-identical to a single-process run with the same seed, a run
-# interrupted in a single process resumes correctly under `mpirun -n 2`, and a setup error on
-# every rank ends the job with the error and a failing exit status.
+# interrupted in a single process resumes correctly under `mpirun -n 2`, a job whose rank is
+# killed stops with its finished rows journaled and resumes to the same results, and a setup
+# error on every rank ends the job with the error and a failing exit status.
 # Skips (exit 0) when the binary was built without -DSHAPC_WITH_MPI=ON or mpirun is missing.
 source "$(dirname "$0")/lib.sh" "$@"
 
@@ -108,6 +109,44 @@ rc=0
 grep -q '^shapc: .*seed' "$WORK/last.err" ||
     fail "no message about the seed: $(cat "$WORK/last.err")"
 [ -e mismatch/$JOURNAL ] || fail "the failed resume lost the journal"
+
+# ---- a rank that dies (SIGKILL): the job stops, rank 0 keeps the finished rows and says
+# why, and --resume in one process completes them (docs/mpi.md, "A rank that dies") ----
+"${MPIRUN[@]}" -n 3 "$SHAPC" "${ARGS[@]}" --threads 1 -o died >"$WORK/bg.out" \
+    2>"$WORK/bg.err" &
+MP=$!
+for _ in $(seq 1 3000); do
+    [ "$(rows_in died)" -ge 20 ] && break
+    kill -0 "$MP" 2>/dev/null || fail "the 3-rank run ended early: $(cat "$WORK/bg.err")"
+    sleep 0.01
+done
+victim=""
+for pid in $(pgrep -f -- "-o died" || true); do
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=2'; then
+        victim=$pid
+    fi
+done
+[ -n "$victim" ] || fail "rank 2 of the 3-rank run not found"
+kill -KILL "$victim"
+for _ in $(seq 1 6000); do
+    kill -0 "$MP" 2>/dev/null || break
+    sleep 0.01
+done
+if kill -0 "$MP" 2>/dev/null; then
+    kill -KILL "$MP"
+    fail "the job hung after rank 2 died"
+fi
+rc=0
+wait "$MP" || rc=$?
+[ "$rc" -ne 0 ] || fail "the job went on after rank 2 died"
+grep -q '^shapc: rank 0 stopped by signal .*a rank died' "$WORK/bg.err" ||
+    fail "rank 0 did not say why the job stopped: $(cat "$WORK/bg.err")"
+kept=$(rows_in died)
+[ "$kept" -ge 20 ] && [ "$kept" -lt "$N" ] ||
+    fail "expected a partial journal after the rank died, found $kept of $N rows"
+[ ! -e died/shap_values.npy ] || fail "a job whose rank died wrote results"
+run_ok "$SHAPC" "${ARGS[@]}" -o died --resume
+same_results ref died
 
 # ---- an error on every rank: reported, non-zero exit, no hang ----
 rc=0
