@@ -439,3 +439,28 @@ size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f
             best = t;
     return best;
 }
+
+void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model)
+{
+    shapc_cli_json_key(j, "output_names");
+    shapc_cli_json_begin_array(j);
+    for (size_t c = 0; c < shapc_model_n_outputs(model); c++)
+        shapc_cli_json_string(j, shapc_model_output_name(model, c));
+    shapc_cli_json_end_array(j);
+}
+
+void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
+                                     const shapc_cli_class *target)
+{
+    shapc_cli_json_key(j, "nsamples");
+    shapc_cli_json_int(j, (long long)s->nsamples);
+    shapc_cli_json_key(j, "seed");
+    shapc_cli_json_uint(j, (unsigned long long)s->seed);
+    shapc_cli_json_key(j, "link");
+    shapc_cli_json_string(j, s->link == SHAPC_LINK_LOGIT ? "logit" : "identity");
+    shapc_cli_json_key(j, "class");
+    if (target->mode == SHAPC_CLI_CLASS_ONE)
+        shapc_cli_json_int(j, (long long)target->index);
+    else
+        shapc_cli_json_string(j, target->mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
+}

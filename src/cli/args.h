@@ -13,6 +13,8 @@
 
 #include <shapc/kernel.h>
 
+#include "json.h"
+
 /* Process exit statuses shared by every command. */
 enum { SHAPC_CLI_EXIT_OK = 0, SHAPC_CLI_EXIT_FAIL = 1, SHAPC_CLI_EXIT_USAGE = 2 };
 
@@ -186,5 +188,11 @@ int shapc_cli_class_resolve(const char *text, const shapc_model *model, const ch
 
 /* The model output explained in column j (< c->columns) of a row whose outputs are f (k). */
 size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f, size_t k);
+
+/* summary.json pieces both explain paths write: the model's "output_names" (key and array)
+ * and, inside "settings", the shared nsamples, seed, link and class entries. */
+void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model);
+void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
+                                     const shapc_cli_class *target);
 
 #endif

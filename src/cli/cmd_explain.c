@@ -1077,11 +1077,7 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
     shapc_cli_json_string(j, shapc_model_describe(r->model));
     shapc_cli_json_key(j, "input_shape");
     json_shape(j, shapc_model_input_shape(r->model), shapc_model_input_rank(r->model));
-    shapc_cli_json_key(j, "output_names");
-    shapc_cli_json_begin_array(j);
-    for (size_t c = 0; c < r->k_all; c++)
-        shapc_cli_json_string(j, shapc_model_output_name(r->model, c));
-    shapc_cli_json_end_array(j);
+    shapc_cli_json_output_names(j, r->model);
     shapc_cli_json_end_object(j);
 
     shapc_cli_json_key(j, "input");
@@ -1089,17 +1085,7 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
 
     shapc_cli_json_key(j, "settings");
     shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "nsamples");
-    shapc_cli_json_int(j, (long long)a->s.nsamples);
-    shapc_cli_json_key(j, "seed");
-    shapc_cli_json_uint(j, (unsigned long long)a->s.seed);
-    shapc_cli_json_key(j, "link");
-    shapc_cli_json_string(j, a->s.link == SHAPC_LINK_LOGIT ? "logit" : "identity");
-    shapc_cli_json_key(j, "class");
-    if (r->target.mode == SHAPC_CLI_CLASS_ONE)
-        shapc_cli_json_int(j, (long long)r->target.index);
-    else
-        shapc_cli_json_string(j, r->target.mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
+    shapc_cli_json_explain_settings(j, &a->s, &r->target);
     shapc_cli_json_key(j, "mask");
     shapc_cli_json_string(j, shapc_cli_mask_name(a->mask));
     shapc_cli_json_key(j, "tol");

@@ -538,27 +538,13 @@ static void build_summary(shapc_cli_json *j, const trun *r, int argc, char **arg
     shapc_cli_json_string(j, shapc_model_describe(r->model));
     shapc_cli_json_key(j, "vocab_size");
     shapc_cli_json_int(j, (long long)shapc_text_vocab_size(r->tm));
-    shapc_cli_json_key(j, "output_names");
-    shapc_cli_json_begin_array(j);
-    for (size_t c = 0; c < r->k; c++)
-        shapc_cli_json_string(j, shapc_model_output_name(r->model, c));
-    shapc_cli_json_end_array(j);
+    shapc_cli_json_output_names(j, r->model);
     shapc_cli_json_end_object(j);
     shapc_cli_json_key(j, "input");
     shapc_cli_json_string(j, a->input_path);
     shapc_cli_json_key(j, "settings");
     shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "nsamples");
-    shapc_cli_json_int(j, (long long)a->ko.nsamples);
-    shapc_cli_json_key(j, "seed");
-    shapc_cli_json_uint(j, (unsigned long long)a->ko.seed);
-    shapc_cli_json_key(j, "link");
-    shapc_cli_json_string(j, a->ko.link == SHAPC_LINK_LOGIT ? "logit" : "identity");
-    shapc_cli_json_key(j, "class");
-    if (r->target.mode == SHAPC_CLI_CLASS_ONE)
-        shapc_cli_json_int(j, (long long)r->target.index);
-    else
-        shapc_cli_json_string(j, r->target.mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
+    shapc_cli_json_explain_settings(j, &a->s, &r->target);
     shapc_cli_json_key(j, "text_mask");
     shapc_cli_json_string(j, a->mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove");
     shapc_cli_json_key(j, "batches");
