@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <shapc/model.h>
+#include <shapc/version.h>
+
 void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, char **argv)
 {
     p->argc = argc;
@@ -438,6 +441,32 @@ size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f
         if (f[t] > f[best])
             best = t;
     return best;
+}
+
+void shapc_cli_json_explain_head(shapc_cli_json *j, const char *kind, int argc, char **argv,
+                                 const char *model_path, const shapc_model *model)
+{
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "shapc_version");
+    shapc_cli_json_string(j, shapc_version_string());
+    shapc_cli_json_key(j, "command");
+    shapc_cli_json_string(j, "explain");
+    if (kind) {
+        shapc_cli_json_key(j, "kind");
+        shapc_cli_json_string(j, kind);
+    }
+    shapc_cli_json_key(j, "argv");
+    shapc_cli_json_begin_array(j);
+    shapc_cli_json_string(j, "shapc");
+    for (int i = 0; i < argc; i++)
+        shapc_cli_json_string(j, argv[i]);
+    shapc_cli_json_end_array(j);
+    shapc_cli_json_key(j, "model");
+    shapc_cli_json_begin_object(j);
+    shapc_cli_json_key(j, "path");
+    shapc_cli_json_string(j, model_path);
+    shapc_cli_json_key(j, "description");
+    shapc_cli_json_string(j, shapc_model_describe(model));
 }
 
 void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model)

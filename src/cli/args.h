@@ -189,8 +189,12 @@ int shapc_cli_class_resolve(const char *text, const shapc_model *model, const ch
 /* The model output explained in column j (< c->columns) of a row whose outputs are f (k). */
 size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f, size_t k);
 
-/* summary.json pieces both explain paths write: the model's "output_names" (key and array)
- * and, inside "settings", the shared nsamples, seed, link and class entries. */
+/* summary.json pieces both explain paths write. The head opens the top object and writes
+ * shapc_version, command, kind (unless NULL), argv and, opening the "model" object, its path
+ * and description; the path's own model keys follow. Then the model's "output_names" (key
+ * and array) and, inside "settings", the shared nsamples, seed, link and class entries. */
+void shapc_cli_json_explain_head(shapc_cli_json *j, const char *kind, int argc, char **argv,
+                                 const char *model_path, const shapc_model *model);
 void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model);
 void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
                                      const shapc_cli_class *target);

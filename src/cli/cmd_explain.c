@@ -1057,24 +1057,7 @@ static void json_top(shapc_cli_json *j, const run *r, size_t i, size_t col)
 static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv)
 {
     const explain_args *a = &r->args;
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "shapc_version");
-    shapc_cli_json_string(j, shapc_version_string());
-    shapc_cli_json_key(j, "command");
-    shapc_cli_json_string(j, "explain");
-    shapc_cli_json_key(j, "argv");
-    shapc_cli_json_begin_array(j);
-    shapc_cli_json_string(j, "shapc");
-    for (int i = 0; i < argc; i++)
-        shapc_cli_json_string(j, argv[i]);
-    shapc_cli_json_end_array(j);
-
-    shapc_cli_json_key(j, "model");
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "path");
-    shapc_cli_json_string(j, a->model_path);
-    shapc_cli_json_key(j, "description");
-    shapc_cli_json_string(j, shapc_model_describe(r->model));
+    shapc_cli_json_explain_head(j, NULL, argc, argv, a->model_path, r->model);
     shapc_cli_json_key(j, "input_shape");
     json_shape(j, shapc_model_input_shape(r->model), shapc_model_input_rank(r->model));
     shapc_cli_json_output_names(j, r->model);

@@ -18,7 +18,6 @@
 #include <shapc/model.h>
 #include <shapc/plot.h>
 #include <shapc/text.h>
-#include <shapc/version.h>
 
 #include "args.h"
 #include "cmd_explain_text.h"
@@ -517,25 +516,7 @@ static void build_vocab_json(shapc_cli_json *j, const trun *r, const vocab_stats
 static void build_summary(shapc_cli_json *j, const trun *r, int argc, char **argv)
 {
     const targs *a = &r->a;
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "shapc_version");
-    shapc_cli_json_string(j, shapc_version_string());
-    shapc_cli_json_key(j, "command");
-    shapc_cli_json_string(j, "explain");
-    shapc_cli_json_key(j, "kind");
-    shapc_cli_json_string(j, "text");
-    shapc_cli_json_key(j, "argv");
-    shapc_cli_json_begin_array(j);
-    shapc_cli_json_string(j, "shapc");
-    for (int i = 0; i < argc; i++)
-        shapc_cli_json_string(j, argv[i]);
-    shapc_cli_json_end_array(j);
-    shapc_cli_json_key(j, "model");
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "path");
-    shapc_cli_json_string(j, a->model_path);
-    shapc_cli_json_key(j, "description");
-    shapc_cli_json_string(j, shapc_model_describe(r->model));
+    shapc_cli_json_explain_head(j, "text", argc, argv, a->model_path, r->model);
     shapc_cli_json_key(j, "vocab_size");
     shapc_cli_json_int(j, (long long)shapc_text_vocab_size(r->tm));
     shapc_cli_json_output_names(j, r->model);
