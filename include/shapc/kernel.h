@@ -54,10 +54,11 @@ typedef struct shapc_kernel_options {
                         * With more, the model callback is called from several threads at
                         * once and must be thread-safe (native models are). Results are
                         * bit-identical for any thread count. */
-    double tol;        /* > 0: sample in rounds (one batch each) and stop once every standard
-                        * error is below tol x (max phi - min phi) of its output, or the
-                        * budget is spent (kernelshap's rule; 0.005 is its default). 0 (the
-                        * library default): spend the whole budget. */
+    double tol;        /* > 0: sample batch by batch and stop once every standard error is
+                        * below tol x (max phi - min phi) of its output, or the budget is
+                        * spent (kernelshap's rule; 0.005 is its default); checked where it
+                        * could first pass (docs/algorithm.md). 0 (the library default):
+                        * spend the whole budget. */
     int share_design;  /* 1: rows with the same players share one set of coalitions (seeded
                         * from the seed and the player set instead of the row) and one
                         * factorisation of Z'WZ, reused while consecutive rows keep those
@@ -110,7 +111,9 @@ SHAPC_API const double *shapc_kernel_base_values(const shapc_kernel *kernel);
 
 /* Explains one instance x (d floats). Outputs, caller-allocated:
  *   phi  (G, k) row-major: phi[g*k + c], in link units; sum_g phi = link(f(x)) - base
- *   se   (G, k) or NULL: standard errors (0 for exact results and non-players)
+ *   se   (G, k) or NULL: standard errors (0 for exact results and non-players; infinite
+ *        when the budget is too small to determine the values: fewer sampled pairs than
+ *        sampled coalition sizes, about 2M coalitions)
  *   fx   (k) or NULL: link(f(x))
  *   info or NULL.
  * Errors: SHAPC_ENONFINITE (NaN in x), model failures (SHAPC_EMODEL...), SHAPC_ELINALG,
