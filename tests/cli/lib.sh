@@ -97,3 +97,43 @@ assert_results() {
         fail "temporary files left in $1: $(ls "$1")"
     fi
 }
+
+# ---- long runs: the resume and MPI tests -----------------------------------------------------
+
+JOURNAL=.shapc-journal
+JOURNAL_HEADER=320 # journal header bytes (src/cli/journal.c)
+JOURNAL_RECORD=500 # bytes per row of the fixture model: 16 players x 3 classes
+
+# make_big_idx N: writes big.idx, a uint8 IDX (N, 4, 4) of deterministic pixels.
+make_big_idx() {
+    local n=$1
+    printf "\\x00\\x00\\x08\\x03\\x$(printf %02x $((n >> 24 & 255)))\\x$(printf %02x $((n >> 16 & 255)))\\x$(printf %02x $((n >> 8 & 255)))\\x$(printf %02x $((n & 255)))\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x04" >big.idx
+    LC_ALL=C awk -v n="$n" 'BEGIN { for (i = 0; i < n * 16; i++) printf "%c", (i * 37 + i * i * 11) % 251 }' >>big.idx
+    [ "$(wc -c <big.idx)" -eq $((16 + n * 16)) ] || fail "big.idx has the wrong size"
+}
+
+# rows_in DIR: finished rows in DIR's journal (whole records only).
+rows_in() {
+    local size
+    size=$(stat -c %s "$1/$JOURNAL" 2>/dev/null || echo 0)
+    [ "$size" -ge "$JOURNAL_HEADER" ] || { echo 0; return; }
+    echo $(((size - JOURNAL_HEADER) / JOURNAL_RECORD))
+}
+
+# same_results A B: every .npy is byte-identical; summary.json equal except timings and argv.
+same_results() {
+    local f
+    for f in $RESULT_FILES; do
+        [ "$f" = summary.json ] || cmp -s "$1/$f" "$2/$f" || fail "$f differs between $1 and $2"
+    done
+    if [ -n "$PY" ]; then
+        "$PY" - "$1/summary.json" "$2/summary.json" <<'PYEOF' || fail "summary.json differs: $1 $2"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for s in (a, b):
+    del s["timings"], s["argv"]
+assert a == b
+PYEOF
+    fi
+}
+

@@ -6,28 +6,12 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 M=$FIX/model.bin
-JOURNAL=.shapc-journal
-HEADER=320 # journal header bytes (src/cli/journal.c)
-RECORD=500 # bytes per row: 16 players x 3 classes (src/cli/journal.c)
-
-# A uint8 IDX (N, 4, 4) of deterministic pixels, big enough that a run takes a few seconds
-# (valgrind is ~50x slower, so fewer rows there).
+# A big.idx big enough that a run takes a few seconds (valgrind is ~50x slower, so fewer rows
+# there).
 if [ -n "${SHAPC_VALGRIND:-}" ]; then N=60; NS=400; else N=1000; NS=2000; fi
-printf "\\x00\\x00\\x08\\x03\\x$(printf %02x $((N >> 24 & 255)))\\x$(printf %02x $((N >> 16 & 255)))\\x$(printf %02x $((N >> 8 & 255)))\\x$(printf %02x $((N & 255)))\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x04" >big.idx
-LC_ALL=C awk -v n="$N" 'BEGIN { for (i = 0; i < n * 16; i++) printf "%c", (i * 37 + i * i * 11) % 251 }' >>big.idx
-[ "$(wc -c <big.idx)" -eq $((16 + N * 16)) ] || fail "big.idx has the wrong size"
+make_big_idx "$N"
 
 ARGS=(explain "$M" big.idx --nsamples "$NS" --seed 5 --no-plots -q)
-NPY="shap_values.npy stderr.npy base_values.npy predictions.npy classes.npy inputs.npy
-groups.npy"
-
-# rows_in DIR: finished rows in DIR's journal (whole records only).
-rows_in() {
-    local size
-    size=$(stat -c %s "$1/$JOURNAL" 2>/dev/null || echo 0)
-    [ "$size" -ge "$HEADER" ] || { echo 0; return; }
-    echo $(((size - HEADER) / RECORD))
-}
 
 # start_bg DIR [ARGS...]: starts a run into DIR in the background (pid in $BG), and waits
 # until at least 3 rows are journaled.
@@ -50,22 +34,6 @@ wait_bg() {
     wait "$BG" || rc=$?
 }
 
-# same_results A B: every .npy is byte-identical; summary.json equal except timings and argv.
-same_results() {
-    for f in $NPY; do
-        cmp -s "$1/$f" "$2/$f" || fail "$f differs between $1 and $2"
-    done
-    if [ -n "$PY" ]; then
-        "$PY" - "$1/summary.json" "$2/summary.json" <<'PYEOF' || fail "summary.json differs: $1 $2"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for s in (a, b):
-    del s["timings"], s["argv"]
-assert a == b
-PYEOF
-    fi
-}
-
 # ---- reference: one uninterrupted run; nothing of the journal or lock is left ----
 run_ok "$SHAPC" "${ARGS[@]}" -o ref
 assert_results ref
@@ -84,9 +52,9 @@ err=$(cat "$WORK/bg.err")
 done_rows=${BASH_REMATCH[1]}
 [ "$done_rows" -ge 3 ] && [ "$done_rows" -lt "$N" ] || fail "SIGINT: $done_rows rows done"
 [ "$(rows_in int)" -eq "$done_rows" ] || fail "journal holds $(rows_in int) rows, said $done_rows"
-[ "$(stat -c %s int/$JOURNAL)" -eq $((HEADER + done_rows * RECORD)) ] ||
+[ "$(stat -c %s int/$JOURNAL)" -eq $((JOURNAL_HEADER + done_rows * JOURNAL_RECORD)) ] ||
     fail "journal size is not header + whole records"
-for f in $NPY summary.json; do
+for f in $RESULT_FILES; do
     [ ! -e "int/$f" ] || fail "interrupted run wrote int/$f"
 done
 [ ! -e int/.shapc-lock ] || fail "interrupted run left its lock file"
@@ -138,9 +106,9 @@ kill -KILL "$BG"
 wait_bg
 [ "$(rows_in kill)" -ge 3 ] || fail "SIGKILL: journal lost rows"
 # Simulate a power loss mid-write: half a record of garbage at the end.
-head -c $((RECORD / 2)) /dev/zero | tr '\0' 'x' >>kill/$JOURNAL
+head -c $((JOURNAL_RECORD / 2)) /dev/zero | tr '\0' 'x' >>kill/$JOURNAL
 run_ok "$SHAPC" "${ARGS[@]}" -o kill --resume
-assert_contains "$(cat "$WORK/last.err")" "dropped $((RECORD / 2)) bytes"
+assert_contains "$(cat "$WORK/last.err")" "dropped $((JOURNAL_RECORD / 2)) bytes"
 same_results ref kill
 
 # a whole but corrupted last record (bit flip) is dropped too, and recomputed
@@ -148,11 +116,11 @@ start_bg flip
 kill -KILL "$BG"
 wait_bg
 rows=$(rows_in flip)
-truncate -s $((HEADER + rows * RECORD)) flip/$JOURNAL
-printf '\xff' | dd of=flip/$JOURNAL bs=1 seek=$((HEADER + (rows - 1) * RECORD + 100)) \
-    conv=notrunc status=none
+truncate -s $((JOURNAL_HEADER + rows * JOURNAL_RECORD)) flip/$JOURNAL
+printf '\xff' | dd of=flip/$JOURNAL bs=1 conv=notrunc status=none \
+    seek=$((JOURNAL_HEADER + (rows - 1) * JOURNAL_RECORD + 100))
 run_ok "$SHAPC" "${ARGS[@]}" -o flip --resume
-assert_contains "$(cat "$WORK/last.err")" "dropped $RECORD bytes"
+assert_contains "$(cat "$WORK/last.err")" "dropped $JOURNAL_RECORD bytes"
 same_results ref flip
 
 # ---- --resume with nothing to resume is an ordinary run ----
