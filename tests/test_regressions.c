@@ -51,18 +51,19 @@ static const char *scratch(char *buf, const char *name, const void *data, size_t
     return buf;
 }
 
-/* Reads an IDX image from bytes. fail_nth > 0 makes the reader's fail_nth-th library
- * allocation fail: set it to the allocation that would hold the data, and a reader that
- * believed a forged size would report SHAPC_ENOMEM instead of refusing the size. */
-static shapc_status idx_from_bytes(const char *name, const void *data, size_t len,
-                                   size_t fail_nth, shapc_error *err)
+/* Reads an IDX (npy = 0) or NPY (npy = 1) file from bytes. fail_nth > 0 makes the reader's
+ * fail_nth-th library allocation fail: set it to the allocation that would hold the data, and
+ * a reader that believed a forged size would report SHAPC_ENOMEM instead of refusing the
+ * size. (The NPY reader's first allocation is the header text, its second the array.) */
+static shapc_status read_bytes(int npy, const char *name, const void *data, size_t len,
+                               size_t fail_nth, shapc_error *err)
 {
     char path[PATH_CAP];
     shapc_array *a = NULL;
     shapc_status st;
     scratch(path, name, data, len);
     shapc__alloc_fail_after(fail_nth);
-    st = shapc_idx_read(path, 0, &a, err);
+    st = npy ? shapc_npy_read(path, &a, err) : shapc_idx_read(path, 0, &a, err);
     shapc__alloc_fail_after(0);
     if (st != SHAPC_OK)
         assert_null(a);
@@ -70,22 +71,16 @@ static shapc_status idx_from_bytes(const char *name, const void *data, size_t le
     return st;
 }
 
-/* As idx_from_bytes; the NPY reader's first allocation is the header text, its second the
- * array. */
+static shapc_status idx_from_bytes(const char *name, const void *data, size_t len,
+                                   size_t fail_nth, shapc_error *err)
+{
+    return read_bytes(0, name, data, len, fail_nth, err);
+}
+
 static shapc_status npy_from_bytes(const char *name, const void *data, size_t len,
                                    size_t fail_nth, shapc_error *err)
 {
-    char path[PATH_CAP];
-    shapc_array *a = NULL;
-    shapc_status st;
-    scratch(path, name, data, len);
-    shapc__alloc_fail_after(fail_nth);
-    st = shapc_npy_read(path, &a, err);
-    shapc__alloc_fail_after(0);
-    if (st != SHAPC_OK)
-        assert_null(a);
-    shapc_array_free(a);
-    return st;
+    return read_bytes(1, name, data, len, fail_nth, err);
 }
 
 /* gzip-compresses src into a malloc'd buffer. */
