@@ -83,6 +83,26 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
+/* Appends the malloc'd path p (NULL: allocation failed) to the growing list v; on failure p
+ * is freed and 0 returned. */
+static int push_path(char ***v, size_t *cnt, size_t *cap, char *p)
+{
+    if (p && *cnt == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        char **nv = ncap < SIZE_MAX / sizeof **v ? realloc(*v, ncap * sizeof **v) : NULL;
+        if (!nv) {
+            free(p);
+            return 0;
+        }
+        *v = nv;
+        *cap = ncap;
+    }
+    if (!p)
+        return 0;
+    (*v)[(*cnt)++] = p;
+    return 1;
+}
+
 /* ============================================================================================
  * CSV
  * ========================================================================================== */
@@ -176,22 +196,10 @@ static shapc_status list_dir(const char *dir, char ***paths, size_t *n, shapc_er
     while ((de = readdir(dp)) != NULL) {
         if (de->d_name[0] == '.' || !ends_with_ci(de->d_name, ".png"))
             continue;
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nv = ncap < SIZE_MAX / sizeof *v ? realloc(v, ncap * sizeof *v) : NULL;
-            if (!nv) {
-                st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
-                break;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        v[cnt] = shapc_cli_path_join(dir, de->d_name);
-        if (!v[cnt]) {
+        if (!push_path(&v, &cnt, &cap, shapc_cli_path_join(dir, de->d_name))) {
             st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
             break;
         }
-        cnt++;
     }
     closedir(dp);
     if (st == SHAPC_OK && cnt == 0)
@@ -234,25 +242,16 @@ static shapc_status list_file(const char *list, char ***paths, size_t *n, shapc_
             s++;
         if (*s == '\0' || *s == '#')
             continue;
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nv = ncap < SIZE_MAX / sizeof *v ? realloc(v, ncap * sizeof *v) : NULL;
-            if (!nv) {
-                st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", list);
-                break;
-            }
-            v = nv;
-            cap = ncap;
-        }
         size_t sl = strlen(s), pre = s[0] == '/' ? 0 : dir_len;
-        v[cnt] = malloc(pre + sl + 1);
-        if (!v[cnt]) {
+        char *path = malloc(pre + sl + 1);
+        if (path) {
+            memcpy(path, list, pre);
+            memcpy(path + pre, s, sl + 1);
+        }
+        if (!push_path(&v, &cnt, &cap, path)) {
             st = shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", list);
             break;
         }
-        memcpy(v[cnt], list, pre);
-        memcpy(v[cnt] + pre, s, sl + 1);
-        cnt++;
     }
     fclose(fp);
     if (st == SHAPC_OK && cnt == 0)
