@@ -822,6 +822,83 @@ static void test_native_fast_path_and_threads(void **state)
     shapc_model_free(model);
 }
 
+/* Rows of the same coalition and background row that equal b_j (x and b_j agree on T) or x
+ * (they agree off T) take the output of b_j or x instead of an evaluation: with tied data
+ * (values in {0, 1, 2}, one background row equal to x, one differing in a single feature) the
+ * explainer evaluates exactly the rows that differ from both, on the generic and the native
+ * path (pairs together or split), and the values still match brute force. */
+static size_t rows_differing(const float *x, const float *bg, size_t d)
+{
+    size_t n = 0;
+    for (size_t s = 1; s + 1 < ((size_t)1 << d); s++)
+        for (size_t j = 0; j < NBG; j++) {
+            int eq_in = 1, eq_out = 1;
+            for (size_t i = 0; i < d; i++) {
+                const int same = x[i] == bg[j * d + i];
+                if (s >> i & 1)
+                    eq_in &= same;
+                else
+                    eq_out &= same;
+            }
+            n += !eq_in && !eq_out;
+        }
+    return n;
+}
+
+static void test_rows_equal_to_background_or_x(void **state)
+{
+    (void)state;
+    enum { D = 10 };
+    unsigned seed = 17;
+    float x[D], bg[NBG * D];
+    for (size_t i = 0; i < D; i++)
+        x[i] = (float)(int)(3.0 * urand(&seed));
+    for (size_t j = 0; j < NBG * D; j++)
+        bg[j] = (float)(int)(3.0 * urand(&seed));
+    memcpy(bg, x, sizeof x);                 /* row 0 equals x */
+    memcpy(bg + D, x, sizeof x);
+    bg[D + 4] = x[4] + 1.0f;                 /* row 1 differs in feature 4 only */
+    for (size_t i = 0; i < D; i++)           /* row 2 differs everywhere */
+        bg[2 * D + i] = x[i] + 0.5f;
+    const size_t expect = 1 + rows_differing(x, bg, D);
+    assert_true(expect < 1 + 1022 * NBG * 3 / 4); /* the data has ties worth skipping */
+
+    mlp m;
+    mlp_init(&m, D, 23);
+    double bw[NBG], ref[D * 3], phi[D * 3];
+    normalised_weights(bw);
+    brute_force(&m, x, bg, bw, NBG, SHAPC_LINK_IDENTITY, ref);
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.nsamples = 1022; /* = 2^10 - 2: every coalition, so the count is known */
+    shapc_kernel_info info;
+    explain_mlp(&m, x, bg, opt, phi, NULL, NULL, &info);
+    assert_true(info.exact);
+    assert_int_equal(info.n_players, D);
+    assert_int_equal(info.n_evals, expect);
+    for (size_t i = 0; i < D * 3; i++)
+        assert_near(phi[i], ref[i], 1e-6);
+
+    /* Native model: the fast path skips the same rows and agrees with the generic path. */
+    shapc_model *model = native_model(D, 29);
+    double gen[D * 3];
+    for (int variant = 0; variant < 3; variant++) {
+        opt.use_structure = variant != 0;
+        opt.max_memory = variant == 2 ? 1 : opt.max_memory; /* pairs split over chunks */
+        shapc_kernel *kr = NULL;
+        assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                         SHAPC_OK);
+        assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi : gen, NULL, NULL, &info,
+                                              NULL),
+                         SHAPC_OK);
+        assert_int_equal(info.n_evals, expect);
+        if (variant)
+            for (size_t i = 0; i < D * 3; i++)
+                assert_near(phi[i], gen[i], 1e-6);
+        shapc_kernel_free(kr);
+    }
+    shapc_model_free(model);
+}
+
 
 /* shapc_kernel_explain_rows gives the bytes of one shapc_kernel_explain per row, whatever the
  * thread count (rows in parallel, or threads within a row when rows are few), with the native
@@ -1002,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_threads_independent),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_native_fast_path_and_threads),
+        cmocka_unit_test(test_rows_equal_to_background_or_x),
         cmocka_unit_test(test_explain_rows),
         cmocka_unit_test(test_tolerance_rounds),
         cmocka_unit_test(test_shared_design),

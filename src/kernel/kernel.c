@@ -45,6 +45,7 @@ void shapc_kernel_free(shapc_kernel *kernel)
     shapc__free(kernel->bg);
     shapc__free(kernel->bg_w);
     shapc__free(kernel->base);
+    shapc__free(kernel->fbg);
     shapc__free(kernel->gstart);
     shapc__free(kernel->gfeat);
     shapc__free(kernel);
@@ -125,7 +126,8 @@ static shapc_status background_mean(shapc_kernel *kr, shapc_error *err)
             kr->base[o] = shapc__apply_link(kr->opt.link, s);
         }
     }
-    shapc__free(out);
+    /* Kept: masked rows equal to a background row take its output (masked.c). */
+    kr->fbg = out;
     return st;
 }
 
@@ -320,14 +322,14 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
             goto done;
         }
         if (shared) {
-            st = shapc__masked_evaluate(kr, ss, x, players, cs, y, &inf.n_evals, NULL, err);
+            st = shapc__masked_evaluate(kr, ss, x, fx_raw, players, cs, y, &inf.n_evals, NULL, err);
             if (st == SHAPC_OK)
                 st = shapc__wls_apply(cs, &ss->design, y, k, delta, phi_m, se_m, ss->n_threads,
                                       err);
             if (st != SHAPC_OK)
                 goto done;
         } else if (!c.exact && kr->opt.tol > 0.0 && c.n_batches >= 2) {
-            st = shapc__kernel_rounds(kr, ss, x, players, &c, delta, y, phi_m, se_m,
+            st = shapc__kernel_rounds(kr, ss, x, fx_raw, players, &c, delta, y, phi_m, se_m,
                                       &inf.n_coalitions, &inf.n_evals, err);
             if (st != SHAPC_OK)
                 goto done;
@@ -337,7 +339,7 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
             memset(&design, 0, sizeof design);
             shapc__wls_factor_task ft = {&c, &design};
             shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-            st = shapc__masked_evaluate(kr, ss, x, players, &c, y, &inf.n_evals, &side, err);
+            st = shapc__masked_evaluate(kr, ss, x, fx_raw, players, &c, y, &inf.n_evals, &side, err);
             if (st == SHAPC_OK)
                 st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, ss->n_threads, err);
             shapc__wls_design_free(&design);

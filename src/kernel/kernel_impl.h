@@ -4,6 +4,7 @@
 #define SHAPC_KERNEL_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/coalition.h"
 #include "kernel/wls.h"
@@ -23,6 +24,11 @@ typedef struct shapc__worker {
     float *gath;   /* native: gathered rows of W1^T (nf, h1) */
     size_t nf_cap;
     size_t *feats; /* native: features switched by one coalition (d) */
+    unsigned char *code; /* per coalition and background row: evaluated, or equal to b or x */
+    size_t code_cap;
+    uint32_t *cnt; /* (n_bg) players of T where background row j differs from x */
+    size_t *live;  /* (n_bg) background rows one coalition evaluates */
+    unsigned char *any; /* (n_bg) scratch */
 } shapc__worker;
 
 /* What an explanation in progress changes: the workers' scratch and the shared-design cache.
@@ -50,6 +56,7 @@ struct shapc_kernel {
     double *bg_w;    /* (n_bg), sums to 1 */
     size_t n_bg;
     double *base;    /* (k) link(E f(bg)) */
+    float *fbg;      /* (n_bg, k) f(bg) on the evaluation path in use (masked.c) */
     shapc_kernel_options opt;
     size_t n_groups;
     size_t *gstart;  /* (n_groups + 1) CSR over gfeat */
@@ -73,10 +80,11 @@ typedef struct shapc__side_job {
 
 /* Evaluates y_i = link(sum_j w_j f(x_{S_i}, b_j)) - base for every coalition of c, players[t]
  * being the group of varying player t, on ss->n_threads threads, and runs `side` (or NULL)
- * alongside. Adds the model rows evaluated to *n_evals. Fails with the side job's error, else
- * the first failing chunk's. */
+ * alongside. fx (k) is the model's output for x. Adds the model rows evaluated to *n_evals.
+ * Fails with the side job's error, else the first failing chunk's. */
 shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, const float *x,
-                                    const size_t *players, const shapc__coalitions *c,
+                                    const float *fx, const size_t *players,
+                                    const shapc__coalitions *c,
                                     double *y, size_t *n_evals, shapc__side_job *side,
                                     shapc_error *err);
 
@@ -91,7 +99,8 @@ double shapc__apply_link(shapc_link link, double p);
  * the second, stopping when every standard error is below opt.tol x the output's phi range.
  * phi, se (m, k) hold the last solve; *n_used the coalitions it used. rounds.c. */
 shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, const float *x,
-                                  const size_t *players, shapc__coalitions *c,
+                                  const float *fx, const size_t *players,
+                                  shapc__coalitions *c,
                                   const double *delta, double *y, double *phi, double *se,
                                   size_t *n_used, size_t *n_evals, shapc_error *err);
 

@@ -114,7 +114,8 @@ static double pairs_needed(double pairs, double sizes, double q)
 }
 
 shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, const float *x,
-                                  const size_t *players, shapc__coalitions *c,
+                                  const float *fx, const size_t *players,
+                                  shapc__coalitions *c,
                                   const double *delta, double *y, double *phi, double *se,
                                   size_t *n_used, size_t *n_evals, shapc_error *err)
 {
@@ -163,7 +164,7 @@ shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, co
         memset(&design, 0, sizeof design);
         shapc__wls_factor_task ft = {&prefix, &design};
         shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-        st = shapc__masked_evaluate(kr, ss, x, players, &part, y + from * k, n_evals, &side,
+        st = shapc__masked_evaluate(kr, ss, x, fx, players, &part, y + from * k, n_evals, &side,
                                     err);
         if (st == SHAPC_OK)
             st = shapc__wls_apply(&prefix, &design, y, k, delta, phi, se, ss->n_threads, err);
