@@ -177,6 +177,8 @@ typedef struct task {
     double *y;
     const float *px; /* native: preprocessed x (d) */
     const float *hx; /* native: first-layer pre-activation of x (h1) */
+    const float *hxb; /* native: (n_bg, h1) hx + hbg[j] */
+    int relu;         /* native: the first activation is relu (fused into building rows) */
     const float *fx; /* (k) output for a masked row equal to x, on the path in use */
     const uint32_t *ndiff; /* (n_bg) players where background row j differs from x */
     size_t min_ndiff;
@@ -393,27 +395,44 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
                 memcpy(pre + jj * h1, comp ? tk->hx : kr->hbg + live[jj] * h1,
                        h1 * sizeof *pre);
             shapc__sgemm_atb_acc(n_live, h1, nf, comp ? -1.0f : 1.0f, w->delta, w->gath, pre);
+            shapc__native_activate_first(net, pre, n_live);
             r += n_live;
             continue;
         }
-        /* U into one member's rows, then both members in one pass over it. */
+        /* h_b + U in place of the background rows' pre-activations (the GEMM adds to them,
+         * so there is no separate pass to clear its output), then the complement as
+         * (h_x + h_b) - (h_b + U), both activated in the same pass. */
         float *with_t = comp ? pre + n_live * h1 : pre;
         float *without_t = comp ? pre : pre + n_live * h1;
-        shapc__sgemm_atb(n_live, h1, nf, w->delta, w->gath, with_t);
+        if (n_live == n_bg)
+            memcpy(with_t, kr->hbg, n_bg * h1 * sizeof *pre);
+        else
+            for (size_t jj = 0; jj < n_live; jj++)
+                memcpy(with_t + jj * h1, kr->hbg + live[jj] * h1, h1 * sizeof *pre);
+        shapc__sgemm_atb_acc(n_live, h1, nf, 1.0f, w->delta, w->gath, with_t);
         for (size_t jj = 0; jj < n_live; jj++) {
-            const float *hb = kr->hbg + live[jj] * h1;
+            const float *sum = tk->hxb + live[jj] * h1;
             float *wt = with_t + jj * h1, *wo = without_t + jj * h1;
-            for (size_t h = 0; h < h1; h++) {
-                wo[h] = tk->hx[h] - wt[h];
-                wt[h] += hb[h];
+            if (tk->relu) {
+                for (size_t h = 0; h < h1; h++) {
+                    const float a = wt[h], b = sum[h] - a;
+                    /* selects, so the loop vectorises; NaN < 0 is false: NaN stays NaN */
+                    wt[h] = a < 0.0f ? 0.0f : a;
+                    wo[h] = b < 0.0f ? 0.0f : b;
+                }
+            } else {
+                for (size_t h = 0; h < h1; h++)
+                    wo[h] = sum[h] - wt[h];
             }
         }
+        if (!tk->relu)
+            shapc__native_activate_first(net, pre, 2 * n_live);
         r += 2 * n_live;
         ci++;
     }
     /* Non-finite outputs surface in the background average (run_job). */
     if (r)
-        shapc__native_forward_from_preact(net, w->rows, r, w->out, w->tail);
+        shapc__native_forward_from_hidden(net, w->rows, r, w->out, w->tail);
     *n_rows = r;
     return SHAPC_OK;
 }
@@ -513,18 +532,23 @@ shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, 
         ss->n_workers = n_threads;
     }
 
-    float *px = NULL, *hx = NULL, *fxn = NULL;
+    float *px = NULL, *hx = NULL, *fxn = NULL, *hxb = NULL;
     uint32_t *ndiff = shapc__calloc(n_bg, sizeof *ndiff);
     unsigned char *any = shapc__malloc(n_bg);
     int ok = ndiff && any;
     if (kr->net && ok) {
         px = shapc__malloc(kr->d * sizeof *px);
         hx = shapc__malloc(kr->net->layers[0].n_out * sizeof *hx);
+        const size_t h1 = kr->net->layers[0].n_out;
         fxn = shapc__malloc(k * sizeof *fxn);
-        ok = px && hx && fxn;
+        hxb = shapc__malloc(n_bg * h1 * sizeof *hxb);
+        ok = px && hx && fxn && hxb;
         if (ok) {
             shapc__native_preprocess(kr->net, x, 1, px);
             shapc__native_first_preact(kr->net, px, 1, hx);
+            for (size_t j = 0; j < n_bg; j++)
+                for (size_t h = 0; h < h1; h++)
+                    hxb[j * h1 + h] = hx[h] + kr->hbg[j * h1 + h];
             /* The fast path's own output for x, as for the background rows. */
             ok = native_outputs(kr->net, hx, 1, fxn);
         }
@@ -535,6 +559,7 @@ shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, 
         goto done;
     }
     task tk = {.kr = kr, .ss = ss, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
+               .hxb = hxb, .relu = kr->net && kr->net->layers[0].activation == SHAPC_ACT_RELU,
                .fx = kr->net ? fxn : fx, .ndiff = ndiff, .per_chunk = per_chunk, .side = side};
     count_differing(&tk, NULL, c->m, ndiff, any);
     tk.min_ndiff = SIZE_MAX;
@@ -547,6 +572,7 @@ done:
     shapc__free(px);
     shapc__free(hx);
     shapc__free(fxn);
+    shapc__free(hxb);
     shapc__free(ndiff);
     shapc__free(any);
     return st;

@@ -313,18 +313,18 @@ static void softmax_row(float *v, size_t n)
         v[j] = expf(v[j] - mx);
         sum += (double)v[j];
     }
+    /* One division per row: a multiply per output is much cheaper than a divide, and the
+     * reciprocal in double is exact to far below float rounding. */
+    const double inv = 1.0 / sum;
     for (size_t j = 0; j < n; j++)
-        v[j] = (float)((double)v[j] / sum);
+        v[j] = (float)((double)v[j] * inv);
 }
 
-static void activate(const shapc__dense_layer *ly, float *y, size_t rows, int add_bias)
+static void activate(const shapc__dense_layer *ly, float *y, size_t rows)
 {
     const size_t m = ly->n_out;
     for (size_t r = 0; r < rows; r++) {
         float *row = y + r * m;
-        if (add_bias)
-            for (size_t j = 0; j < m; j++)
-                row[j] += ly->bias[j];
         switch (ly->activation) {
         case SHAPC_ACT_IDENTITY:
             break;
@@ -349,6 +349,20 @@ static void activate(const shapc__dense_layer *ly, float *y, size_t rows, int ad
     }
 }
 
+/* dst (rows, n_out) = cur W^T + bias for a dense layer. dst starts as the bias and the GEMM
+ * adds to it (beta = 1): with beta = 0 OpenBLAS first clears dst column by column of its
+ * column-major view - one memset per row, of 40 bytes for a 10-class output - and the bias
+ * would take another pass. */
+static void dense_affine(const shapc__dense_layer *ly, const float *cur, size_t rows, float *dst)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < ly->n_out; j++)
+            dst[r * ly->n_out + j] = ly->bias[j];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
+                (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in, 1.0f, dst,
+                (int)ly->n_out);
+}
+
 /* One layer over rows: cur (rows, n_in) -> dst (rows, n_out), activation included; col holds
  * net->col_floats floats for conv2d. */
 static void run_layer(const shapc__dense_layer *ly, const float *cur, size_t rows, float *dst,
@@ -357,16 +371,14 @@ static void run_layer(const shapc__dense_layer *ly, const float *cur, size_t row
     const shapc__geom *g = &ly->geom;
     switch (ly->kind) {
     case SHAPC_LAYER_DENSE:
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
-                    (int)ly->n_in, 1.0f, cur, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f,
-                    dst, (int)ly->n_out);
-        activate(ly, dst, rows, 1);
+        dense_affine(ly, cur, rows, dst);
+        activate(ly, dst, rows);
         return;
     case SHAPC_LAYER_CONV2D:
         for (size_t r = 0; r < rows; r++)
             shapc__conv2d_image(g, ly->weights, ly->bias, cur + r * ly->n_in,
                                 dst + r * ly->n_out, col);
-        activate(ly, dst, rows, 0);
+        activate(ly, dst, rows);
         return;
     case SHAPC_LAYER_MAXPOOL:
         for (size_t r = 0; r < rows; r++)
@@ -455,13 +467,7 @@ shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *
 void shapc__native_first_preact(const shapc__native_net *net, const float *xp, size_t rows,
                                 float *pre)
 {
-    const shapc__dense_layer *ly = &net->layers[0];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)ly->n_out,
-                (int)ly->n_in, 1.0f, xp, (int)ly->n_in, ly->weights, (int)ly->n_in, 0.0f, pre,
-                (int)ly->n_out);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < ly->n_out; j++)
-            pre[r * ly->n_out + j] += ly->bias[j];
+    dense_affine(&net->layers[0], xp, rows, pre);
 }
 
 size_t shapc__native_tail_scratch(const shapc__native_net *net)
@@ -473,23 +479,33 @@ size_t shapc__native_tail_scratch(const shapc__native_net *net)
     return 2 * w + net->col_floats;
 }
 
-void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
-                                       float *out, float *scratch)
+void shapc__native_activate_first(const shapc__native_net *net, float *pre, size_t rows)
 {
-    const shapc__dense_layer *first = &net->layers[0];
-    activate(first, pre, rows, 0);
+    activate(&net->layers[0], pre, rows);
+}
+
+void shapc__native_forward_from_hidden(const shapc__native_net *net, const float *hid,
+                                       size_t rows, float *out, float *scratch)
+{
     if (net->n_layers == 1) {
-        memcpy(out, pre, rows * net->k * sizeof *out);
+        memcpy(out, hid, rows * net->k * sizeof *out);
         return;
     }
     const size_t half = (shapc__native_tail_scratch(net) - net->col_floats) / 2 * rows;
     float *bufs[2] = {scratch, scratch + half};
     float *col = scratch + 2 * half;
-    const float *cur = pre;
+    const float *cur = hid;
     for (size_t l = 1; l < net->n_layers; l++) {
         const shapc__dense_layer *ly = &net->layers[l];
         float *dst = l + 1 == net->n_layers ? out : bufs[l % 2];
         run_layer(ly, cur, rows, dst, col);
         cur = dst;
     }
+}
+
+void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
+                                       float *out, float *scratch)
+{
+    shapc__native_activate_first(net, pre, rows);
+    shapc__native_forward_from_hidden(net, pre, rows, out, scratch);
 }

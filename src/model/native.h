@@ -77,6 +77,11 @@ size_t shapc__native_tail_scratch(const shapc__native_net *net);
  * out (rows, k) receives the outputs; scratch holds rows * tail_scratch floats. */
 void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre, size_t rows,
                                        float *out, float *scratch);
+/* The same in two steps, for callers that apply the first activation themselves (fused with
+ * building the pre-activations): activate in place, then the layers after the first. */
+void shapc__native_activate_first(const shapc__native_net *net, float *pre, size_t rows);
+void shapc__native_forward_from_hidden(const shapc__native_net *net, const float *hid,
+                                       size_t rows, float *out, float *scratch);
 
 /* "identity", "relu", "sigmoid", "tanh", "softmax"; NULL for an unknown value. */
 const char *shapc__activation_name(shapc_activation activation);

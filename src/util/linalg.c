@@ -32,12 +32,6 @@ void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b, size_
                 (blasint)nrhs, 1.0, factor, (blasint)n, b, (blasint)ldb);
 }
 
-void shapc__sgemm_atb(size_t m, size_t n, size_t k, const float *at, const float *b, float *c)
-{
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
-                1.0f, at, (blasint)m, b, (blasint)n, 0.0f, c, (blasint)n);
-}
-
 void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,
                           const float *b, float *c)
 {

@@ -26,9 +26,6 @@ void shapc__dpotrs(size_t n, const double *factor, size_t nrhs, double *b, size_
  * triangle of C is not touched. */
 void shapc__dsyrk_lower(size_t n, size_t rows, const double *z, double *c);
 
-/* C (m, n) = A (m, k) * B (k, n) with A given transposed, at (k, m); all row-major float32. */
-void shapc__sgemm_atb(size_t m, size_t n, size_t k, const float *at, const float *b, float *c);
-
 /* C (m, n) += alpha A (m, k) * B (k, n) with A given transposed, at (k, m); all row-major
  * float32. */
 void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,
