@@ -17,23 +17,6 @@
 #define SCRATCH_FLOATS_MAX ((size_t)1 << 22) /* per ping-pong buffer: 16 MiB */
 #define NAME_MAX_BYTES 4096                  /* output names, as in model.bin */
 
-const char *shapc__activation_name(shapc_activation activation)
-{
-    switch (activation) {
-    case SHAPC_ACT_IDENTITY:
-        return "identity";
-    case SHAPC_ACT_RELU:
-        return "relu";
-    case SHAPC_ACT_SIGMOID:
-        return "sigmoid";
-    case SHAPC_ACT_TANH:
-        return "tanh";
-    case SHAPC_ACT_SOFTMAX:
-        return "softmax";
-    }
-    return NULL;
-}
-
 /* ---- validation ---- */
 
 static const char *nonfinite_word(float v) { return isnan(v) ? "NaN" : "infinite"; }
@@ -291,64 +274,6 @@ nomem:
 
 /* ---- forward pass ---- */
 
-/* Numerically stable logistic: never evaluates exp of a large positive number. */
-static float sigmoidf(float v)
-{
-    if (v >= 0.0f)
-        return 1.0f / (1.0f + expf(-v));
-    float e = expf(v);
-    return e / (1.0f + e);
-}
-
-/* Softmax of one row, max-subtracted so huge logits (1e30) cannot overflow exp; the sum is
- * accumulated in double. NaN/inf inputs yield NaN, which shapc_model_predict reports. */
-static void softmax_row(float *v, size_t n)
-{
-    float mx = v[0];
-    double sum = 0.0;
-    for (size_t j = 1; j < n; j++)
-        if (v[j] > mx)
-            mx = v[j];
-    for (size_t j = 0; j < n; j++) {
-        v[j] = expf(v[j] - mx);
-        sum += (double)v[j];
-    }
-    /* One division per row: a multiply per output is much cheaper than a divide, and the
-     * reciprocal in double is exact to far below float rounding. */
-    const double inv = 1.0 / sum;
-    for (size_t j = 0; j < n; j++)
-        v[j] = (float)((double)v[j] * inv);
-}
-
-static void activate(const shapc__dense_layer *ly, float *y, size_t rows)
-{
-    const size_t m = ly->n_out;
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * m;
-        switch (ly->activation) {
-        case SHAPC_ACT_IDENTITY:
-            break;
-        case SHAPC_ACT_RELU:
-            /* A select, not a conditional store, so the loop vectorises; NaN < 0 is
-             * false, so NaN stays NaN and gets reported. */
-            for (size_t j = 0; j < m; j++)
-                row[j] = row[j] < 0.0f ? 0.0f : row[j];
-            break;
-        case SHAPC_ACT_SIGMOID:
-            for (size_t j = 0; j < m; j++)
-                row[j] = sigmoidf(row[j]);
-            break;
-        case SHAPC_ACT_TANH:
-            for (size_t j = 0; j < m; j++)
-                row[j] = tanhf(row[j]);
-            break;
-        case SHAPC_ACT_SOFTMAX:
-            softmax_row(row, m);
-            break;
-        }
-    }
-}
-
 /* dst (rows, n_out) = cur W^T + bias for a dense layer. dst starts as the bias and the GEMM
  * adds to it (beta = 1): with beta = 0 OpenBLAS first clears dst column by column of its
  * column-major view - one memset per row, of 40 bytes for a 10-class output - and the bias
@@ -372,13 +297,13 @@ static void run_layer(const shapc__dense_layer *ly, const float *cur, size_t row
     switch (ly->kind) {
     case SHAPC_LAYER_DENSE:
         dense_affine(ly, cur, rows, dst);
-        activate(ly, dst, rows);
+        shapc__activate_rows(ly->activation, dst, rows, ly->n_out);
         return;
     case SHAPC_LAYER_CONV2D:
         for (size_t r = 0; r < rows; r++)
             shapc__conv2d_image(g, ly->weights, ly->bias, cur + r * ly->n_in,
                                 dst + r * ly->n_out, col);
-        activate(ly, dst, rows);
+        shapc__activate_rows(ly->activation, dst, rows, ly->n_out);
         return;
     case SHAPC_LAYER_MAXPOOL:
         for (size_t r = 0; r < rows; r++)
@@ -481,7 +406,7 @@ size_t shapc__native_tail_scratch(const shapc__native_net *net)
 
 void shapc__native_activate_first(const shapc__native_net *net, float *pre, size_t rows)
 {
-    activate(&net->layers[0], pre, rows);
+    shapc__activate_rows(net->layers[0].activation, pre, rows, net->layers[0].n_out);
 }
 
 void shapc__native_forward_from_hidden(const shapc__native_net *net, const float *hid,

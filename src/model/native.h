@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "model/activation.h"
 #include "model/conv.h"
 #include "shapc/model.h"
 #include "shapc/status.h"
@@ -82,8 +83,5 @@ void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre,
 void shapc__native_activate_first(const shapc__native_net *net, float *pre, size_t rows);
 void shapc__native_forward_from_hidden(const shapc__native_net *net, const float *hid,
                                        size_t rows, float *out, float *scratch);
-
-/* "identity", "relu", "sigmoid", "tanh", "softmax"; NULL for an unknown value. */
-const char *shapc__activation_name(shapc_activation activation);
 
 #endif /* SHAPC_MODEL_NATIVE_H */
