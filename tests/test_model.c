@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 
+#include "model/activation.h"
 #include "shapc/model.h"
 #include "util/alloc.h"
 
@@ -456,6 +457,52 @@ static void test_softmax_huge_logits(void **state)
     /* row 1: logits (-1e30, 1e30, 5e29, -5e29) -> all mass on output 1 */
     assert_near(out[4 + 1], 1.0, 1e-6);
     shapc_model_free(m);
+}
+
+/* Softmax over many rows (blocks of rows, transposed; row by row for wide outputs): each row
+ * matches a double-precision softmax, a NaN or infinite logit makes only its own row NaN, and
+ * a row's values do not depend on where in the batch it falls (alone, first, in the last,
+ * partial block). */
+static void test_softmax_rows(void **state)
+{
+    (void)state;
+    const size_t widths[2] = {10, 70}; /* block path, row-by-row path */
+    enum { ROWS = 130 };
+    static float y[ROWS * 70], alone[70];
+    for (size_t t = 0; t < 2; t++) {
+        const size_t n = widths[t];
+        for (size_t i = 0; i < ROWS * n; i++)
+            y[i] = 8.0f * urand() - 4.0f;
+        for (size_t j = 0; j < n; j++) /* the same row at 3 and at 129 */
+            y[129 * n + j] = y[3 * n + j];
+        for (size_t j = 0; j < n; j++) /* overflows exp unless shifted by its own max */
+            y[7 * n + j] += 300.0f;
+        y[70 * n + 2] = NAN;
+        y[5 * n + 1] = INFINITY;
+        static float in[ROWS * 70];
+        memcpy(in, y, ROWS * n * sizeof *y);
+        memcpy(alone, y + 3 * n, n * sizeof *y);
+        shapc__activate_rows(SHAPC_ACT_SOFTMAX, y, ROWS, n);
+        shapc__activate_rows(SHAPC_ACT_SOFTMAX, alone, 1, n);
+        for (size_t r = 0; r < ROWS; r++) {
+            if (r == 70 || r == 5) {
+                for (size_t j = 0; j < n; j++)
+                    assert_true(isnan(y[r * n + j]));
+                continue;
+            }
+            double mx = -INFINITY, sum = 0.0;
+            for (size_t j = 0; j < n; j++)
+                mx = fmax(mx, (double)in[r * n + j]);
+            for (size_t j = 0; j < n; j++)
+                sum += exp((double)in[r * n + j] - mx);
+            for (size_t j = 0; j < n; j++) {
+                const double want = exp((double)in[r * n + j] - mx) / sum;
+                assert_near(y[r * n + j], want, 1e-6 * want + 1e-12);
+            }
+        }
+        assert_memory_equal(y + 3 * n, alone, n * sizeof *y);
+        assert_memory_equal(y + 129 * n, alone, n * sizeof *y);
+    }
 }
 
 static void test_preprocessing(void **state)
@@ -911,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_callback_errors),
         cmocka_unit_test(test_native_matches_reference),
         cmocka_unit_test(test_softmax_huge_logits),
+        cmocka_unit_test(test_softmax_rows),
         cmocka_unit_test(test_preprocessing),
         cmocka_unit_test(test_from_spec_validation),
         cmocka_unit_test(test_save_load_round_trip),
