@@ -104,16 +104,24 @@ static void assemble_b(const shapc__coalitions *c, const double *y, size_t k, do
             b[i * k + o] += b_all[o];
 }
 
-/* Factorises a copy of A; if A is singular (a player never separated from another by the
- * sampled coalitions) retries with a growing ridge, the minimum-change regularisation. */
-static int factorise(size_t m, const double *a, double *f)
+/* Assembles A into f (m, m) and factorises it in place; if A is singular (a player never
+ * separated from another by the sampled coalitions) assembles it again with a growing ridge,
+ * the minimum-change regularisation. Assembling twice in that rare case is cheaper than
+ * copying A (megabytes for hundreds of players) for every row. */
+static int assemble_and_factorise(const shapc__coalitions *c, double *f, double *u_acc,
+                                  double *zd)
 {
-    double trace = 0.0;
-    for (size_t i = 0; i < m; i++)
-        trace += a[i * m + i];
-    double ridge = 0.0;
+    const size_t m = c->m;
+    double ridge = 0.0, trace = 0.0;
     for (int attempt = 0; attempt < 6; attempt++) {
-        memcpy(f, a, m * m * sizeof *f);
+        if (attempt > 0) {
+            memset(f, 0, m * m * sizeof *f);
+            memset(u_acc, 0, m * sizeof *u_acc);
+        }
+        assemble_a(c, f, u_acc, zd);
+        if (attempt == 0)
+            for (size_t i = 0; i < m; i++)
+                trace += f[i * m + i];
         for (size_t i = 0; i < m; i++)
             f[i * m + i] += ridge;
         if (shapc__dpotrf(m, f) == 0)
@@ -277,23 +285,21 @@ shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
     const size_t m = c->m;
     size_t mm;
     memset(d, 0, sizeof *d);
-    if (!shapc__mul_size(m, m, &mm) || mm > SIZE_MAX / sizeof(double) / 2)
+    if (!shapc__mul_size(m, m, &mm) || mm > SIZE_MAX / sizeof(double))
         return shapc_error_set(err, SHAPC_ERANGE, "%zu players: regression too large", m);
     shapc_status st = SHAPC_OK;
-    double *a = shapc__calloc(mm, sizeof *a);
     double *u_acc = shapc__calloc(m, sizeof *u_acc);
     /* Dense-row blocks only pay off for larger player counts. */
     const int dense = m >= 64;
     double *zd = dense ? shapc__malloc(DENSE_BLOCK * m * sizeof *zd) : NULL;
     d->m = m;
-    d->f = shapc__malloc(mm * sizeof *d->f);
+    d->f = shapc__calloc(mm, sizeof *d->f);
     d->u = shapc__malloc(m * sizeof *d->u);
-    if (!a || !u_acc || !d->f || !d->u || (dense && !zd)) {
+    if (!u_acc || !d->f || !d->u || (dense && !zd)) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for a %zu-player regression", m);
         goto done;
     }
-    assemble_a(c, a, u_acc, zd);
-    if (factorise(m, a, d->f) != 0) {
+    if (assemble_and_factorise(c, d->f, u_acc, zd) != 0) {
         st = shapc_error_set(err, SHAPC_ELINALG,
                              "the coalition design is singular for %zu players", m);
         goto done;
@@ -306,7 +312,6 @@ shapc_status shapc__wls_factor(const shapc__coalitions *c, shapc__wls_design *d,
     for (size_t j = 0; j < m; j++)
         d->sum_u += d->u[j];
 done:
-    shapc__free(a);
     shapc__free(u_acc);
     shapc__free(zd);
     if (st != SHAPC_OK)
