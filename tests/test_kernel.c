@@ -902,6 +902,38 @@ static void test_rows_equal_to_background_or_x(void **state)
                 assert_near(phi[i], gen[i], 1e-6);
         shapc_kernel_free(kr);
     }
+
+    /* Players of two features each: a row is skipped when x and b_j agree on every feature
+     * of T's players (or of the others'); generic and native agree on count and values. */
+    size_t group_of[D];
+    float xg[D / 2], bgg[NBG * (D / 2)]; /* one value per player: 0 if tied, else 1 */
+    for (size_t i = 0; i < D; i++)
+        group_of[i] = i / 2;
+    for (size_t g = 0; g < D / 2; g++)
+        xg[g] = 0.0f;
+    for (size_t j = 0; j < NBG; j++)
+        for (size_t g = 0; g < D / 2; g++)
+            bgg[j * (D / 2) + g] = (bg[j * D + 2 * g] != x[2 * g] ||
+                                    bg[j * D + 2 * g + 1] != x[2 * g + 1]) ? 1.0f : 0.0f;
+    const size_t expect_g = 1 + rows_differing(xg, bgg, D / 2);
+    double gen_g[D / 2 * 3], phi_g[D / 2 * 3];
+    opt.nsamples = 30; /* = 2^5 - 2 */
+    for (int variant = 0; variant < 2; variant++) {
+        opt.use_structure = variant;
+        shapc_kernel *kr = NULL;
+        assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
+                         SHAPC_OK);
+        assert_int_equal(shapc_kernel_set_groups(kr, group_of, D / 2, NULL), SHAPC_OK);
+        assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi_g : gen_g, NULL, NULL,
+                                              &info, NULL),
+                         SHAPC_OK);
+        assert_true(info.exact);
+        assert_int_equal(info.n_evals, expect_g);
+        if (variant)
+            for (size_t i = 0; i < D / 2 * 3; i++)
+                assert_near(phi_g[i], gen_g[i], 1e-6);
+        shapc_kernel_free(kr);
+    }
     shapc_model_free(model);
 }
 
