@@ -19,8 +19,9 @@
  * the players of T where x and b differ. If there are none, the row IS b (or, for the
  * complement, x); if T holds all of them, it is x (or b). Such rows take the output of b or
  * x, computed once, instead of a model evaluation - exact, not an approximation. Data with
- * ties between x and the background (the zero border of images, categorical columns) have
- * many: 20-25% of shap's scheme's rows for Fashion-MNIST pixels.
+ * ties between x and the background have many (categorical or binary columns); for
+ * Fashion-MNIST pixels, whose always-zero border is no player at all, 4-8% of shap's
+ * scheme's rows.
  *
  * Threads: chunks are a fixed size that does not depend on the thread count, and workers take
  * the next unclaimed chunk; each coalition's value depends only on its own chunk, so results
@@ -286,7 +287,8 @@ static size_t classify(const task *tk, shapc__worker *w, size_t i, unsigned char
 static void mirror_codes(const unsigned char *code, unsigned char *partner, size_t n_bg)
 {
     for (size_t j = 0; j < n_bg; j++)
-        partner[j] = code[j] == ROW_IS_BG ? ROW_IS_X : (code[j] == ROW_IS_X ? ROW_IS_BG : ROW_EVAL);
+        partner[j] = code[j] == ROW_IS_BG ? ROW_IS_X
+                                          : (code[j] == ROW_IS_X ? ROW_IS_BG : ROW_EVAL);
 }
 
 static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
@@ -505,8 +507,8 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
 /* ---- driver ------------------------------------------------------------------------------- */
 
 shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, const float *x,
-                                    const float *fx, const size_t *players, const shapc__coalitions *c,
-                                    double *y, size_t *n_evals, shapc__side_job *side,
+                                    const float *fx, const size_t *players,
+                                    const shapc__coalitions *c, double *y, size_t *n_evals, shapc__side_job *side,
                                     shapc_error *err)
 {
     const size_t n_bg = kr->n_bg, k = kr->k;

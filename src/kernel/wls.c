@@ -254,7 +254,8 @@ static shapc_status batch_errors(const shapc__coalitions *c, const double *y, si
     se_system sys = {m, nrhs, f, u, sum_u, g};
     shapc__parallel_run(n_threads, (nrhs + SE_BLOCK - 1) / SE_BLOCK, se_block, &sys, NULL);
     const double n_pairs = (double)pairs, p_sizes = (double)c->n_sampled_sizes;
-    const double corr = n_pairs > p_sizes ? (n_pairs - 1.0) / (n_pairs - p_sizes) : (double)INFINITY;
+    const double corr =
+        n_pairs > p_sizes ? (n_pairs - 1.0) / (n_pairs - p_sizes) : (double)INFINITY;
     const double denom = (double)nb * (double)(nb - 1) / corr;
     for (size_t j = 0; j < m; j++)
         for (size_t o = 0; o < k; o++) {
