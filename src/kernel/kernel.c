@@ -339,7 +339,8 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
             memset(&design, 0, sizeof design);
             shapc__wls_factor_task ft = {&c, &design};
             shapc__side_job side = {.run = shapc__wls_factor_job, .ctx = &ft};
-            st = shapc__masked_evaluate(kr, ss, x, fx_raw, players, &c, y, &inf.n_evals, &side, err);
+            st = shapc__masked_evaluate(kr, ss, x, fx_raw, players, &c, y, &inf.n_evals, &side,
+                                        err);
             if (st == SHAPC_OK)
                 st = shapc__wls_apply(&c, &design, y, k, delta, phi_m, se_m, ss->n_threads, err);
             shapc__wls_design_free(&design);

@@ -508,8 +508,8 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
 
 shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, const float *x,
                                     const float *fx, const size_t *players,
-                                    const shapc__coalitions *c, double *y, size_t *n_evals, shapc__side_job *side,
-                                    shapc_error *err)
+                                    const shapc__coalitions *c, double *y, size_t *n_evals,
+                                    shapc__side_job *side, shapc_error *err)
 {
     const size_t n_bg = kr->n_bg, k = kr->k;
     const size_t width = kr->net ? kr->net->layers[0].n_out + shapc__native_tail_scratch(kr->net)

@@ -3,10 +3,10 @@
  * kernelshap's convergence rule (Mayer & Watson, R package kernelshap): evaluate the
  * enumerated coalitions, then the sampled batches; at checks (placed as described at
  * shapc__kernel_rounds' loop) solve with the batches so far and stop once every standard error
- * is below tol * (max phi - min phi) of its output, or the budget is spent. The batches are independent
- * paired samples (coalition.c), so any prefix of them is itself a valid, smaller sample: its
- * sampled weights are scaled up by (all pairs) / (pairs so far). Deterministic: the same seed
- * stops at the same round. */
+ * is below tol * (max phi - min phi) of its output, or the budget is spent. The batches are
+ * independent paired samples (coalition.c), so any prefix of them is itself a valid, smaller
+ * sample: its sampled weights are scaled up by (all pairs) / (pairs so far). Deterministic:
+ * the same seed stops at the same round. */
 #include <math.h>
 #include <string.h>
 
