@@ -466,7 +466,7 @@ static int segments_build(run *r)
     if (!r->seg || !r->seg_n || !r->seg_groups)
         return shapc_cli_fail("out of memory for superpixels");
     r->seg_c = c;
-    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    const float *x = (const float *)shapc_array_cdata(r->input);
     size_t m = 0;
     for (size_t i = 0; i < r->n; i++) {
         shapc_error err = {0};
@@ -555,8 +555,15 @@ static int setup(run *r)
 {
     const explain_args *a = &r->args;
     shapc_error err = {0};
-    if (open_model(a, &r->model, &err) != SHAPC_OK ||
-        shapc_cli_load_rows(a->input_path, r->model, &r->input, &err) != SHAPC_OK)
+    size_t n_file = 0;
+    if (open_model(a, &r->model, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    shapc_status st = shapc_cli_load_rows(a->input_path, r->model, &a->s.rows, &r->row0, &n_file,
+                                          &r->input, &err);
+    if (st == SHAPC_ERANGE)
+        return shapc_cli_fail("%s: --rows out of range (the file has %zu rows: 0:%zu)",
+                              a->input_path, n_file, n_file);
+    if (st != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
     r->d = shapc_model_n_inputs(r->model);
     r->k_all = shapc_model_n_outputs(r->model);
@@ -566,25 +573,28 @@ static int setup(run *r)
     if (rc >= 0)
         return rc;
 
-    size_t n_file = shapc_array_dim(r->input, 0), end;
-    if (shapc_cli_range_resolve(&a->s.rows, n_file, &r->row0, &end) != 0)
-        return shapc_cli_fail("%s: --rows out of range (the file has %zu rows: 0:%zu)",
-                              a->input_path, n_file, n_file);
-    r->n = end - r->row0;
-    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    /* r->input holds the selected rows only; r->row0 numbers them in the file. */
+    r->n = shapc_array_dim(r->input, 0);
+    const float *x = shapc_array_cdata(r->input);
     if (shapc_cli_check_finite(a->input_path, x, r->n, r->d, r->row0, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
 
     /* Background: --background FILE, else the model's embedded set (with its weights). */
     const float *bg;
     const float *bg_w = NULL;
-    size_t bg_total;
+    size_t bg_total = 0, end;
     const char *bg_name = a->bg_path ? a->bg_path : a->model_path;
     if (a->bg_path) {
-        if (shapc_cli_load_rows(a->bg_path, r->model, &r->bg_file, &err) != SHAPC_OK)
+        /* Only the --background-rows of the file are loaded. */
+        st = shapc_cli_load_rows(a->bg_path, r->model, &a->bg_rows, &r->bg_row0, &bg_total,
+                                 &r->bg_file, &err);
+        if (st == SHAPC_ERANGE)
+            return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
+                                  "rows: 0:%zu)", bg_name, bg_total, bg_total);
+        if (st != SHAPC_OK)
             return shapc_cli_fail("%s", err.message);
         bg = shapc_array_cdata(r->bg_file);
-        bg_total = shapc_array_dim(r->bg_file, 0);
+        r->bg_n = shapc_array_dim(r->bg_file, 0);
     } else {
         const shapc_array *emb = shapc_model_background(r->model);
         if (!emb && (a->mask == SHAPC_CLI_MASK_ZERO || a->mask == SHAPC_CLI_MASK_BLUR)) {
@@ -599,14 +609,14 @@ static int setup(run *r)
             bg_total = shapc_array_dim(emb, 0);
             bg_w = shapc_model_background_weights(r->model);
         }
+        if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &r->bg_row0, &end) != 0)
+            return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
+                                  "rows: 0:%zu)", bg_name, bg_total, bg_total);
+        r->bg_n = end - r->bg_row0;
+        bg += r->bg_row0 * r->d;
+        if (bg_w)
+            bg_w += r->bg_row0;
     }
-    if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &r->bg_row0, &end) != 0)
-        return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
-                              "rows: 0:%zu)", bg_name, bg_total, bg_total);
-    r->bg_n = end - r->bg_row0;
-    bg += r->bg_row0 * r->d;
-    if (bg_w)
-        bg_w += r->bg_row0;
     if (shapc_cli_check_finite(bg_name, bg, r->bg_n, r->d, r->bg_row0, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
     if (a->mask != SHAPC_CLI_MASK_BACKGROUND) {
@@ -737,7 +747,7 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
         if (st != SHAPC_OK)
             return st;
     }
-    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * r->d;
+    const float *x = (const float *)shapc_array_cdata(r->input);
     h = shapc_cli_hash(h, x, r->n * r->d * sizeof *x);
     h = shapc_cli_hash(h, r->bg, r->bg_n * r->d * sizeof *r->bg);
     if (r->bg_w)
@@ -796,7 +806,7 @@ static int compute(run *r)
     const explain_args *a = &r->args;
     shapc_error err = {0};
     size_t n = r->n, d = r->d, k = r->k_all, K = r->K;
-    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
+    const float *x = (const float *)shapc_array_cdata(r->input);
     float *pred = shapc_array_data(r->pred);
 
     memcpy(shapc_array_data(r->inputs), x, n * d * sizeof *x);
@@ -860,7 +870,7 @@ static int explain_row(void *ctx, size_t i)
     const explain_args *a = &r->args;
     shapc_error err = {0};
     size_t d = r->d, k = r->k_all, M = r->pl.n;
-    const float *x = (const float *)shapc_array_cdata(r->input) + r->row0 * d;
+    const float *x = (const float *)shapc_array_cdata(r->input);
     double ti = shapc_cli_now();
     int rc;
     if (a->mask == SHAPC_CLI_MASK_BLUR && (rc = reblur_kernel(r, x + i * d)) >= 0)
@@ -897,7 +907,7 @@ static int explain_block(row_ctx *c, size_t i0, size_t nb)
 {
     run *r = c->r;
     const size_t d = r->d, k = r->k_all, M = r->pl.n;
-    const float *x = (const float *)shapc_array_cdata(r->input) + (r->row0 + i0) * d;
+    const float *x = (const float *)shapc_array_cdata(r->input) + i0 * d;
     shapc_error err = {0};
     const double t0 = shapc_cli_now();
     if (shapc_kernel_explain_rows(r->kernel, x, nb, c->phi_all, c->se_all, c->fx_all,

@@ -80,21 +80,25 @@ int shapc_cli_predict(int argc, char **argv)
     shapc_error err = {0};
     shapc_model *model = NULL;
     shapc_array *rows = NULL, *out = NULL;
-    if (shapc_model_load(model_path, &model, &err) != SHAPC_OK ||
-        shapc_cli_load_rows(input_path, model, &rows, &err) != SHAPC_OK) {
+    size_t n_all = 0, a = 0;
+    if (shapc_model_load(model_path, &model, &err) != SHAPC_OK) {
         shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    size_t n_all = shapc_array_dim(rows, 0), d = shapc_model_n_inputs(model);
-    size_t k = shapc_model_n_outputs(model);
-    size_t a, b;
-    if (shapc_cli_range_resolve(&range, n_all, &a, &b) != 0) {
+    shapc_status st = shapc_cli_load_rows(input_path, model, &range, &a, &n_all, &rows, &err);
+    if (st == SHAPC_ERANGE) {
         shapc_cli_fail("%s: --rows %s out of range (the file has %zu rows)", input_path,
                        rows_text ? rows_text : "", n_all);
         goto cleanup;
     }
-    size_t n = b - a;
-    const float *x = (const float *)shapc_array_cdata(rows) + a * d;
+    if (st != SHAPC_OK) {
+        shapc_cli_fail("%s", err.message);
+        goto cleanup;
+    }
+    /* rows holds the selected rows only; a numbers the first in the file. */
+    const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
+    const size_t n = shapc_array_dim(rows, 0);
+    const float *x = shapc_array_cdata(rows);
     if (shapc_cli_check_finite(input_path, x, n, d, a, &err) != SHAPC_OK) {
         shapc_cli_fail("%s", err.message);
         goto cleanup;

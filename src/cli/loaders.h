@@ -14,13 +14,20 @@
 #include <shapc/model.h>
 #include <shapc/status.h>
 
-/* Loads `path` and converts it to float32 rows (n, d) for `model`: the product of the
- * trailing dimensions must equal the model's d (an IDX of shape (10000, 28, 28) feeds a
- * 28x28x1 model). A rank-1 array of d values is one row. Errors name the file: the reader's
- * statuses, SHAPC_ESHAPE ("input.idx: shape (10000, 28, 27) does not match the model input
- * 28x28x1 (784 features)"), SHAPC_EINVAL (no rows). *out is owned by the caller. */
-shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model, shapc_array **out,
-                                 shapc_error *err);
+#include "args.h"
+
+/* Loads `path` and converts the rows `range` selects (NULL: all) to float32 rows (n, d) for
+ * `model`: the product of the trailing dimensions must equal the model's d (an IDX of shape
+ * (10000, 28, 28) feeds a 28x28x1 model). A rank-1 array of d values is one row. Only the
+ * selected rows are converted, so explaining a few rows of a large file costs little memory.
+ * *first gets the first selected row's index in the file and *n_file the file's row count
+ * (either may be NULL). Errors name the file: the reader's statuses, SHAPC_ESHAPE
+ * ("input.idx: shape (10000, 28, 27) does not match the model input 28x28x1 (784
+ * features)"), SHAPC_EINVAL (no rows), SHAPC_ERANGE without a message when the range exceeds
+ * the file (*n_file set: the caller names its option). *out is owned by the caller. */
+shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
+                                 const shapc_cli_range *range, size_t *first, size_t *n_file,
+                                 shapc_array **out, shapc_error *err);
 
 /* Fails with SHAPC_ENONFINITE naming the file and the row (numbered in the file, i.e.
  * first_row + i) if any of the n rows of d values is NaN or infinite. */

@@ -31,6 +31,11 @@ cmp -s g/shap_values.npy gl/shap_values.npy || fail "the two groups.json forms d
 run_ok "$SHAPC" explain "$M4" data.csv --background bg.csv --no-plots -o plain
 assert_contains "$(flat plain/summary.json)" '"players": ["age", "income, k", "say \"hi\"", "d"]'
 run_ok "$SHAPC" explain "$M4" data.csv --mask zero --no-plots -o zero4
+# --rows and --background-rows cut tables too: rows 1..2 against background row 1 (all ones)
+run_ok "$SHAPC" explain "$M4" data.csv --rows 1:3 --background bg.csv --background-rows 1 \
+    --no-plots -o cut
+expect_fail 1 "$SHAPC" explain "$M4" data.csv --rows 2:5 --background bg.csv -o e_cut
+assert_contains "$ERRLINE" "data.csv: --rows out of range (the file has 3 rows: 0:3)"
 run_ok "$SHAPC" predict "$M4" data.csv
 
 # ---- CSV errors: one line naming file, line and column ----
@@ -137,6 +142,8 @@ g = ld("g", "shap_values.npy")[:, :, 0]
 near(g, np.stack([contrib[:, 0] + contrib[:, 2], contrib[:, 1], contrib[:, 3]], 1), "csv groups")
 near(ld("g", "groups.npy"), [0, 1, 0, 2], "groups.npy", 0)
 near(ld("zero4", "shap_values.npy")[:, :, 0], w4 * X, "csv --mask zero")
+near(ld("cut", "inputs.npy"), X[1:3], "csv --rows", 0)
+near(ld("cut", "shap_values.npy")[:, :, 0], w4 * (X[1:3] - 1.0), "csv --background-rows")
 
 wi = (np.arange(48) % 7 - 3) / 10.0
 def img(x, y, k, alpha=False):
