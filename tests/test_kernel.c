@@ -829,32 +829,54 @@ static void test_native_fast_path_and_threads(void **state)
 }
 
 /* Rows of the same coalition and background row that equal b_j (x and b_j agree on T) or x
- * (they agree off T) take the output of b_j or x instead of an evaluation: with tied data
- * (values in {0, 1, 2}, one background row equal to x, one differing in a single feature) the
- * explainer evaluates exactly the rows that differ from both, on the generic and the native
- * path (pairs together or split), and the values still match brute force. */
-static size_t rows_differing(const float *x, const float *bg, size_t d)
+ * (they agree off T) take the output of b_j or x instead of an evaluation, and on the generic
+ * path a complemented coalition (x with T from the background) evaluates once the rows whose
+ * backgrounds agree on T. With tied data (values in {0, 1, 2}, one background row equal to x,
+ * one differing in a single feature) the explainer evaluates exactly the rows the test
+ * counts, on the generic and the native path (pairs together or split), and the values still
+ * match brute force. */
+
+/* Model rows an exact explanation of x evaluates: 1 (x itself) plus, for every coalition S of
+ * the m players (player of feature i: group[i]), the rows that differ from both b_j and x -
+ * on the generic path (dedup) counting once those of a complemented coalition (|S| > m/2,
+ * stored as T = the others; m odd) whose backgrounds agree on T. */
+static size_t rows_evaluated(const float *x, const float *bg, size_t d, const size_t *group,
+                             size_t m, int dedup)
 {
-    size_t n = 0;
-    for (size_t s = 1; s + 1 < ((size_t)1 << d); s++)
+    size_t n = 1;
+    for (size_t s = 1; s + 1 < ((size_t)1 << m); s++) {
+        const int comp = 2 * (size_t)__builtin_popcountll(s) > m;
+        size_t kept[NBG], n_kept = 0;
         for (size_t j = 0; j < NBG; j++) {
             int eq_in = 1, eq_out = 1;
             for (size_t i = 0; i < d; i++) {
                 const int same = x[i] == bg[j * d + i];
-                if (s >> i & 1)
+                if (s >> group[i] & 1)
                     eq_in &= same;
                 else
                     eq_out &= same;
             }
-            n += !eq_in && !eq_out;
+            if (eq_in || eq_out)
+                continue;
+            int dup = 0;
+            for (size_t q = 0; q < n_kept && dedup && comp && !dup; q++) {
+                dup = 1;
+                for (size_t i = 0; i < d; i++)
+                    if (!(s >> group[i] & 1) && bg[j * d + i] != bg[kept[q] * d + i])
+                        dup = 0;
+            }
+            if (!dup)
+                kept[n_kept++] = j;
         }
+        n += n_kept;
+    }
     return n;
 }
 
 static void test_rows_equal_to_background_or_x(void **state)
 {
     (void)state;
-    enum { D = 10 };
+    enum { D = 9 };
     unsigned seed = 17;
     float x[D], bg[NBG * D];
     for (size_t i = 0; i < D; i++)
@@ -866,8 +888,17 @@ static void test_rows_equal_to_background_or_x(void **state)
     bg[D + 4] = x[4] + 1.0f;                 /* row 1 differs in feature 4 only */
     for (size_t i = 0; i < D; i++)           /* row 2 differs everywhere */
         bg[2 * D + i] = x[i] + 0.5f;
-    const size_t expect = 1 + rows_differing(x, bg, D);
-    assert_true(expect < 1 + 1022 * NBG * 3 / 4); /* the data has ties worth skipping */
+    for (size_t i = 0; i < D; i += 2)        /* rows 3 and 4 agree on half the features */
+        bg[4 * D + i] = bg[3 * D + i];
+    size_t one[D];
+    for (size_t i = 0; i < D; i++)
+        one[i] = i;
+    const size_t all = 1 + 510 * NBG, plain = rows_evaluated(x, bg, D, one, D, 0);
+    const size_t dedup = rows_evaluated(x, bg, D, one, D, 1);
+    assert_true(plain < all * 3 / 4 && dedup < plain); /* the data has ties worth skipping */
+    print_message("9 features of 3 levels, %d background rows: %zu model rows for all 510 "
+                  "coalitions, %zu without rows equal to b or x, %zu also without duplicates\n",
+                  NBG, all, plain, dedup);
 
     mlp m;
     mlp_init(&m, D, 23);
@@ -875,16 +906,17 @@ static void test_rows_equal_to_background_or_x(void **state)
     normalised_weights(bw);
     brute_force(&m, x, bg, bw, NBG, SHAPC_LINK_IDENTITY, ref);
     shapc_kernel_options opt = shapc_kernel_options_default();
-    opt.nsamples = 1022; /* = 2^10 - 2: every coalition, so the count is known */
+    opt.nsamples = 510; /* = 2^9 - 2: every coalition, so the count is known */
     shapc_kernel_info info;
     explain_mlp(&m, x, bg, opt, phi, NULL, NULL, &info);
     assert_true(info.exact);
     assert_int_equal(info.n_players, D);
-    assert_int_equal(info.n_evals, expect);
+    assert_int_equal(info.n_evals, dedup);
     for (size_t i = 0; i < D * 3; i++)
         assert_near(phi[i], ref[i], 1e-6);
 
-    /* Native model: the fast path skips the same rows and agrees with the generic path. */
+    /* Native model: the fast path skips the rows equal to b_j or x (no duplicates: its rows
+     * share their first layer per pair) and agrees with the generic path. */
     shapc_model *model = native_model(D, 29);
     double gen[D * 3];
     for (int variant = 0; variant < 3; variant++) {
@@ -896,41 +928,36 @@ static void test_rows_equal_to_background_or_x(void **state)
         assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi : gen, NULL, NULL, &info,
                                               NULL),
                          SHAPC_OK);
-        assert_int_equal(info.n_evals, expect);
+        assert_int_equal(info.n_evals, variant ? plain : dedup);
         if (variant)
             for (size_t i = 0; i < D * 3; i++)
                 assert_near(phi[i], gen[i], 1e-6);
         shapc_kernel_free(kr);
     }
 
-    /* Players of two features each: a row is skipped when x and b_j agree on every feature
-     * of T's players (or of the others'); generic and native agree on count and values. */
+    /* Players of two features each (the ninth alone): a row is skipped, or a duplicate, when
+     * every feature of the players concerned agrees; generic and native agree on the values. */
     size_t group_of[D];
-    float xg[D / 2], bgg[NBG * (D / 2)]; /* one value per player: 0 if tied, else 1 */
     for (size_t i = 0; i < D; i++)
         group_of[i] = i / 2;
-    for (size_t g = 0; g < D / 2; g++)
-        xg[g] = 0.0f;
-    for (size_t j = 0; j < NBG; j++)
-        for (size_t g = 0; g < D / 2; g++)
-            bgg[j * (D / 2) + g] = (bg[j * D + 2 * g] != x[2 * g] ||
-                                    bg[j * D + 2 * g + 1] != x[2 * g + 1]) ? 1.0f : 0.0f;
-    const size_t expect_g = 1 + rows_differing(xg, bgg, D / 2);
-    double gen_g[D / 2 * 3], phi_g[D / 2 * 3];
+    const size_t plain_g = rows_evaluated(x, bg, D, group_of, 5, 0);
+    const size_t dedup_g = rows_evaluated(x, bg, D, group_of, 5, 1);
+    double gen_g[5 * 3], phi_g[5 * 3];
     opt.nsamples = 30; /* = 2^5 - 2 */
+    opt.max_memory = shapc_kernel_options_default().max_memory;
     for (int variant = 0; variant < 2; variant++) {
         opt.use_structure = variant;
         shapc_kernel *kr = NULL;
         assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL),
                          SHAPC_OK);
-        assert_int_equal(shapc_kernel_set_groups(kr, group_of, D / 2, NULL), SHAPC_OK);
+        assert_int_equal(shapc_kernel_set_groups(kr, group_of, 5, NULL), SHAPC_OK);
         assert_int_equal(shapc_kernel_explain(kr, x, variant ? phi_g : gen_g, NULL, NULL,
                                               &info, NULL),
                          SHAPC_OK);
         assert_true(info.exact);
-        assert_int_equal(info.n_evals, expect_g);
+        assert_int_equal(info.n_evals, variant ? plain_g : dedup_g);
         if (variant)
-            for (size_t i = 0; i < D / 2 * 3; i++)
+            for (size_t i = 0; i < 5 * 3; i++)
                 assert_near(phi_g[i], gen_g[i], 1e-6);
         shapc_kernel_free(kr);
     }

@@ -29,6 +29,9 @@ typedef struct shapc__worker {
     uint32_t *cnt; /* (n_bg) players of T where background row j differs from x */
     size_t *live;  /* (n_bg) background rows one coalition evaluates */
     unsigned char *any; /* (n_bg) scratch */
+    uint32_t *ref;  /* generic: per coalition and background row, the row it duplicates */
+    const float **seen; /* (n_bg) outputs of one coalition's evaluated rows, while averaging */
+    uint32_t *htab; /* generic: hash table finding duplicate rows */
 } shapc__worker;
 
 /* What an explanation in progress changes: the workers' scratch and the shared-design cache.

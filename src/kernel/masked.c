@@ -161,6 +161,9 @@ void shapc__session_release(shapc__session *ss)
         shapc__free(w->cnt);
         shapc__free(w->live);
         shapc__free(w->any);
+        shapc__free(w->ref);
+        shapc__free(w->seen);
+        shapc__free(w->htab);
     }
     shapc__free(ss->workers);
     ss->workers = NULL;
@@ -189,8 +192,8 @@ typedef struct task {
 } task;
 
 /* What a masked row needs: a model evaluation, or nothing because it equals background row j
- * or x (see the header). */
-enum { ROW_EVAL = 0, ROW_IS_BG = 1, ROW_IS_X = 2 };
+ * or x (see the header), or (generic path) an earlier row of the same coalition. */
+enum { ROW_EVAL = 0, ROW_IS_BG = 1, ROW_IS_X = 2, ROW_DUP = 3 };
 
 /* cnt[j] += 1 for each player t of ts (all m players if ts is NULL) where background row j
  * differs from x. Differing means: in preprocessed units on the native path (a zero
@@ -245,7 +248,17 @@ static int grow_codes(shapc__worker *w, size_t need)
     unsigned char *any = shapc__realloc(w->any, need);
     if (any)
         w->any = any;
-    if (!code || !cnt || !live || !any)
+    uint32_t *ref = shapc__realloc(w->ref, need * sizeof *ref);
+    if (ref)
+        w->ref = ref;
+    const float **seen = shapc__realloc(w->seen, need * sizeof *seen);
+    if (seen)
+        w->seen = seen;
+    uint32_t *htab = need <= SIZE_MAX / 16 ? shapc__realloc(w->htab, 4 * need * sizeof *htab)
+                                           : NULL;
+    if (htab)
+        w->htab = htab;
+    if (!code || !cnt || !live || !any || !ref || !seen || !htab)
         return 0;
     w->code_cap = need;
     return 1;
@@ -291,6 +304,60 @@ static void mirror_codes(const unsigned char *code, unsigned char *partner, size
                                           : (code[j] == ROW_IS_X ? ROW_IS_BG : ROW_EVAL);
 }
 
+/* Generic path, complemented coalition i (x with T's features from the background): its row
+ * for background row j depends only on b_j's values on T, so rows whose backgrounds agree
+ * there are one row - common with categorical columns, where a black-box model call is what
+ * costs. Marks all but the first of each set ROW_DUP (ref[j] = the first) and drops them from
+ * w->live; returns the rows left. Hash table of the T-values, verified value by value. */
+static size_t drop_duplicates(const task *tk, shapc__worker *w, size_t i, unsigned char *code,
+                              uint32_t *ref, size_t n_live)
+{
+    const shapc_kernel *kr = tk->kr;
+    const shapc__coalitions *c = tk->c;
+    size_t mask = 1;
+    while (mask < 2 * n_live)
+        mask <<= 1;
+    uint32_t *tab = w->htab;
+    memset(tab, 0, mask * sizeof *tab);
+    mask--;
+    size_t kept = 0;
+    for (size_t jj = 0; jj < n_live; jj++) {
+        const size_t j = w->live[jj];
+        const float *b = kr->bg + j * kr->d;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (size_t p = c->start[i]; p < c->start[i + 1]; p++) {
+            const size_t g = tk->players[c->idx[p]];
+            for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++) {
+                uint32_t bits;
+                memcpy(&bits, b + kr->gfeat[q], sizeof bits);
+                h = (h ^ bits) * 0x100000001b3ULL;
+            }
+        }
+        size_t slot = (size_t)(h ^ (h >> 29)) & mask;
+        int dup = 0;
+        for (; tab[slot]; slot = (slot + 1) & mask) {
+            const float *o = kr->bg + (size_t)(tab[slot] - 1) * kr->d;
+            int same = 1;
+            for (size_t p = c->start[i]; p < c->start[i + 1] && same; p++) {
+                const size_t g = tk->players[c->idx[p]];
+                for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1] && same; q++)
+                    same = memcmp(b + kr->gfeat[q], o + kr->gfeat[q], sizeof *b) == 0;
+            }
+            if (same) {
+                code[j] = ROW_DUP;
+                ref[j] = tab[slot] - 1;
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup) {
+            tab[slot] = (uint32_t)j + 1;
+            w->live[kept++] = j;
+        }
+    }
+    return kept;
+}
+
 static void copy_group(const shapc_kernel *kr, size_t g, const float *src, float *dst)
 {
     for (size_t p = kr->gstart[g]; p < kr->gstart[g + 1]; p++)
@@ -312,7 +379,9 @@ static shapc_status generic_rows(task *tk, shapc__worker *w, size_t c0, size_t n
         const size_t i = c0 + ci;
         const uint32_t *t = c->idx + c->start[i];
         const size_t nt = c->start[i + 1] - c->start[i];
-        const size_t n_live = classify(tk, w, i, w->code + ci * n_bg);
+        size_t n_live = classify(tk, w, i, w->code + ci * n_bg);
+        if (c->complement[i] && nt <= MAX_TIED_PLAYERS && n_live > 1)
+            n_live = drop_duplicates(tk, w, i, w->code + ci * n_bg, w->ref + ci * n_bg, n_live);
         for (size_t jj = 0; jj < n_live; jj++, r++) {
             float *row = w->rows + r * d;
             const float *b = kr->bg + w->live[jj] * d;
@@ -440,17 +509,24 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
 }
 
 /* Output of background row j for a coalition with row codes `code`: the next evaluated row
- * (*o advances), or the output of b_j or x. */
-static const float *row_output(const task *tk, const unsigned char *code, size_t j,
-                               const float **o)
+ * (*o advances; remembered in seen[j]), an earlier row's (ROW_DUP), or the output of b_j or
+ * x. Rows are visited in order, so a duplicate's first row has been seen. */
+static const float *row_output(const task *tk, const unsigned char *code, const uint32_t *ref,
+                               const float **seen, size_t j, const float **o)
 {
     const size_t k = tk->kr->k;
-    if (code[j] == ROW_EVAL) {
-        const float *p = *o;
+    switch (code[j]) {
+    case ROW_EVAL:
+        seen[j] = *o;
         *o += k;
-        return p;
+        return seen[j];
+    case ROW_DUP:
+        return seen[ref[j]];
+    case ROW_IS_BG:
+        return tk->kr->fbg + j * k;
+    default:
+        return tk->fx;
     }
-    return code[j] == ROW_IS_BG ? tk->kr->fbg + j * k : tk->fx;
 }
 
 static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *err)
@@ -482,10 +558,11 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
     for (size_t ci = 0; ci < nc; ci++) {
         double *yc = tk->y + (c0 + ci) * k;
         const unsigned char *code = w->code + ci * n_bg;
+        const uint32_t *ref = w->ref + ci * n_bg;
         const float *o_first = o;
         memset(yc, 0, k * sizeof *yc);
         for (size_t j = 0; j < n_bg; j++) {
-            const float *out = row_output(tk, code, j, &o);
+            const float *out = row_output(tk, code, ref, w->seen, j, &o);
             for (size_t q = 0; q < k; q++)
                 yc[q] += kr->bg_w[j] * (double)out[q];
         }
@@ -493,7 +570,8 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
             if (!isfinite(yc[q])) {
                 size_t j = 0;
                 const float *again = o_first;
-                while (j + 1 < n_bg && isfinite(row_output(tk, code, j, &again)[q]))
+                while (j + 1 < n_bg &&
+                       isfinite(row_output(tk, code, ref, w->seen, j, &again)[q]))
                     j++;
                 return shapc_error_set(err, SHAPC_ENONFINITE, "model output %zu is not finite "
                                        "for a masked row (background row %zu)", q, j);
