@@ -4,8 +4,8 @@
 #
 #   scripts/fuzz.sh [SECONDS [TARGET...]]    e.g. scripts/fuzz.sh 60   or   scripts/fuzz.sh 300 npy
 #
-# Targets are the tests/fuzz/fuzz_<target>.c files (default: all). Each starts from the
-# committed seeds in tests/fuzz/corpus/<target>/ and grows a working corpus in
+# Targets are the tests/fuzz/fuzz_<target>.c files (default: all). Each starts from the seeds
+# tests/fuzz/make_corpus.py writes into build-fuzz/seeds/<target>/ and grows a working corpus in
 # build-fuzz/corpus/<target>/ (kept between runs, never committed). Crashes, leaks, UB, timeouts
 # and over-limit allocations are written to build-fuzz/artifacts/<target>/; the exit status is
 # non-zero if any target found one. Logs: build-fuzz/logs/<target>.log; the last lines give
@@ -33,6 +33,16 @@ if ! command -v clang >/dev/null 2>&1 ||
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
 fi
+# The seed writer needs Debian's python3 with numpy.
+if ! /usr/bin/python3 -c "import numpy" >/dev/null 2>&1; then
+  echo "== installing python3-numpy (seed corpora) =="
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends python3-numpy
+fi
 
 # ---- build ----
 if [ $# -gt 0 ]; then
@@ -49,6 +59,10 @@ CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSHAPC_BUILD_FUZZERS=O
   -DSHAPC_BUILD_TESTS=OFF -DSHAPC_BUILD_SAMPLES=OFF -DSHAPC_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$parallel" --target $(printf 'fuzz_%s ' "${targets[@]}")
 
+# ---- seeds: small valid files of every kind, written fresh (not committed) ----
+rm -rf "$build/seeds"
+/usr/bin/python3 tests/fuzz/make_corpus.py "$build/seeds"
+
 # ---- run ----
 export OPENBLAS_NUM_THREADS=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
@@ -60,7 +74,7 @@ run_one() {
   mkdir -p "$corpus" "$art"
   # -malloc_limit_mb: a reader that believes a forged size and allocates it is a bug, found here
   # rather than as an out-of-memory kill; -rss_limit_mb caps the whole process.
-  "$build/tests/fuzz/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" \
+  "$build/tests/fuzz/fuzz_$t" "$corpus" "$build/seeds/$t" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
     -max_len=16384 -print_final_stats=1 -artifact_prefix="$art" ${SHAPC_FUZZ_ARGS:-} \
     >"$build/logs/$t.log" 2>&1

@@ -515,8 +515,16 @@ static void test_protocol_magic_reported_early(void **state)
 }
 
 /* ======================================================================================== */
-/* seed corpora: every committed seed is a valid file (else the fuzzers start from noise)    */
+/* seed corpora: every generated seed is a valid file (else the fuzzers start from noise)    */
 /* ======================================================================================== */
+
+/* Path of seed kind/name, written by tests/fuzz/make_corpus.py into $SHAPC_TEST_SEEDS. */
+static const char *seed_path(char *buf, size_t cap, const char *kind, const char *name)
+{
+    const char *dir = getenv("SHAPC_TEST_SEEDS");
+    snprintf(buf, cap, "%s/%s/%s", dir ? dir : "build/tests/fuzz_seeds", kind, name);
+    return buf;
+}
 
 static void test_seed_corpora_load(void **state)
 {
@@ -529,34 +537,32 @@ static void test_seed_corpora_load(void **state)
                                       "handwritten.npy"};
     static const char *const model[] = {"linear_2to1.bin", "mlp_relu_softmax.bin",
                                         "sigmoid_tanh_pre.bin"};
-    char path[PATH_CAP], rel[128];
+    char path[PATH_CAP];
     shapc_error err = {0};
     (void)state;
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
         shapc_array *a = NULL;
-        snprintf(rel, sizeof rel, "../fuzz/corpus/idx/%s", idx[i]);
-        if (shapc_idx_read(tu_fixture_path(path, sizeof path, rel), 0, &a, &err) != SHAPC_OK)
+        if (shapc_idx_read(seed_path(path, sizeof path, "idx", idx[i]), 0, &a, &err) != SHAPC_OK)
             fail_msg("%s", err.message);
         shapc_array_free(a);
     }
     for (size_t i = 0; i < sizeof npy / sizeof npy[0]; i++) {
         shapc_array *a = NULL;
-        snprintf(rel, sizeof rel, "../fuzz/corpus/npy/%s", npy[i]);
-        if (shapc_npy_read(tu_fixture_path(path, sizeof path, rel), &a, &err) != SHAPC_OK)
+        if (shapc_npy_read(seed_path(path, sizeof path, "npy", npy[i]), &a, &err) != SHAPC_OK)
             fail_msg("%s", err.message);
         shapc_array_free(a);
     }
     for (size_t i = 0; i < sizeof model / sizeof model[0]; i++) {
         shapc_model *m = NULL;
-        snprintf(rel, sizeof rel, "../fuzz/corpus/model/%s", model[i]);
-        if (shapc_model_load(tu_fixture_path(path, sizeof path, rel), &m, &err) != SHAPC_OK)
+        if (shapc_model_load(seed_path(path, sizeof path, "model", model[i]), &m, &err) !=
+            SHAPC_OK)
             fail_msg("%s", err.message);
         shapc_model_free(m);
     }
     {
         /* the one seed with a required unknown section is refused as unsupported */
         shapc_model *m = NULL;
-        tu_fixture_path(path, sizeof path, "../fuzz/corpus/model/required_section.bin");
+        seed_path(path, sizeof path, "model", "required_section.bin");
         expect_fail(shapc_model_load(path, &m, &err), &err, SHAPC_EUNSUPPORTED, "section 0");
     }
 }

@@ -1,23 +1,24 @@
 #!/usr/bin/python3
-"""Writes the seed corpora for the fuzzers: tests/fuzz/corpus/{idx,npy,model,protocol}/.
+"""Writes the seed corpora for the fuzzers: OUT/{idx,npy,model,protocol,png,csv,tokenizer}/.
 
 Small valid files of every kind each reader accepts, so libFuzzer starts from inputs that reach
-deep into the parsers. Re-run after a format change (needs numpy):
-    /usr/bin/python3 tests/fuzz/make_corpus.py
+deep into the parsers. scripts/fuzz.sh runs it into build-fuzz/seeds (needs numpy):
+    /usr/bin/python3 tests/fuzz/make_corpus.py OUT
 """
 import gzip
 import io
 import os
 import struct
+import sys
 import zlib
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = sys.argv[1] if len(sys.argv) > 1 else "build-fuzz/seeds"
 
 
 def out(kind, name, data):
-    d = os.path.join(HERE, "corpus", kind)
+    d = os.path.join(OUT, kind)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
@@ -132,3 +133,31 @@ out("protocol", "reply_ok.bin", struct.pack("<IIII", 0, 2, 2, 3) + f32s([1, 2, 3
 out("protocol", "reply_error.bin", struct.pack("<II", 1, 11) + b"model error")
 out("protocol", "request.bin", struct.pack("<IIII", 1, 2, 4, 1) + f32s([0.5] * 8))
 out("protocol", "stdout_text.bin", b"Loading model weights...\n")
+
+
+# ---- PNG: 8-bit grey, 8-bit RGB, 16-bit RGBA; filter 0 (none) on every row ----
+def png_bytes(w, h, depth, colour, rows):
+    def chunk(tag, payload):
+        return (struct.pack(">I", len(payload)) + tag + payload +
+                struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF))
+    raw = b"".join(b"\x00" + bytes(r) for r in rows)
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def counting(h, row_bytes):
+    return [range(y * row_bytes, (y + 1) * row_bytes) for y in range(h)]
+
+
+out("png", "grey4x4.png", png_bytes(4, 4, 8, 0, [range(16 * y, 16 * y + 4) for y in range(4)]))
+out("png", "rgb3x2.png", png_bytes(3, 2, 8, 2, counting(2, 9)))
+out("png", "rgba16_2x2.png", png_bytes(2, 2, 16, 6, counting(2, 16)))
+
+# ---- CSV: quoted header fields, exponents, CRLF line ends ----
+out("csv", "basic.csv", b'a,b,"c, quoted"\n1,2,3\n4.5,-6e2,7\n')
+out("csv", "crlf.csv", b'"x""y",z\r\n1,2\r\n')
+
+# ---- tokenizer: ASCII punctuation and multi-byte UTF-8 ----
+out("tokenizer", "en.txt", b"The movie was GREAT, wasn't it?\n")
+out("tokenizer", "utf8.txt", "\u3053\u308c\u306f\u826f\u3044 caf\u00e9 \u0391\u0392\n".encode())
