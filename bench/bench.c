@@ -168,15 +168,23 @@ static void bench_accuracy(int quick)
  * background in every feature. */
 enum { SD_D = 300, SD_BG = 20, SD_N = 16 };
 
-static shapc_status sd_predict(void *user, const float *x, size_t n, float *out, shapc_error *e)
+/* A logistic model over d features with products of neighbours: cheap, with interactions. */
+typedef struct logistic {
+    const float *w; /* (d) */
+    size_t d;
+    float pair, bias; /* weight of x_i x_{i+1}, intercept */
+} logistic;
+
+static shapc_status logistic_predict(void *user, const float *x, size_t n, float *out,
+                                     shapc_error *e)
 {
-    const float *w = user;
+    const logistic *m = user;
     (void)e;
     for (size_t r = 0; r < n; r++) {
-        const float *xr = x + r * SD_D;
-        float z = 0.0f;
-        for (size_t i = 0; i < SD_D; i++)
-            z += w[i] * xr[i] + (i + 1 < SD_D ? 0.1f * xr[i] * xr[i + 1] : 0.0f);
+        const float *xr = x + r * m->d;
+        float z = m->bias;
+        for (size_t i = 0; i < m->d; i++)
+            z += m->w[i] * xr[i] + (i + 1 < m->d ? m->pair * xr[i] * xr[i + 1] : 0.0f);
         out[r] = 1.0f / (1.0f + expf(-z));
     }
     return SHAPC_OK;
@@ -194,7 +202,8 @@ static void bench_share_design(void)
         xs[i] = (float)gauss(&s);
     shapc_error err = {0};
     shapc_model *model = NULL;
-    if (shapc_model_create(SD_D, 1, sd_predict, w, NULL, &model, &err) != SHAPC_OK)
+    logistic lm = {w, SD_D, 0.1f, 0.0f};
+    if (shapc_model_create(SD_D, 1, logistic_predict, &lm, NULL, &model, &err) != SHAPC_OK)
         die(&err);
     printf("\n## share_design: %d players, cheap model (%d-feature logistic with neighbour "
            "products), background %d, %d instances, default budget, 1 thread\n\n",
@@ -223,27 +232,10 @@ static void bench_share_design(void)
 
 /* ---- categorical columns: model rows saved ------------------------------------------------
  * Rows equal to a background row or to x, and a complemented coalition's rows whose
- * backgrounds agree on T, are not evaluated (algorithm.md). With categorical columns that is
- * most rows - what a black-box model's calls cost. 12 columns of 2-5 levels, a logistic model
- * with interactions (a callback), background 100, 20 instances. */
-#define CAT_D 12
-#define CAT_BG 100
-#define CAT_N 20
-
-static shapc_status cat_predict(void *user, const float *x, size_t n, float *out,
-                                shapc_error *e)
-{
-    const float *w = user;
-    (void)e;
-    for (size_t r = 0; r < n; r++) {
-        const float *xr = x + r * CAT_D;
-        float z = -1.0f;
-        for (size_t i = 0; i < CAT_D; i++)
-            z += w[i] * xr[i] + (i + 1 < CAT_D ? 0.2f * xr[i] * xr[i + 1] : 0.0f);
-        out[r] = 1.0f / (1.0f + expf(-z));
-    }
-    return SHAPC_OK;
-}
+ * backgrounds agree on T, are not evaluated (algorithm.md): with categorical columns, a share
+ * of a black-box model's calls. 12 columns of 2-5 levels, a logistic model with interactions
+ * (a callback), background 100, 20 instances. */
+enum { CAT_D = 12, CAT_BG = 100, CAT_N = 20 };
 
 static void bench_categorical(void)
 {
@@ -259,7 +251,8 @@ static void bench_categorical(void)
         xs[i] = (float)(lcg(&s) % (2 + i % CAT_D % 4));
     shapc_error err = {0};
     shapc_model *model = NULL;
-    if (shapc_model_create(CAT_D, 1, cat_predict, w, NULL, &model, &err) != SHAPC_OK)
+    logistic lm = {w, CAT_D, 0.2f, -1.0f};
+    if (shapc_model_create(CAT_D, 1, logistic_predict, &lm, NULL, &model, &err) != SHAPC_OK)
         die(&err);
     printf("\n## Model rows on categorical data: %d columns of 2-5 levels, background %d, "
            "%d instances\n\n", CAT_D, CAT_BG, CAT_N);

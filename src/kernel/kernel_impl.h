@@ -24,8 +24,9 @@ typedef struct shapc__worker {
     float *gath;   /* native: gathered rows of W1^T (nf, h1) */
     size_t nf_cap;
     size_t *feats; /* native: features switched by one coalition (d) */
-    unsigned char *code; /* per coalition and background row: evaluated, or equal to b or x */
+    void *book;    /* one block holding the arrays below (masked.c, grow_codes) */
     size_t code_cap;
+    unsigned char *code; /* per coalition and background row: evaluated, or equal to b or x */
     uint32_t *cnt; /* (n_bg) players of T where background row j differs from x */
     size_t *live;  /* (n_bg) background rows one coalition evaluates */
     unsigned char *any; /* (n_bg) scratch */

@@ -157,13 +157,7 @@ void shapc__session_release(shapc__session *ss)
         shapc__free(w->delta);
         shapc__free(w->gath);
         shapc__free(w->feats);
-        shapc__free(w->code);
-        shapc__free(w->cnt);
-        shapc__free(w->live);
-        shapc__free(w->any);
-        shapc__free(w->ref);
-        shapc__free(w->seen);
-        shapc__free(w->htab);
+        shapc__free(w->book);
     }
     shapc__free(ss->workers);
     ss->workers = NULL;
@@ -232,34 +226,26 @@ static void count_differing(const task *tk, const uint32_t *ts, size_t nt, uint3
     }
 }
 
+/* The chunk's row bookkeeping in one block, largest alignment first: live, seen (need each,
+ * pointer-sized), cnt, ref (need each) and htab (4 need) as uint32, code and any (need bytes
+ * each). need = coalitions x background rows; everything in it is scratch. */
 static int grow_codes(shapc__worker *w, size_t need)
 {
     if (need <= w->code_cap)
         return 1;
-    unsigned char *code = shapc__realloc(w->code, need);
-    if (code)
-        w->code = code;
-    uint32_t *cnt = shapc__realloc(w->cnt, need * sizeof *cnt);
-    if (cnt)
-        w->cnt = cnt;
-    size_t *live = shapc__realloc(w->live, need * sizeof *live);
-    if (live)
-        w->live = live;
-    unsigned char *any = shapc__realloc(w->any, need);
-    if (any)
-        w->any = any;
-    uint32_t *ref = shapc__realloc(w->ref, need * sizeof *ref);
-    if (ref)
-        w->ref = ref;
-    const float **seen = shapc__realloc(w->seen, need * sizeof *seen);
-    if (seen)
-        w->seen = seen;
-    uint32_t *htab = need <= SIZE_MAX / 16 ? shapc__realloc(w->htab, 4 * need * sizeof *htab)
-                                           : NULL;
-    if (htab)
-        w->htab = htab;
-    if (!code || !cnt || !live || !any || !ref || !seen || !htab)
+    const size_t per = sizeof(size_t) + sizeof(const float *) + 6 * sizeof(uint32_t) + 2;
+    unsigned char *blk = need <= SIZE_MAX / per ? shapc__malloc(need * per) : NULL;
+    if (!blk)
         return 0;
+    shapc__free(w->book);
+    w->book = blk;
+    w->live = (size_t *)(void *)blk;
+    w->seen = (const float **)(void *)(blk += need * sizeof(size_t));
+    w->cnt = (uint32_t *)(void *)(blk += need * sizeof(const float *));
+    w->ref = w->cnt + need;
+    w->htab = w->ref + need;
+    w->code = (unsigned char *)(w->htab + 4 * need);
+    w->any = w->code + need;
     w->code_cap = need;
     return 1;
 }
