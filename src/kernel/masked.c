@@ -107,15 +107,14 @@ shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err)
     float *pbg = shapc__malloc(n_p * sizeof *pbg);
     kr->pbgt = shapc__malloc(n_p * sizeof *kr->pbgt);
     kr->hbg = shapc__malloc(n_h * sizeof *kr->hbg);
-    if (!pbg || !kr->pbgt || !kr->hbg) {
-        shapc__free(pbg);
-        shapc__masked_release(kr);
-        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
+    int ok = pbg && kr->pbgt && kr->hbg;
+    if (ok) {
+        shapc__native_preprocess(net, kr->bg, kr->n_bg, pbg);
+        shapc__native_first_preact(net, pbg, kr->n_bg, kr->hbg);
+        /* A masked row equal to a background row gets the output the fast path gives it. */
+        ok = native_outputs(net, kr->hbg, kr->n_bg, kr->fbg);
     }
-    shapc__native_preprocess(net, kr->bg, kr->n_bg, pbg);
-    shapc__native_first_preact(net, pbg, kr->n_bg, kr->hbg);
-    /* A masked row equal to a background row gets the output the fast path would give it. */
-    if (!native_outputs(net, kr->hbg, kr->n_bg, kr->fbg)) {
+    if (!ok) {
         shapc__free(pbg);
         shapc__masked_release(kr);
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
@@ -603,9 +602,9 @@ shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, 
     unsigned char *any = shapc__malloc(n_bg);
     int ok = ndiff && any;
     if (kr->net && ok) {
-        px = shapc__malloc(kr->d * sizeof *px);
-        hx = shapc__malloc(kr->net->layers[0].n_out * sizeof *hx);
         const size_t h1 = kr->net->layers[0].n_out;
+        px = shapc__malloc(kr->d * sizeof *px);
+        hx = shapc__malloc(h1 * sizeof *hx);
         fxn = shapc__malloc(k * sizeof *fxn);
         hxb = shapc__malloc(n_bg * h1 * sizeof *hxb);
         ok = px && hx && fxn && hxb;
