@@ -81,28 +81,10 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
     size_t b = 0, n_sel = 0;
     shapc_status st;
     /* Tables and images (CSV, PNG, PNG directories and @lists) have their own rules; they
-     * arrive as float32 already and are cut to the range afterwards. */
-    if (shapc_cli_inputs_handles(path)) {
-        if ((st = shapc_cli_inputs_load(path, model, &rows, err)) != SHAPC_OK)
-            return st;
-        const size_t n_all = shapc_array_dim(rows, 0), d = shapc_model_n_inputs(model);
-        st = select_rows(range, n_all, &b, &n_sel, n_file, err);
-        if (st == SHAPC_OK && n_sel < n_all)
-            st = take_rows(rows, b, n_sel, d, &part, err);
-        if (st == SHAPC_OK && part) {
-            shapc_array_free(rows);
-            rows = part;
-        }
-        if (st == SHAPC_OK) {
-            if (first)
-                *first = b;
-            *out = rows;
-        } else {
-            shapc_array_free(rows);
-        }
-        return st;
-    }
-    if ((st = read_any(path, &raw, err)) != SHAPC_OK)
+     * arrive as float32 rows (n, d), which the checks below accept as they are. */
+    st = shapc_cli_inputs_handles(path) ? shapc_cli_inputs_load(path, model, &raw, err)
+                                        : read_any(path, &raw, err);
+    if (st != SHAPC_OK)
         return st;
 
     size_t d = shapc_model_n_inputs(model);
@@ -149,8 +131,12 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
      * the time nor the 188 MB of converting all of it. */
     if (n_sel < n)
         st = take_rows(raw, b, n_sel, d, &part, err);
-    if (st == SHAPC_OK)
+    if (st == SHAPC_OK && !part && shapc_array_dtype(raw) == SHAPC_F32) {
+        rows = raw; /* already float32, every row: nothing to convert */
+        raw = NULL;
+    } else if (st == SHAPC_OK) {
         st = shapc_array_convert(part ? part : raw, SHAPC_F32, &rows, err);
+    }
     const size_t flat[2] = {n_sel, d};
     if (st == SHAPC_OK)
         st = shapc_array_reshape(rows, 2, flat, err);
