@@ -8,7 +8,7 @@
 
 #include "kernel/coalition.h"
 #include "kernel/wls.h"
-#include "model/native.h"
+#include "model/first_stage.h"
 #include "shapc/kernel.h"
 
 /* Scratch one worker keeps between explanations (growing only), so repeated explanations do
@@ -33,6 +33,8 @@ typedef struct shapc__worker {
     uint32_t *ref;  /* generic: per coalition and background row, the row it duplicates */
     const float **seen; /* (n_bg) outputs of one coalition's evaluated rows, while averaging */
     uint32_t *htab; /* generic: hash table finding duplicate rows */
+    struct shapc__walker *walker; /* exact enumeration's (exact.c), or NULL */
+    struct shapc__perm_scratch *perm; /* the permutation estimator's (permutation.c), or NULL */
 } shapc__worker;
 
 /* What an explanation in progress changes: the workers' scratch and the shared-design cache.
@@ -50,6 +52,8 @@ typedef struct shapc__session {
 } shapc__session;
 
 void shapc__session_release(shapc__session *ss);
+/* Makes ss hold at least n (>= 1) workers. SHAPC_ENOMEM. */
+shapc_status shapc__session_workers(shapc__session *ss, size_t n, shapc_error *err);
 /* Drops the shared-design cache (the player indices changed meaning). */
 void shapc__session_forget_design(shapc__session *ss);
 
@@ -65,8 +69,13 @@ struct shapc_kernel {
     size_t n_groups;
     size_t *gstart;  /* (n_groups + 1) CSR over gfeat */
     size_t *gfeat;   /* (d) features ordered by group */
-    /* native fast path (NULL net when unavailable or disabled) */
-    const shapc__native_net *net;
+    /* first-stage fast path of the KernelSHAP samplers (NULL fs when the model has none, it
+     * is disabled, or the sampler needs no precomputed background) */
+    const shapc__first_stage *fs;
+    const shapc__first_stage *walk_fs; /* the same for walks (permutation, exact), or NULL */
+    double *alias_p;   /* (n_bg) Walker's alias table for drawing rows by weight, or NULL */
+    uint32_t *alias_i; /*   when the weights are uniform */
+    struct shapc__progress *prog; /* the progress callback's state (kernel.c) */
     float *pbgt;     /* (d, n_bg) preprocessed background, feature-major */
     float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
     shapc__session main;      /* shapc_kernel_explain's */
@@ -98,6 +107,59 @@ shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err);
 void shapc__masked_release(shapc_kernel *kr);
 
 double shapc__apply_link(shapc_link link, double p);
+
+/* FNV-1a over bytes: the per-instance (or per-player-set) RNG stream. */
+uint64_t shapc__hash_bytes(const void *data, size_t n);
+
+/* Players (indices into players[0..m)) where background row r differs from x in some
+ * feature: returns their number |D_r| and, if diff is non-NULL, writes them ascending. */
+size_t shapc__row_diff(const shapc_kernel *kr, const float *x, const size_t *players, size_t m,
+                       size_t r, uint32_t *diff);
+
+/* A background row drawn by the weights (uniform if none were given). */
+struct shapc__rng;
+size_t shapc__kernel_draw_row(const shapc_kernel *kr, struct shapc__rng *rng);
+
+/* Reports progress if a callback is set; returns 1 once the caller asked to stop. Safe from
+ * any worker thread. */
+int shapc__kernel_poll(const shapc_kernel *kr);
+
+/* How far the worst standard error is above tol x the output's range, the largest over
+ * outputs: <= 1 means converged (rounds.c). */
+double shapc__tol_shortfall(size_t m, size_t k, const double *phi, const double *se,
+                            double tol);
+
+/* ---- the walk estimators ---- */
+
+/* Largest player count exact enumeration takes (its v has 2^M x k doubles). */
+#define SHAPC__EXACT_MAX_PLAYERS 24
+
+/* Model rows exact enumeration of x's players would evaluate, or SIZE_MAX if more than
+ * limit (or M too large). exact.c. */
+size_t shapc__exact_rows(const shapc_kernel *kr, const float *x, const size_t *players,
+                         size_t m, size_t limit);
+/* Exact values phi (m, k) by Gray-code enumeration; fx: f(x) raw (k), fxl: link(f(x)). */
+shapc_status shapc__exact_explain(const shapc_kernel *kr, shapc__session *ss, const float *x,
+                                  const float *fx, const double *fxl, const size_t *players,
+                                  size_t m, double *phi, size_t *n_evals, shapc_error *err);
+
+/* The permutation estimator (permutation.c): phi, se (m, k) from antithetic pairs of
+ * orderings within a budget of model rows; delta (k) = link(f(x)) - base. *n_pairs gets the
+ * pairs walked, *n_evals is increased by the rows evaluated. */
+shapc_status shapc__permutation_explain(const shapc_kernel *kr, shapc__session *ss,
+                                        const float *x, const float *fx, const size_t *players,
+                                        size_t m, size_t budget, const double *delta,
+                                        double *phi, double *se, size_t *n_pairs,
+                                        size_t *n_evals, shapc_error *err);
+void shapc__perm_scratch_free(struct shapc__perm_scratch *scratch);
+
+/* For tests: one sample of the permutation estimator for a given ordering (m) and background
+ * rows (n_rows, weight 1 / n_rows each; with the logit link, the whole background by weight):
+ * s (m, k) the antithetic pair's average contributions, c (k) link(v(empty)) of those rows. */
+shapc_status shapc__permutation_sample(const shapc_kernel *kr, const float *x,
+                                       const size_t *players, size_t m, const uint32_t *order,
+                                       const uint32_t *rows, size_t n_rows, double *s,
+                                       double *c, shapc_error *err);
 
 /* --tol: evaluates c (reordered by batch) round by round and solves after each round from
  * the second, stopping when every standard error is below opt.tol x the output's phi range.

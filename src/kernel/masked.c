@@ -33,7 +33,8 @@
 #include <string.h>
 
 #include "kernel/kernel_impl.h"
-#include "model/model_impl.h"
+#include "kernel/walk.h"
+#include "model/first_stage.h"
 #include "util/alloc.h"
 #include "util/linalg.h"
 #include "util/parallel.h"
@@ -79,52 +80,53 @@ static int grow(float **p, size_t *cap, size_t need)
 
 /* ---- preparation ------------------------------------------------------------------------ */
 
-/* out (rows, k) = the network after its first layer, from the pre-activations pre. */
-static int native_outputs(const shapc__native_net *net, const float *pre, size_t rows,
-                          float *out)
+/* out (rows, k) = the model after its first stage, from the pre-activations pre. */
+static shapc_status stage_outputs(const shapc__first_stage *fs, const float *pre, size_t rows,
+                                  float *out, shapc_error *err)
 {
-    const size_t h1 = net->layers[0].n_out;
-    float *buf = shapc__malloc(rows * (h1 + shapc__native_tail_scratch(net)) * sizeof *buf + 1);
+    float *buf = shapc__malloc(rows * (fs->h + fs->tail_scratch) * sizeof *buf + 1);
     if (!buf)
-        return 0;
-    memcpy(buf, pre, rows * h1 * sizeof *buf);
-    shapc__native_forward_from_preact(net, buf, rows, out, buf + rows * h1);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    memcpy(buf, pre, rows * fs->h * sizeof *buf);
+    fs->activate(fs->ctx, buf, rows);
+    shapc_status st = fs->finish(fs->ctx, buf, rows, out, buf + rows * fs->h, err);
     shapc__free(buf);
-    return 1;
+    return st;
 }
 
 shapc_status shapc__masked_prepare(shapc_kernel *kr, shapc_error *err)
 {
-    const shapc__native_net *net = shapc__model_native(kr->model);
-    /* The fast path rebuilds first-layer pre-activations from W1^T: dense first layers only. */
-    if (!kr->opt.use_structure || !net || net->d != kr->d ||
-        net->layers[0].kind != SHAPC_LAYER_DENSE || !net->w1t)
+    const shapc__first_stage *fs = shapc__model_first_stage(kr->model);
+    /* The fast path rebuilds first-stage pre-activations from W^T. */
+    if (!kr->opt.use_structure || !fs || fs->d != kr->d)
         return SHAPC_OK;
-    const size_t h1 = net->layers[0].n_out;
+    const size_t h1 = fs->h;
     size_t n_p, n_h;
     if (!shapc__mul_size(kr->n_bg, kr->d, &n_p) || !shapc__mul_size(kr->n_bg, h1, &n_h))
         return SHAPC_OK; /* too large to precompute: use the generic path */
     float *pbg = shapc__malloc(n_p * sizeof *pbg);
     kr->pbgt = shapc__malloc(n_p * sizeof *kr->pbgt);
     kr->hbg = shapc__malloc(n_h * sizeof *kr->hbg);
-    int ok = pbg && kr->pbgt && kr->hbg;
-    if (ok) {
-        shapc__native_preprocess(net, kr->bg, kr->n_bg, pbg);
-        shapc__native_first_preact(net, pbg, kr->n_bg, kr->hbg);
+    shapc_status st = SHAPC_OK;
+    if (!pbg || !kr->pbgt || !kr->hbg) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
+    } else {
+        fs->preprocess(fs->ctx, kr->bg, kr->n_bg, pbg);
+        fs->preact(fs->ctx, pbg, kr->n_bg, kr->hbg);
         /* A masked row equal to a background row gets the output the fast path gives it. */
-        ok = native_outputs(net, kr->hbg, kr->n_bg, kr->fbg);
+        st = stage_outputs(fs, kr->hbg, kr->n_bg, kr->fbg, err);
     }
-    if (!ok) {
+    if (st != SHAPC_OK) {
         shapc__free(pbg);
         shapc__masked_release(kr);
-        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory precomputing the background");
+        return st;
     }
     /* Feature-major, so one switched feature's values over the background are contiguous. */
     for (size_t j = 0; j < kr->n_bg; j++)
         for (size_t f = 0; f < kr->d; f++)
             kr->pbgt[f * kr->n_bg + j] = pbg[j * kr->d + f];
     shapc__free(pbg);
-    kr->net = net;
+    kr->fs = fs;
     return SHAPC_OK;
 }
 
@@ -133,7 +135,7 @@ void shapc__masked_release(shapc_kernel *kr)
     shapc__free(kr->pbgt);
     shapc__free(kr->hbg);
     kr->pbgt = kr->hbg = NULL;
-    kr->net = NULL;
+    kr->fs = NULL;
 }
 
 void shapc__session_forget_design(shapc__session *ss)
@@ -143,6 +145,20 @@ void shapc__session_forget_design(shapc__session *ss)
     shapc__free(ss->design_players);
     ss->design_players = NULL;
     ss->design_m = 0;
+}
+
+shapc_status shapc__session_workers(shapc__session *ss, size_t n, shapc_error *err)
+{
+    n = n ? n : 1;
+    if (ss->n_workers >= n)
+        return SHAPC_OK;
+    shapc__worker *ws = shapc__realloc(ss->workers, n * sizeof *ws);
+    if (!ws)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for worker scratch");
+    memset(ws + ss->n_workers, 0, (n - ss->n_workers) * sizeof *ws);
+    ss->workers = ws;
+    ss->n_workers = n;
+    return SHAPC_OK;
 }
 
 void shapc__session_release(shapc__session *ss)
@@ -157,6 +173,11 @@ void shapc__session_release(shapc__session *ss)
         shapc__free(w->gath);
         shapc__free(w->feats);
         shapc__free(w->book);
+        if (w->walker) {
+            shapc__walker_free(w->walker);
+            shapc__free(w->walker);
+        }
+        shapc__perm_scratch_free(w->perm);
     }
     shapc__free(ss->workers);
     ss->workers = NULL;
@@ -204,7 +225,7 @@ static void count_differing(const task *tk, const uint32_t *ts, size_t nt, uint3
             memset(any, 0, n_bg);
         for (size_t q = q0; q < q1; q++) {
             const size_t f = kr->gfeat[q];
-            if (kr->net) {
+            if (kr->fs) {
                 /* Feature-major: contiguous over the background, so these loops vectorise. */
                 const float *pb = kr->pbgt + f * n_bg, xf = tk->px[f];
                 if (q1 - q0 == 1)
@@ -219,7 +240,7 @@ static void count_differing(const task *tk, const uint32_t *ts, size_t nt, uint3
                     any[j] = (unsigned char)((q > q0 && any[j]) || b[j * kr->d] != xf);
             }
         }
-        if (q1 - q0 > 1 || !kr->net)
+        if (q1 - q0 > 1 || !kr->fs)
             for (size_t j = 0; j < n_bg; j++)
                 cnt[j] += any[j];
     }
@@ -399,11 +420,11 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
                                 size_t *n_rows, shapc_error *err)
 {
     const shapc_kernel *kr = tk->kr;
-    const shapc__native_net *net = kr->net;
+    const shapc__first_stage *fs = kr->fs;
     const shapc__coalitions *c = tk->c;
-    const size_t n_bg = kr->n_bg, rows = nc * n_bg, h1 = net->layers[0].n_out;
+    const size_t n_bg = kr->n_bg, rows = nc * n_bg, h1 = fs->h;
     if (!grow(&w->rows, &w->rows_cap, rows * h1) || !grow(&w->out, &w->out_cap, rows * kr->k) ||
-        !grow(&w->tail, &w->tail_cap, rows * shapc__native_tail_scratch(net) + 1) ||
+        !grow(&w->tail, &w->tail_cap, rows * fs->tail_scratch + 1) ||
         !grow_codes(w, rows))
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu masked rows", rows);
     if (!w->feats && !(w->feats = shapc__malloc(kr->d * sizeof *w->feats)))
@@ -441,7 +462,7 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
                     dq[jj] = xf - pb[live[jj]];
         }
         for (size_t q = 0; q < nf; q++)
-            memcpy(w->gath + q * h1, net->w1t + w->feats[q] * h1, h1 * sizeof *w->gath);
+            memcpy(w->gath + q * h1, fs->wt + w->feats[q] * h1, h1 * sizeof *w->gath);
         /* T (flag 0) is the background with T's features from x: h_b + U; its complement
          * (flag 1) is x with T's features from the background: h_x - U. */
         float *pre = w->rows + r * h1;
@@ -451,7 +472,7 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
                 memcpy(pre + jj * h1, comp ? tk->hx : kr->hbg + live[jj] * h1,
                        h1 * sizeof *pre);
             shapc__sgemm_atb_acc(n_live, h1, nf, comp ? -1.0f : 1.0f, w->delta, w->gath, pre);
-            shapc__native_activate_first(net, pre, n_live);
+            fs->activate(fs->ctx, pre, n_live);
             r += n_live;
             continue;
         }
@@ -482,15 +503,13 @@ static shapc_status native_rows(task *tk, shapc__worker *w, size_t c0, size_t nc
             }
         }
         if (!tk->relu)
-            shapc__native_activate_first(net, pre, 2 * n_live);
+            fs->activate(fs->ctx, pre, 2 * n_live);
         r += 2 * n_live;
         ci++;
     }
     /* Non-finite outputs surface in the background average (run_job). */
-    if (r)
-        shapc__native_forward_from_hidden(net, w->rows, r, w->out, w->tail);
     *n_rows = r;
-    return SHAPC_OK;
+    return r ? fs->finish(fs->ctx, w->rows, r, w->out, w->tail, err) : SHAPC_OK;
 }
 
 /* Output of background row j for a coalition with row codes `code`: the next evaluated row
@@ -532,7 +551,7 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
     const size_t nc = tk->c->n - c0 < tk->per_chunk ? tk->c->n - c0 : tk->per_chunk;
     const size_t n_bg = kr->n_bg, k = kr->k;
     size_t n_rows = 0;
-    shapc_status st = kr->net ? native_rows(tk, w, c0, nc, &n_rows, err)
+    shapc_status st = kr->fs ? native_rows(tk, w, c0, nc, &n_rows, err)
                               : generic_rows(tk, w, c0, nc, &n_rows, err);
     if (st != SHAPC_OK)
         return st;
@@ -564,7 +583,8 @@ static shapc_status run_job(void *ctx, size_t job, size_t worker, shapc_error *e
             yc[q] = shapc__apply_link(kr->opt.link, yc[q]) - kr->base[q];
         }
     }
-    return SHAPC_OK;
+    return shapc__kernel_poll(kr) ? shapc_error_set(err, SHAPC_ECANCELED, "canceled")
+                                  : SHAPC_OK;
 }
 
 /* ---- driver ------------------------------------------------------------------------------- */
@@ -575,11 +595,10 @@ shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, 
                                     shapc__side_job *side, shapc_error *err)
 {
     const size_t n_bg = kr->n_bg, k = kr->k;
-    const size_t width = kr->net ? kr->net->layers[0].n_out + shapc__native_tail_scratch(kr->net)
-                                 : kr->d;
+    const size_t width = kr->fs ? kr->fs->h + kr->fs->tail_scratch : kr->d;
     const size_t row_bytes = (width + k) * sizeof(float);
     size_t per_chunk = kr->opt.max_memory / row_bytes / n_bg;
-    const size_t max_chunk = kr->net ? MAX_CHUNK_NATIVE : MAX_CHUNK_GENERIC;
+    const size_t max_chunk = kr->fs ? MAX_CHUNK_NATIVE : MAX_CHUNK_GENERIC;
     per_chunk = per_chunk < 1 ? 1 : (per_chunk > max_chunk ? max_chunk : per_chunk);
     const size_t n_jobs = (c->n + per_chunk - 1) / per_chunk + (side ? 1 : 0);
     size_t n_threads = ss->n_threads ? ss->n_threads : 1;
@@ -588,44 +607,39 @@ shapc_status shapc__masked_evaluate(const shapc_kernel *kr, shapc__session *ss, 
     if (side)
         side->status = SHAPC_OK;
 
-    if (ss->n_workers < n_threads) {
-        shapc__worker *ws = shapc__realloc(ss->workers, n_threads * sizeof *ws);
-        if (!ws)
-            return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for worker scratch");
-        memset(ws + ss->n_workers, 0, (n_threads - ss->n_workers) * sizeof *ws);
-        ss->workers = ws;
-        ss->n_workers = n_threads;
-    }
+    shapc_status st = shapc__session_workers(ss, n_threads, err);
+    if (st != SHAPC_OK)
+        return st;
 
     float *px = NULL, *hx = NULL, *fxn = NULL, *hxb = NULL;
     uint32_t *ndiff = shapc__calloc(n_bg, sizeof *ndiff);
     unsigned char *any = shapc__malloc(n_bg);
-    int ok = ndiff && any;
-    if (kr->net && ok) {
-        const size_t h1 = kr->net->layers[0].n_out;
+    const shapc__first_stage *fs = kr->fs;
+    if (!ndiff || !any) {
+        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    } else if (fs) {
+        const size_t h1 = fs->h;
         px = shapc__malloc(kr->d * sizeof *px);
         hx = shapc__malloc(h1 * sizeof *hx);
         fxn = shapc__malloc(k * sizeof *fxn);
         hxb = shapc__malloc(n_bg * h1 * sizeof *hxb);
-        ok = px && hx && fxn && hxb;
-        if (ok) {
-            shapc__native_preprocess(kr->net, x, 1, px);
-            shapc__native_first_preact(kr->net, px, 1, hx);
+        if (!px || !hx || !fxn || !hxb) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        } else {
+            fs->preprocess(fs->ctx, x, 1, px);
+            fs->preact(fs->ctx, px, 1, hx);
             for (size_t j = 0; j < n_bg; j++)
                 for (size_t h = 0; h < h1; h++)
                     hxb[j * h1 + h] = hx[h] + kr->hbg[j * h1 + h];
             /* The fast path's own output for x, as for the background rows. */
-            ok = native_outputs(kr->net, hx, 1, fxn);
+            st = stage_outputs(fs, hx, 1, fxn, err);
         }
     }
-    shapc_status st;
-    if (!ok) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    if (st != SHAPC_OK)
         goto done;
-    }
     task tk = {.kr = kr, .ss = ss, .x = x, .players = players, .c = c, .y = y, .px = px, .hx = hx,
-               .hxb = hxb, .relu = kr->net && kr->net->layers[0].activation == SHAPC_ACT_RELU,
-               .fx = kr->net ? fxn : fx, .ndiff = ndiff, .per_chunk = per_chunk, .side = side};
+               .hxb = hxb, .relu = fs && fs->relu, .fx = fs ? fxn : fx, .ndiff = ndiff,
+               .per_chunk = per_chunk, .side = side};
     count_differing(&tk, NULL, c->m, ndiff, any);
     tk.min_ndiff = SIZE_MAX;
     for (size_t j = 0; j < n_bg; j++)

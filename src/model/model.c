@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/conv.h"
+#include "model/first_stage.h"
 #include "model/native.h"
 #include "util/alloc.h"
 
@@ -181,6 +182,7 @@ void shapc_model_free(shapc_model *model)
     shapc__free(model->background_weights);
     shapc__free(model->describe);
     shapc__free(model->kind_label);
+    shapc__free(model->first_stage);
     shapc__free(model);
 }
 
@@ -310,9 +312,21 @@ const char *shapc_model_describe(const shapc_model *model)
 
 /* ---- internal hooks (model_impl.h) ---- */
 
-const shapc__native_net *shapc__model_native(const shapc_model *model)
+const shapc__first_stage *shapc__model_first_stage(const shapc_model *model)
 {
-    return model ? model->native : NULL;
+    return model ? model->first_stage : NULL;
+}
+
+shapc_status shapc__model_set_first_stage(shapc_model *model, const shapc__first_stage *stage,
+                                          shapc_error *err)
+{
+    shapc__first_stage *copy = shapc__malloc(sizeof *copy);
+    if (!copy)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    *copy = *stage;
+    shapc__free(model->first_stage);
+    model->first_stage = copy;
+    return SHAPC_OK;
 }
 
 void shapc__model_take_background(shapc_model *model, shapc_array *background, float *weights)
@@ -383,6 +397,13 @@ shapc_status shapc_model_from_spec(const shapc_model_spec *spec, shapc_model **o
         return st;
     }
     m->native = net;
+    shapc__first_stage stage;
+    if (shapc__native_first_stage(net, &stage))
+        st = shapc__model_set_first_stage(m, &stage, err);
+    if (st != SHAPC_OK) {
+        shapc_model_free(m);
+        return st;
+    }
     st = shapc_model_set_input_shape(m, spec->input_rank, spec->input_shape, err);
     if (st == SHAPC_OK && spec->output_names)
         st = shapc_model_set_output_names(m, spec->output_names, err);

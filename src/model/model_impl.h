@@ -2,8 +2,9 @@
  *
  * Every model is a callback adapter: a predict function plus a user pointer. A native model
  * (model.bin or a spec) is the same adapter whose user pointer is its dense network
- * (native.h), freed through user_free; `native` aliases that pointer so code that can exploit
- * the network's structure (e.g. a dense first layer) may find it with shapc__model_native. */
+ * (native.h), freed through user_free; `native` aliases that pointer for the description. What
+ * the explainer may exploit of a model's structure is a capability of its own (first_stage.h),
+ * offered by any adapter. */
 #ifndef SHAPC_MODEL_IMPL_H
 #define SHAPC_MODEL_IMPL_H
 
@@ -30,12 +31,10 @@ struct shapc_model {
     char *describe;             /* owned; rebuilt whenever the input shape changes */
     char *kind_label;           /* owned, e.g. "process 'python3 serve.py'"; NULL: "native" or
                                  * "callback". Leads the description. */
-    shapc__native_net *native;  /* alias of `user` for native models, else NULL */
+    shapc__native_net *native;  /* alias of `user` for native models (their description), else
+                                 * NULL */
+    struct shapc__first_stage *first_stage; /* owned, or NULL: first_stage.h */
 };
-
-/* The dense network behind a native model, or NULL for a callback adapter (or NULL model).
- * Borrowed: valid while the model lives. */
-const shapc__native_net *shapc__model_native(const shapc_model *model);
 
 /* Gives the model its embedded background: takes ownership of `background` (float32 (n, d))
  * and `weights` ((n) summing to 1, or NULL) and releases any previous set. Never fails. */

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/first_stage.h"
 #include "util/alloc.h"
 
 #define CHUNK_ROWS 256
@@ -433,4 +434,49 @@ void shapc__native_forward_from_preact(const shapc__native_net *net, float *pre,
 {
     shapc__native_activate_first(net, pre, rows);
     shapc__native_forward_from_hidden(net, pre, rows, out, scratch);
+}
+
+/* ---- the first-stage capability (first_stage.h) ---- */
+
+static void stage_preprocess(const void *ctx, const float *x, size_t rows, float *xp)
+{
+    shapc__native_preprocess(ctx, x, rows, xp);
+}
+
+static void stage_preact(const void *ctx, const float *xp, size_t rows, float *pre)
+{
+    shapc__native_first_preact(ctx, xp, rows, pre);
+}
+
+static void stage_activate(const void *ctx, float *pre, size_t rows)
+{
+    shapc__native_activate_first(ctx, pre, rows);
+}
+
+static shapc_status stage_finish(const void *ctx, const float *hid, size_t rows, float *out,
+                                 float *scratch, shapc_error *err)
+{
+    (void)err;
+    shapc__native_forward_from_hidden(ctx, hid, rows, out, scratch);
+    return SHAPC_OK;
+}
+
+int shapc__native_first_stage(const shapc__native_net *net, shapc__first_stage *out)
+{
+    if (net->layers[0].kind != SHAPC_LAYER_DENSE || !net->w1t)
+        return 0;
+    shapc__first_stage s = {
+        .d = net->d,
+        .h = net->layers[0].n_out,
+        .wt = net->w1t,
+        .relu = net->layers[0].activation == SHAPC_ACT_RELU,
+        .tail_scratch = shapc__native_tail_scratch(net),
+        .ctx = net,
+        .preprocess = stage_preprocess,
+        .preact = stage_preact,
+        .activate = stage_activate,
+        .finish = stage_finish,
+    };
+    *out = s;
+    return 1;
 }

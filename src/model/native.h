@@ -59,6 +59,11 @@ void shapc__native_net_free(void *net);
 shapc_status shapc__native_predict(void *user, const float *x, size_t n, float *out,
                                    shapc_error *err);
 
+/* Describes a network whose first layer is dense as a first stage (first_stage.h), with the
+ * network as its context; returns 0 (out untouched) for other networks. */
+struct shapc__first_stage;
+int shapc__native_first_stage(const shapc__native_net *net, struct shapc__first_stage *out);
+
 /* ---- masked evaluation fast path ----------------------------------------------------------
  * Only for networks whose first layer is dense (callers check layers[0].kind). A masked row
  * differs from a background row (or from x) only in a few features, so its first layer
