@@ -1,4 +1,5 @@
-/* test_kernel.c - properties of the KernelSHAP explainer.
+/* test_kernel.c - properties of the KernelSHAP explainer (the kernel and leverage samplers;
+ * the walk estimators - permutation, exact enumeration - are test_estimators.c's).
  *
  * References are computed independently of the explainer: closed forms for linear models and
  * a brute-force Shapley sum over all coalitions (the textbook formula, not a regression). */
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models.h"
 #include "testutil.h"
 
 #include "kernel/coalition.h"
@@ -14,189 +16,12 @@
 #include "shapc/model.h"
 #include "util/alloc.h"
 
-/* ---- test models ---------------------------------------------------------------------- */
-
-typedef struct linear {
-    size_t d, k;
-    double w[96 * 3];
-    double c[3];
-} linear;
-
-static shapc_status linear_predict(void *user, const float *x, size_t n, float *out,
-                                   shapc_error *err)
+/* The library's defaults with KernelSHAP's leverage sampler (the default sampler is auto). */
+static shapc_kernel_options kernel_options(void)
 {
-    const linear *m = user;
-    (void)err;
-    for (size_t r = 0; r < n; r++)
-        for (size_t o = 0; o < m->k; o++) {
-            double s = m->c[o];
-            for (size_t i = 0; i < m->d; i++)
-                s += m->w[o * m->d + i] * (double)x[r * m->d + i];
-            out[r * m->k + o] = (float)s;
-        }
-    return SHAPC_OK;
-}
-
-/* Small nonlinear multi-output net: h = tanh(W1 x + b1), out = softmax(W2 h). Interactions
- * between features make the Shapley values depend on every coalition. */
-typedef struct mlp {
-    size_t d, h, k;
-    double w1[16 * 12], b1[16], w2[3 * 16];
-    int unused_feature; /* -1, or a feature the model ignores */
-} mlp;
-
-static void mlp_eval(const mlp *m, const double *x, double *out)
-{
-    double hid[16], z[3], mx = -1e300, s = 0.0;
-    for (size_t j = 0; j < m->h; j++) {
-        double a = m->b1[j];
-        for (size_t i = 0; i < m->d; i++)
-            if ((int)i != m->unused_feature)
-                a += m->w1[j * m->d + i] * x[i];
-        hid[j] = tanh(a);
-    }
-    for (size_t o = 0; o < m->k; o++) {
-        z[o] = 0.0;
-        for (size_t j = 0; j < m->h; j++)
-            z[o] += m->w2[o * m->h + j] * hid[j];
-        if (z[o] > mx)
-            mx = z[o];
-    }
-    for (size_t o = 0; o < m->k; o++)
-        s += (z[o] = exp(z[o] - mx));
-    for (size_t o = 0; o < m->k; o++)
-        out[o] = z[o] / s;
-}
-
-static shapc_status mlp_predict(void *user, const float *x, size_t n, float *out,
-                                shapc_error *err)
-{
-    const mlp *m = user;
-    (void)err;
-    for (size_t r = 0; r < n; r++) {
-        double xd[12], o[3];
-        for (size_t i = 0; i < m->d; i++)
-            xd[i] = (double)x[r * m->d + i];
-        mlp_eval(m, xd, o);
-        for (size_t c = 0; c < m->k; c++)
-            out[r * m->k + c] = (float)o[c];
-    }
-    return SHAPC_OK;
-}
-
-static double urand(unsigned *state)
-{
-    *state = *state * 1103515245u + 12345u;
-    return ((*state >> 8) & 0xFFFFFF) / (double)0x1000000;
-}
-
-static void mlp_init(mlp *m, size_t d, unsigned seed)
-{
-    memset(m, 0, sizeof *m);
-    m->d = d;
-    m->h = 16;
-    m->k = 3;
-    m->unused_feature = -1;
-    for (size_t i = 0; i < m->h * d; i++)
-        m->w1[i] = 2.0 * urand(&seed) - 1.0;
-    for (size_t i = 0; i < m->h; i++)
-        m->b1[i] = urand(&seed) - 0.5;
-    for (size_t i = 0; i < m->k * m->h; i++)
-        m->w2[i] = 3.0 * urand(&seed) - 1.5;
-}
-
-/* ---- brute-force reference ---------------------------------------------------------------
- * v(S) = link(sum_j w_j f(x_S, b_j)), phi_i = sum_S |S|!(M-|S|-1)!/M! (v(S+i) - v(S)). */
-static double link_of(shapc_link link, double p)
-{
-    if (link == SHAPC_LINK_LOGIT) {
-        p = p < 1e-7 ? 1e-7 : (p > 1 - 1e-7 ? 1 - 1e-7 : p);
-        return log(p / (1 - p));
-    }
-    return p;
-}
-
-static void brute_force(const mlp *m, const float *x, const float *bg, const double *bw,
-                        size_t n_bg, shapc_link link, double *phi /* (d, k) */)
-{
-    const size_t d = m->d, k = m->k;
-    const size_t n_sets = (size_t)1 << d;
-    double *v = calloc(n_sets * k, sizeof *v);
-    double fact[13] = {1};
-    for (size_t i = 1; i <= 12; i++)
-        fact[i] = fact[i - 1] * (double)i;
-    for (size_t s = 0; s < n_sets; s++) {
-        double acc[3] = {0, 0, 0};
-        for (size_t j = 0; j < n_bg; j++) {
-            double row[12], out[3];
-            for (size_t i = 0; i < d; i++)
-                row[i] = (double)((s >> i & 1) ? x[i] : bg[j * d + i]);
-            /* Evaluate in float like the adapter does, to compare like with like. */
-            float rf[12], of[3];
-            for (size_t i = 0; i < d; i++)
-                rf[i] = (float)row[i];
-            mlp_predict((void *)(uintptr_t)m, rf, 1, of, NULL);
-            for (size_t o = 0; o < k; o++)
-                out[o] = (double)of[o];
-            for (size_t o = 0; o < k; o++)
-                acc[o] += bw[j] * out[o];
-        }
-        for (size_t o = 0; o < k; o++)
-            v[s * k + o] = link_of(link, acc[o]);
-    }
-    memset(phi, 0, d * k * sizeof *phi);
-    for (size_t i = 0; i < d; i++)
-        for (size_t s = 0; s < n_sets; s++) {
-            if (s >> i & 1)
-                continue;
-            size_t size = (size_t)__builtin_popcountll(s);
-            double w = fact[size] * fact[d - size - 1] / fact[d];
-            for (size_t o = 0; o < k; o++)
-                phi[i * k + o] += w * (v[(s | ((size_t)1 << i)) * k + o] - v[s * k + o]);
-        }
-    free(v);
-}
-
-/* ---- fixtures ------------------------------------------------------------------------- */
-
-#define NBG 5
-static void make_data(size_t d, unsigned seed, float *x, float *bg)
-{
-    for (size_t i = 0; i < d; i++)
-        x[i] = (float)(2.0 * urand(&seed) - 1.0);
-    for (size_t j = 0; j < NBG * d; j++)
-        bg[j] = (float)(2.0 * urand(&seed) - 1.0);
-}
-
-static shapc_model *mlp_model(mlp *m)
-{
-    shapc_model *model = NULL;
-    assert_int_equal(shapc_model_create(m->d, m->k, mlp_predict, m, NULL, &model, NULL),
-                     SHAPC_OK);
-    return model;
-}
-
-static const float bg_weights[NBG] = {1, 2, 1, 3, 0.5f};
-
-static void explain_mlp(mlp *m, const float *x, const float *bg, shapc_kernel_options opt,
-                        double *phi, double *se, double *fx, shapc_kernel_info *info)
-{
-    shapc_model *model = mlp_model(m);
-    shapc_kernel *kr = NULL;
-    shapc_error err = {0};
-    assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, &err), SHAPC_OK);
-    assert_int_equal(shapc_kernel_explain(kr, x, phi, se, fx, info, &err), SHAPC_OK);
-    shapc_kernel_free(kr);
-    shapc_model_free(model);
-}
-
-static void normalised_weights(double *bw)
-{
-    double s = 0;
-    for (int j = 0; j < NBG; j++)
-        s += (double)bg_weights[j];
-    for (int j = 0; j < NBG; j++)
-        bw[j] = (double)bg_weights[j] / s;
+    shapc_kernel_options o = shapc_kernel_options_default();
+    o.sampler = SHAPC_SAMPLER_LEVERAGE;
+    return o;
 }
 
 /* ---- tests ---------------------------------------------------------------------------- */
@@ -220,7 +45,7 @@ static void test_linear_closed_form(void **state)
         shapc_model *model = NULL;
         assert_int_equal(shapc_model_create(d, 2, linear_predict, &lm, NULL, &model, NULL),
                          SHAPC_OK);
-        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel_options opt = kernel_options();
         opt.nsamples = t == 0 ? 0 : 300; /* exact for 6 players, sampled for 40 */
         opt.sampler = t >= 2 ? SHAPC_SAMPLER_LEVERAGE : SHAPC_SAMPLER_KERNEL;
         shapc_kernel *kr = NULL;
@@ -254,7 +79,7 @@ static void test_exact_matches_brute_force(void **state)
         double bw[NBG], ref[24], phi[24], se[24], fx[3];
         normalised_weights(bw);
         brute_force(&m, x, bg, bw, NBG, (shapc_link)link, ref);
-        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel_options opt = kernel_options();
         opt.link = (shapc_link)link;
         opt.nsamples = 254; /* = 2^8 - 2 */
         shapc_kernel_info info;
@@ -283,7 +108,7 @@ static void check_sampled(shapc_sampler sampler)
     size_t inside = 0, total = 0;
     for (int seed = 1; seed <= 20; seed++) {
         double phi[30], se[30];
-        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel_options opt = kernel_options();
         opt.seed = (uint64_t)seed;
         opt.nsamples = 200;
         opt.sampler = sampler;
@@ -392,7 +217,7 @@ static void test_standard_errors_few_pairs(void **state)
         double se2 = 0, err2 = 0;
         size_t inside = 0, total = 0;
         for (int s = 1; s <= 200; s++) {
-            shapc_kernel_options opt = shapc_kernel_options_default();
+            shapc_kernel_options opt = kernel_options();
             opt.sampler = (shapc_sampler)smp;
             opt.nsamples = 100; /* 50 pairs for 30 players */
             opt.seed = (uint64_t)s;
@@ -418,7 +243,7 @@ static void test_standard_errors_few_pairs(void **state)
     /* 20 pairs cannot determine 30 values: the design is singular, the solve takes a ridge
      * (the design is assembled again with it), the values stay finite and additive, and the
      * errors are infinite. */
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 40;
     shapc_kernel *kr = NULL;
     double phi[QM], se[QM], fx, sum = 0.0;
@@ -444,7 +269,7 @@ static void test_additivity(void **state)
         float x[12], bg[NBG * 12];
         make_data(12, 23, x, bg);
         shapc_model *model = mlp_model(&m);
-        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel_options opt = kernel_options();
         opt.link = (shapc_link)link;
         opt.nsamples = 100;
         shapc_kernel *kr = NULL;
@@ -480,7 +305,7 @@ static void test_symmetry_and_dummy(void **state)
         bg[j * 8 + 1] = bg[j * 8 + 0];
     double phi[24], se[24];
     shapc_kernel_info info;
-    explain_mlp(&m, x, bg, shapc_kernel_options_default(), phi, se, NULL, &info);
+    explain_mlp(&m, x, bg, kernel_options(), phi, se, NULL, &info);
     assert_true(info.exact);
     for (size_t o = 0; o < 3; o++) {
         assert_near(phi[0 * 3 + o], phi[1 * 3 + o], 1e-9);
@@ -535,7 +360,7 @@ static void test_reproducibility(void **state)
     float x[12], bg[NBG * 12];
     make_data(12, 53, x, bg);
     double a[36], b[36], c[36], sa[36], sb[36];
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 300;
     opt.seed = 42;
     explain_mlp(&m, x, bg, opt, a, sa, NULL, NULL);
@@ -690,7 +515,7 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 200;
     opt.seed = 5;
     explain_mlp(j->m, j->x, j->bg, opt, j->phi, NULL, NULL, NULL);
@@ -726,7 +551,7 @@ static void test_out_of_memory(void **state)
     float x[10], bg[NBG * 10];
     make_data(10, 93, x, bg);
     shapc_model *model = mlp_model(&m);
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 100;
     shapc_kernel *kr = NULL;
     assert_int_equal(shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, NULL), SHAPC_OK);
@@ -747,34 +572,6 @@ static void test_out_of_memory(void **state)
 }
 
 
-/* A native model (dense relu -> dense softmax, with preprocessing) built from a spec. */
-static shapc_model *native_model(size_t d, unsigned seed)
-{
-    static float w1[24 * 40], b1[24], w2[3 * 24], b2[3], off[40];
-    for (size_t i = 0; i < 24 * d; i++)
-        w1[i] = (float)(urand(&seed) - 0.5);
-    for (size_t i = 0; i < 24; i++)
-        b1[i] = (float)(urand(&seed) - 0.5);
-    for (size_t i = 0; i < 72; i++)
-        w2[i] = (float)(2.0 * urand(&seed) - 1.0);
-    for (size_t i = 0; i < d; i++)
-        off[i] = (float)(0.1 * urand(&seed));
-    shapc_layer_spec layers[2] = {
-        {SHAPC_LAYER_DENSE, d, 24, w1, b1, SHAPC_ACT_RELU},
-        {SHAPC_LAYER_DENSE, 24, 3, w2, b2, SHAPC_ACT_SOFTMAX},
-    };
-    shapc_model_spec spec = shapc_model_spec_default();
-    spec.input_rank = 1;
-    spec.input_shape[0] = d;
-    spec.input_scale = 0.5f;
-    spec.input_offset = off;
-    spec.n_layers = 2;
-    spec.layers = layers;
-    shapc_model *m = NULL;
-    assert_int_equal(shapc_model_from_spec(&spec, &m, NULL), SHAPC_OK);
-    return m;
-}
-
 /* The native fast path (first layer from precomputed rows plus switched features, once per
  * pair) equals the plain evaluation to float32 rounding, with groups, also when every chunk
  * holds one coalition so no pair is evaluated together; and any thread count gives
@@ -792,7 +589,7 @@ static void test_native_fast_path_and_threads(void **state)
     for (int grouped = 0; grouped < 2; grouped++) {
         double ref[120], phi[120], se_ref[120], se[120];
         for (int variant = 0; variant < 5; variant++) {
-            shapc_kernel_options opt = shapc_kernel_options_default();
+            shapc_kernel_options opt = kernel_options();
             opt.nsamples = 400;
             opt.seed = 9;
             opt.use_structure = variant != 0;
@@ -905,7 +702,7 @@ static void test_rows_equal_to_background_or_x(void **state)
     double bw[NBG], ref[D * 3], phi[D * 3];
     normalised_weights(bw);
     brute_force(&m, x, bg, bw, NBG, SHAPC_LINK_IDENTITY, ref);
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 510; /* = 2^9 - 2: every coalition, so the count is known */
     shapc_kernel_info info;
     explain_mlp(&m, x, bg, opt, phi, NULL, NULL, &info);
@@ -944,7 +741,7 @@ static void test_rows_equal_to_background_or_x(void **state)
     const size_t dedup_g = rows_evaluated(x, bg, D, group_of, 5, 1);
     double gen_g[5 * 3], phi_g[5 * 3];
     opt.nsamples = 30; /* = 2^5 - 2 */
-    opt.max_memory = shapc_kernel_options_default().max_memory;
+    opt.max_memory = kernel_options().max_memory;
     for (int variant = 0; variant < 2; variant++) {
         opt.use_structure = variant;
         shapc_kernel *kr = NULL;
@@ -980,7 +777,7 @@ static void test_explain_rows(void **state)
     double ref_fx[N * K], fx[N * K];
     shapc_kernel_info ref_info[N], info[N];
     for (int variant = 0; variant < 3; variant++) {
-        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel_options opt = kernel_options();
         opt.nsamples = 300;
         opt.seed = 5;
         opt.tol = variant == 1 ? 0.01 : 0.0;
@@ -1015,7 +812,7 @@ static void test_explain_rows(void **state)
     }
     /* Row 4 is NaN: its error is reported with its number. */
     xs[4 * D + 2] = NAN;
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.n_threads = 2;
     shapc_kernel *kr = NULL;
     assert_int_equal(shapc_kernel_create(model, bg, NBG, bg_weights, &opt, &kr, NULL), SHAPC_OK);
@@ -1040,7 +837,7 @@ static void test_tolerance_rounds(void **state)
     double bw[NBG], ref[36], phi[36], se[36], fx[3], one[36];
     normalised_weights(bw);
     brute_force(&m, x, bg, bw, NBG, SHAPC_LINK_IDENTITY, ref);
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 1000;
     opt.seed = 4;
     shapc_kernel_info full, early, tiny;
@@ -1086,7 +883,7 @@ static void test_shared_design(void **state)
     shapc_model *model = NULL;
     assert_int_equal(shapc_model_create(d, 2, linear_predict, &lm, NULL, &model, NULL),
                      SHAPC_OK);
-    shapc_kernel_options opt = shapc_kernel_options_default();
+    shapc_kernel_options opt = kernel_options();
     opt.nsamples = 300;
     opt.share_design = 1;
     double a[80], b[80], alone[80], se_b[80], se_alone[80];

@@ -36,17 +36,39 @@ typedef enum shapc_link {
     SHAPC_LINK_LOGIT = 1 /* log(p / (1 - p)), p clipped to [1e-7, 1 - 1e-7] */
 } shapc_link;
 
-/* How coalitions beyond the enumerated sizes are chosen (docs/algorithm.md). */
+/* The estimator (docs/algorithm.md). */
 typedef enum shapc_sampler {
-    SHAPC_SAMPLER_KERNEL = 0,  /* shap's: extremes enumerated, pairs drawn by kernel mass */
-    SHAPC_SAMPLER_LEVERAGE = 1 /* Musco & Witter 2025: equal budget per size, without replacement */
+    SHAPC_SAMPLER_KERNEL = 0,      /* KernelSHAP, shap's coalitions: extremes enumerated, pairs
+                                    * drawn by kernel mass; every coalition against the whole
+                                    * background */
+    SHAPC_SAMPLER_LEVERAGE = 1,    /* KernelSHAP, Musco & Witter 2025: equal budget per size,
+                                    * without replacement */
+    SHAPC_SAMPLER_PERMUTATION = 2, /* antithetic permutations, each walked against sampled
+                                    * background rows (Strumbelj & Kononenko 2014; Mitchell et
+                                    * al. 2022) */
+    SHAPC_SAMPLER_AUTO = 3,        /* exact when the budget covers every coalition, otherwise
+                                    * the estimator with the lowest error per model evaluation
+                                    * in the benchmark (docs/performance.md): permutation */
+    SHAPC_SAMPLER_EXACT = 4        /* every coalition, enumerated in Gray-code order, whatever
+                                    * the budget (at most 24 players: SHAPC_ERANGE beyond) */
 } shapc_sampler;
 
+/* Progress of a shapc_kernel_explain(_rows) call: rows_done of rows_total rows are finished.
+ * Called after each row and between chunks of model evaluations within a row (rows_done
+ * unchanged), from whichever worker thread is at that point, but never from two threads at
+ * once. Return 0 to go on, nonzero to stop: the call then fails with SHAPC_ECANCELED. */
+typedef int (*shapc_progress_fn)(void *user, size_t rows_done, size_t rows_total);
+
 typedef struct shapc_kernel_options {
-    size_t nsamples;   /* coalition budget; 0 = 2M + 2048 (shap's default) */
+    size_t size;       /* sizeof(shapc_kernel_options) as the caller was compiled: set by
+                        * shapc_kernel_options_default(); fields past it take their defaults,
+                        * so later versions may append fields without breaking callers */
+    size_t nsamples;   /* KernelSHAP samplers: coalition budget; 0 = 2M + 2048 (shap's
+                        * default), or what max_evals allows when only it is set */
     uint64_t seed;     /* RNG seed; the same seed gives bit-identical results */
     shapc_link link;
-    size_t n_batches;  /* independent batches for the standard errors (>= 2); default 16 */
+    size_t n_batches;  /* KernelSHAP samplers: independent batches for the standard errors
+                        * (>= 2); default 16 */
     size_t max_memory; /* bytes of masked rows in one chunk (per thread); bounds the chunk,
                         * never the result */
     shapc_sampler sampler;
@@ -54,31 +76,43 @@ typedef struct shapc_kernel_options {
                         * With more, the model callback is called from several threads at
                         * once and must be thread-safe (native models are). Results are
                         * bit-identical for any thread count. */
-    double tol;        /* > 0: sample batch by batch and stop once every standard error is
-                        * below tol x (max phi - min phi) of its output, or the budget is
-                        * spent (kernelshap's rule; 0.005 is its default); checked where it
-                        * could first pass (docs/algorithm.md). 0 (the library default):
-                        * spend the whole budget. */
-    int share_design;  /* 1: rows with the same players share one set of coalitions (seeded
-                        * from the seed and the player set instead of the row) and one
-                        * factorisation of Z'WZ, reused while consecutive rows keep those
-                        * players; 0 (default): coalitions drawn per row. Ignored with tol. */
-    int use_structure; /* 1 (default): for native models with a dense first layer, compute a
-                        * masked row's first layer from precomputed rows plus the switched
+    double tol;        /* > 0: sample in rounds and stop once every standard error is below
+                        * tol x (max phi - min phi) of its output, or the budget is spent
+                        * (kernelshap's rule; 0.005 is its default); checked where it could
+                        * first pass (docs/algorithm.md). 0 (the library default): spend the
+                        * whole budget. */
+    int share_design;  /* KernelSHAP samplers, 1: rows with the same players share one set of
+                        * coalitions (seeded from the seed and the player set instead of the
+                        * row) and one factorisation of Z'WZ, reused while consecutive rows
+                        * keep those players; 0 (default): coalitions drawn per row. Ignored
+                        * with tol. */
+    int use_structure; /* 1 (default): for models with a linear first stage (native dense
+                        * first layers, ONNX graphs starting with Gemm/MatMul), compute a
+                        * masked row's first stage from a precomputed one plus the switched
                         * features only (equal to plain evaluation to float32 rounding) */
+    size_t max_evals;  /* model rows one explanation may evaluate, whatever the sampler; 0 =
+                        * shap's default budget in rows: (2M + 2048) x min(n_bg, 100) */
+    size_t bg_per_sample; /* permutation: background rows each antithetic pair of orderings
+                        * is walked against, drawn by weight; 0 = auto: 1 with the identity
+                        * link, the whole background (deterministic) with logit, whose
+                        * v(S) = logit(E f) a sampled row cannot estimate without bias */
+    shapc_progress_fn progress; /* or NULL */
+    void *progress_user;        /* passed to progress */
 } shapc_kernel_options;
 
-/* Defaults: nsamples 0 (auto), seed 0, identity link, 16 batches, 64 MiB per chunk, leverage
- * sampling (lower error than shap's scheme at equal budget, docs/performance.md), 1 thread,
- * use_structure 1. */
+/* Defaults: size set, nsamples 0 (auto), seed 0, identity link, 16 batches, 64 MiB per
+ * chunk, the auto sampler, 1 thread, use_structure 1, max_evals 0 (shap's budget in rows),
+ * bg_per_sample 0 (auto), no progress callback. */
 SHAPC_API shapc_kernel_options shapc_kernel_options_default(void);
 
 /* What one explanation did. */
 typedef struct shapc_kernel_info {
     size_t n_players;    /* M: groups that vary against the background */
-    size_t n_coalitions; /* coalitions evaluated (excluding empty and full) */
+    size_t n_coalitions; /* KernelSHAP: coalitions evaluated (excluding empty and full);
+                          * permutation: antithetic pairs of orderings walked */
     size_t n_evals;      /* model rows evaluated */
     int exact;           /* 1 if all coalitions were enumerated (values exact up to rounding) */
+    shapc_sampler sampler; /* the estimator used (never SHAPC_SAMPLER_AUTO) */
 } shapc_kernel_info;
 
 typedef struct shapc_kernel shapc_kernel; /* opaque */

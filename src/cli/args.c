@@ -2,6 +2,7 @@
 #include "args.h"
 
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,15 +254,26 @@ int shapc_cli_parse_link(const char *v, shapc_link *out)
     return 0;
 }
 
+static const char *const sampler_names[] = {
+    [SHAPC_SAMPLER_KERNEL] = "kernel",           [SHAPC_SAMPLER_LEVERAGE] = "leverage",
+    [SHAPC_SAMPLER_PERMUTATION] = "permutation", [SHAPC_SAMPLER_AUTO] = "auto",
+    [SHAPC_SAMPLER_EXACT] = "exact",
+};
+
 int shapc_cli_parse_sampler(const char *v, shapc_sampler *out)
 {
-    if (strcmp(v, "leverage") == 0)
-        *out = SHAPC_SAMPLER_LEVERAGE;
-    else if (strcmp(v, "kernel") == 0)
-        *out = SHAPC_SAMPLER_KERNEL;
-    else
-        return -1;
-    return 0;
+    for (size_t i = 0; i < sizeof sampler_names / sizeof sampler_names[0]; i++)
+        if (strcmp(v, sampler_names[i]) == 0) {
+            *out = (shapc_sampler)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *shapc_cli_sampler_name(shapc_sampler s)
+{
+    return (size_t)s < sizeof sampler_names / sizeof sampler_names[0] ? sampler_names[s]
+                                                                       : "unknown";
 }
 
 int shapc_cli_parse_tol(const char *v, double *out)
@@ -313,6 +325,15 @@ int shapc_cli_explain_option(shapc_cli_explain_settings *s, int id, const char *
                                          "'auto'",
                                          v);
         break;
+    case SHAPC_CLI_EXPLAIN_OPT_MAX_EVALS:
+        if (strcmp(v, "auto") == 0)
+            s->max_evals = 0;
+        else if (shapc_cli_parse_size(v, &s->max_evals) != 0 || s->max_evals == 0)
+            return shapc_cli_usage_error(cmd,
+                                         "--max-evals: '%s' is not a positive integer or "
+                                         "'auto'",
+                                         v);
+        break;
     case SHAPC_CLI_EXPLAIN_OPT_SEED:
         if (shapc_cli_parse_u64(v, &s->seed) != 0)
             return shapc_cli_usage_error(cmd,
@@ -339,7 +360,8 @@ int shapc_cli_explain_option(shapc_cli_explain_settings *s, int id, const char *
         break;
     case SHAPC_CLI_EXPLAIN_OPT_SAMPLER:
         if (shapc_cli_parse_sampler(v, &s->sampler) != 0)
-            return shapc_cli_usage_error(cmd, "--sampler: '%s' is not leverage or kernel", v);
+            return shapc_cli_usage_error(cmd, "--sampler: '%s' is not auto, permutation, exact, "
+                                         "leverage or kernel", v);
         break;
     case SHAPC_CLI_EXPLAIN_OPT_TOL:
         if (shapc_cli_parse_tol(v, &s->tol) != 0)
@@ -385,6 +407,7 @@ shapc_kernel_options shapc_cli_explain_kernel_options(const shapc_cli_explain_se
 {
     shapc_kernel_options ko = shapc_kernel_options_default();
     ko.nsamples = s->nsamples;
+    ko.max_evals = s->max_evals;
     ko.seed = s->seed;
     ko.link = s->link;
     ko.n_batches = s->batches;
@@ -481,8 +504,12 @@ void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model)
 void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
                                      const shapc_cli_class *target)
 {
+    shapc_cli_json_key(j, "sampler");
+    shapc_cli_json_string(j, shapc_cli_sampler_name(s->sampler));
     shapc_cli_json_key(j, "nsamples");
     shapc_cli_json_int(j, (long long)s->nsamples);
+    shapc_cli_json_key(j, "max_evals");
+    shapc_cli_json_int(j, (long long)s->max_evals);
     shapc_cli_json_key(j, "seed");
     shapc_cli_json_uint(j, (unsigned long long)s->seed);
     shapc_cli_json_key(j, "link");
@@ -492,4 +519,49 @@ void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_
         shapc_cli_json_int(j, (long long)target->index);
     else
         shapc_cli_json_string(j, target->mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
+}
+
+double shapc_cli_rel_se(const float *phi, const float *se, size_t M, size_t K, size_t col)
+{
+    double p2 = 0.0, s2 = 0.0;
+    for (size_t g = 0; g < M; g++) {
+        const double p = (double)phi[g * K + col], e = (double)se[g * K + col];
+        p2 += p * p;
+        s2 += e * e;
+    }
+    if (s2 == 0.0)
+        return 0.0;
+    return p2 > 0.0 ? sqrt(s2 / p2) : (double)INFINITY;
+}
+
+void shapc_cli_json_estimate(shapc_cli_json *j, const shapc_kernel_info *info, const float *phi,
+                             const float *se, size_t M, size_t K)
+{
+    shapc_cli_json_key(j, "estimator");
+    shapc_cli_json_string(j, shapc_cli_sampler_name(info->sampler));
+    shapc_cli_json_key(j, "exact");
+    shapc_cli_json_bool(j, info->exact);
+    shapc_cli_json_key(j, "n_players");
+    shapc_cli_json_int(j, (long long)info->n_players);
+    shapc_cli_json_key(j, "n_evals");
+    shapc_cli_json_int(j, (long long)info->n_evals);
+    shapc_cli_json_key(j, "n_samples");
+    shapc_cli_json_int(j, (long long)info->n_coalitions);
+    double worst = 0.0;
+    shapc_cli_json_key(j, "rel_se");
+    shapc_cli_json_begin_array(j);
+    for (size_t c = 0; c < K; c++) {
+        const double q = shapc_cli_rel_se(phi, se, M, K, c);
+        worst = q > worst ? q : worst;
+        if (isfinite(q))
+            shapc_cli_json_number(j, q);
+        else
+            shapc_cli_json_null(j);
+    }
+    shapc_cli_json_end_array(j);
+    shapc_cli_json_key(j, "rel_se_max");
+    if (isfinite(worst))
+        shapc_cli_json_number(j, worst);
+    else
+        shapc_cli_json_null(j);
 }

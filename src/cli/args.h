@@ -44,10 +44,13 @@ void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, c
  * option, missing value, value given to a flag). */
 int shapc_cli_next(shapc_cli_parser *p, const shapc_cli_option *options, const char **value);
 
-/* --link: "identity" or "logit". --sampler: "leverage" or "kernel". --tol: a number in 0..1.
+/* --link: "identity" or "logit". --sampler: "auto", "permutation", "exact", "leverage" or
+ * "kernel". --tol: a number in 0..1.
  * Return 0, or -1 if malformed (nothing written then). Shared by every path of `shapc explain`. */
 int shapc_cli_parse_link(const char *v, shapc_link *out);
 int shapc_cli_parse_sampler(const char *v, shapc_sampler *out);
+/* The --sampler name of a sampler ("auto", "permutation", ...). */
+const char *shapc_cli_sampler_name(shapc_sampler s);
 int shapc_cli_parse_tol(const char *v, double *out);
 
 /* 1 if arg ("--name" or "-x", without an attached "=value") is an option of the table that
@@ -108,6 +111,7 @@ void shapc_cli_format_shape(char *buf, size_t cap, const size_t *shape, size_t r
  * options from SHAPC_CLI_EXPLAIN_OPT_END. */
 #define SHAPC_CLI_EXPLAIN_OPTIONS(X)                                                               \
     X(SHAPC_CLI_EXPLAIN_OPT_NSAMPLES, "nsamples", 0, 1)                                            \
+    X(SHAPC_CLI_EXPLAIN_OPT_MAX_EVALS, "max-evals", 0, 1)                                          \
     X(SHAPC_CLI_EXPLAIN_OPT_SEED, "seed", 0, 1)                                                    \
     X(SHAPC_CLI_EXPLAIN_OPT_CLASS, "class", 0, 1)                                                  \
     X(SHAPC_CLI_EXPLAIN_OPT_LINK, "link", 0, 1)                                                    \
@@ -140,6 +144,7 @@ typedef struct shapc_cli_explain_settings {
     const char *class_text; /* resolved against the model's outputs later */
     shapc_cli_range rows;
     size_t nsamples; /* 0 = auto */
+    size_t max_evals; /* model rows per explained row; 0 = shap's budget in rows */
     uint64_t seed;
     shapc_link link;
     size_t batches;
@@ -189,6 +194,14 @@ int shapc_cli_class_resolve(const char *text, const shapc_model *model, const ch
 /* The model output explained in column j (< c->columns) of a row whose outputs are f (k). */
 size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f, size_t k);
 
+/* ||se|| / ||phi|| over the M players of column col of one row's (M, K) float arrays: the
+ * row's relative standard error (0 for exact values; infinite when phi is all zero but se
+ * is not). */
+double shapc_cli_rel_se(const float *phi, const float *se, size_t M, size_t K, size_t col);
+
+/* Rows above this relative standard error are noise-dominated: explain warns about them. */
+#define SHAPC_CLI_NOISY_REL_SE 0.5
+
 /* summary.json pieces both explain paths write. The head opens the top object and writes
  * shapc_version, command, kind (unless NULL), argv and, opening the "model" object, its path
  * and description; the path's own model keys follow. Then the model's "output_names" (key
@@ -198,5 +211,9 @@ void shapc_cli_json_explain_head(shapc_cli_json *j, const char *kind, int argc, 
 void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model);
 void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
                                      const shapc_cli_class *target);
+/* An instance's estimator keys: estimator, exact, n_players, n_evals, n_samples, rel_se (one
+ * per explained column, null when infinite) and rel_se_max. phi, se: the row's (M, K). */
+void shapc_cli_json_estimate(shapc_cli_json *j, const shapc_kernel_info *info, const float *phi,
+                             const float *se, size_t M, size_t K);
 
 #endif

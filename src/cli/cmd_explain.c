@@ -88,7 +88,12 @@ static void usage(void)
         "options:\n"
         "  --background FILE     background rows file  [default: the model's embedded set]\n"
         "  --background-rows A:B use background rows A..B-1  [default: all]\n"
-        "  --nsamples N          coalitions per row, or 'auto' = 2M + 2048  [default: auto]\n"
+        "  --max-evals N         model rows one row's explanation may evaluate, or 'auto' =\n"
+        "                        shap's budget in rows, (2M + 2048) x min(background, 100)\n"
+        "                        [default: auto]\n"
+        "  --nsamples N          KernelSHAP samplers: coalitions per row; others: the budget\n"
+        "                        N x min(background, 100) rows; 'auto' = 2M + 2048\n"
+        "                        [default: auto]\n"
         "  --seed S              random seed; equal seeds give identical results  [default: 0]\n"
         "  --class C             outputs to explain: all, predicted (argmax of f(x)),\n"
         "                        an output index K or an output name  [default: all]\n"
@@ -107,8 +112,11 @@ static void usage(void)
         "  --link L              identity or logit (log-odds units)  [default: identity]\n"
         "  --rows A:B            explain rows A..B-1 of INPUT (also A:, :B, A)  [default: all]\n"
         "  --batches B           batches for the standard errors, >= 2  [default: 16]\n"
-        "  --sampler S           leverage (Musco & Witter 2025) or kernel (shap's)\n"
-        "                        [default: leverage]\n"
+        "  --sampler S           auto (exact if the budget covers every coalition, else\n"
+        "                        permutation), permutation (antithetic orderings against\n"
+        "                        sampled background rows), exact (every coalition),\n"
+        "                        leverage (KernelSHAP, Musco & Witter 2025) or kernel\n"
+        "                        (KernelSHAP, shap's scheme)  [default: auto]\n"
         "  --threads N           worker threads, 0 = all cores (1 with --model-cmd)\n"
         "                        [default: 0]\n"
         "  --max-memory MB       memory for masked rows per thread and chunk  [default: 64]\n"
@@ -706,7 +714,7 @@ static shapc_cli_journal_rows journal_rows(const run *r)
 static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, shapc_error *err)
 {
     const explain_args *a = &r->args;
-    char cls[64], groups[48], nsamples[32];
+    char cls[64], groups[48], nsamples[32], max_evals[32];
     uint64_t h = SHAPC_CLI_HASH_INIT;
     memset(l, 0, sizeof *l);
     if (r->target.mode == SHAPC_CLI_CLASS_ONE)
@@ -724,15 +732,20 @@ static shapc_status journal_layout(const run *r, shapc_cli_journal_layout *l, sh
         snprintf(nsamples, sizeof nsamples, "%zu", a->s.nsamples);
     else
         snprintf(nsamples, sizeof nsamples, "auto");
+    if (a->s.max_evals)
+        snprintf(max_evals, sizeof max_evals, "%zu", a->s.max_evals);
+    else
+        snprintf(max_evals, sizeof max_evals, "auto");
     /* Truncation would only shorten the message: the hash below covers what was kept, and
      * everything that matters is hashed again from the data. */
     int len = snprintf(l->settings, sizeof l->settings,
-                       "--seed=%llu --nsamples=%s --link=%s --class=%s --groups=%s --batches=%zu "
+                       "--seed=%llu --nsamples=%s --max-evals=%s --link=%s --class=%s --groups=%s "
+                       "--batches=%zu "
                        "--sampler=%s --tol=%g --share-design=%d --rows=%zu:%zu "
                        "--background-rows=%zu:%zu --background=%s",
-                       (unsigned long long)a->s.seed, nsamples,
+                       (unsigned long long)a->s.seed, nsamples, max_evals,
                        a->s.link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, groups,
-                       a->s.batches, a->s.sampler == SHAPC_SAMPLER_KERNEL ? "kernel" : "leverage",
+                       a->s.batches, shapc_cli_sampler_name(a->s.sampler),
                        a->s.tol, a->share_design, r->row0,
                        r->row0 + r->n, r->bg_row0, r->bg_row0 + r->bg_n,
                        a->bg_path ? "file" : "embedded");
@@ -1131,12 +1144,9 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
         shapc_cli_json_begin_object(j);
         shapc_cli_json_key(j, "row");
         shapc_cli_json_int(j, (long long)(r->row0 + i));
-        shapc_cli_json_key(j, "exact");
-        shapc_cli_json_bool(j, r->info[i].exact);
-        shapc_cli_json_key(j, "n_players");
-        shapc_cli_json_int(j, (long long)r->info[i].n_players);
-        shapc_cli_json_key(j, "n_evals");
-        shapc_cli_json_int(j, (long long)r->info[i].n_evals);
+        const size_t MK = r->pl.n * r->K;
+        shapc_cli_json_estimate(j, &r->info[i], (const float *)shapc_array_cdata(r->phi) + i * MK,
+                                (const float *)shapc_array_cdata(r->se) + i * MK, r->pl.n, r->K);
         shapc_cli_json_key(j, "fx");
         shapc_cli_json_begin_array(j);
         for (size_t c = 0; c < r->K; c++)
@@ -1162,6 +1172,34 @@ static void build_summary(shapc_cli_json *j, const run *r, int argc, char **argv
     shapc_cli_json_number(j, r->t_explain / (double)r->n);
     shapc_cli_json_end_object(j);
     shapc_cli_json_end_object(j);
+}
+
+/* One warning line per row whose values are noise-dominated (relative standard error above
+ * SHAPC_CLI_NOISY_REL_SE in some explained column), naming the row and the remedies. */
+static void warn_noisy(const run *r)
+{
+    const size_t M = r->pl.n, K = r->K, MK = M * K;
+    const float *phi = shapc_array_cdata(r->phi), *se = shapc_array_cdata(r->se);
+    for (size_t i = 0; i < r->n; i++) {
+        double worst = 0.0;
+        size_t col = 0;
+        for (size_t c = 0; c < K; c++) {
+            const double q = shapc_cli_rel_se(phi + i * MK, se + i * MK, M, K, c);
+            if (q > worst) {
+                worst = q;
+                col = c;
+            }
+        }
+        if (!(worst > SHAPC_CLI_NOISY_REL_SE))
+            continue;
+        const int32_t *cls = (const int32_t *)shapc_array_cdata(r->classes) + i * K;
+        const size_t budget = r->info[i].n_evals;
+        fprintf(stderr, "shapc: warning: row %zu is noise-dominated (relative standard error "
+                "%.2f for output '%s' with %zu model rows): raise --max-evals (e.g. %zu) or "
+                "explain fewer players (--groups)\n", r->row0 + i, worst,
+                shapc_model_output_name(r->model, (size_t)cls[col]), budget,
+                (size_t)ceil((double)budget * (worst / 0.2) * (worst / 0.2)));
+    }
 }
 
 /* ============================================================================================
@@ -1301,6 +1339,7 @@ int shapc_cli_explain(int argc, char **argv)
                     "%zu players (standard errors are infinite); use --nsamples of at least "
                     "%zu\n", r.ko.nsamples ? r.ko.nsamples : 2 * r.pl.n + 2048, r.pl.n,
                     4 * r.pl.n);
+        warn_noisy(&r);
         size_t len = strlen(r.args.s.out_dir);
         printf("explained %zu row%s x %zu class%s (%zu players) in %.1f s -> %s%s\n", r.n,
                r.n == 1 ? "" : "s", r.K, r.K == 1 ? "" : "es", r.pl.n,

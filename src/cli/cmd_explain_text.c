@@ -543,6 +543,8 @@ static void build_summary(shapc_cli_json *j, const trun *r, int argc, char **arg
         shapc_cli_json_begin_object(j);
         shapc_cli_json_key(j, "row");
         shapc_cli_json_int(j, (long long)d->row);
+        shapc_cli_json_key(j, "estimator");
+        shapc_cli_json_string(j, shapc_cli_sampler_name(d->info.sampler));
         shapc_cli_json_key(j, "exact");
         shapc_cli_json_bool(j, d->info.exact);
         shapc_cli_json_key(j, "n_players");

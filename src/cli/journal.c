@@ -28,7 +28,7 @@
 #define HDR_CRC_OFF 12
 #define HDR_SIZE (8 + 4 + 4 + 6 * 8 + SHAPC_CLI_JOURNAL_SETTINGS)
 /* Record prefix: magic u32 crc u32 index u64 seconds f64 n_players n_coalitions n_evals (u64)
- * exact u32 pad u32. */
+ * exact u32 sampler u32. */
 #define REC_CRC_OFF 4
 #define REC_PREFIX (4 + 4 + 8 + 8 + 3 * 8 + 4 + 4)
 
@@ -170,7 +170,8 @@ static void encode_record(const shapc_cli_journal *j, const shapc_cli_journal_ro
 {
     size_t MK = j->M * j->K, K = j->K, k = j->k_all;
     const shapc_kernel_info *in = &r->info[i];
-    uint32_t magic = RECORD_MAGIC, crc = 0, exact = in->exact ? 1u : 0u, pad = 0;
+    uint32_t magic = RECORD_MAGIC, crc = 0, exact = in->exact ? 1u : 0u;
+    uint32_t sampler = (uint32_t)in->sampler;
     unsigned char *p = j->buf;
     p = put(p, &magic, 4);
     p = put(p, &crc, 4);
@@ -180,7 +181,7 @@ static void encode_record(const shapc_cli_journal *j, const shapc_cli_journal_ro
     put_u64(&p, in->n_coalitions);
     put_u64(&p, in->n_evals);
     p = put(p, &exact, 4);
-    p = put(p, &pad, 4);
+    p = put(p, &sampler, 4);
     p = put(p, r->phi + i * MK, MK * 4);
     p = put(p, r->se + i * MK, MK * 4);
     p = put(p, r->base + i * K, K * 4);
@@ -195,7 +196,7 @@ static void encode_record(const shapc_cli_journal *j, const shapc_cli_journal_ro
 static int decode_record(const shapc_cli_journal *j, const shapc_cli_journal_rows *r, size_t i)
 {
     size_t MK = j->M * j->K, K = j->K, k = j->k_all;
-    uint32_t magic, crc, exact, pad;
+    uint32_t magic, crc, exact, sampler;
     const unsigned char *p = j->buf;
     p = get(p, &magic, 4);
     p = get(p, &crc, 4);
@@ -208,8 +209,9 @@ static int decode_record(const shapc_cli_journal *j, const shapc_cli_journal_row
     in->n_coalitions = get_u64(&p);
     in->n_evals = get_u64(&p);
     p = get(p, &exact, 4);
-    p = get(p, &pad, 4);
+    p = get(p, &sampler, 4);
     in->exact = exact != 0;
+    in->sampler = (shapc_sampler)sampler;
     p = get(p, r->phi + i * MK, MK * 4);
     p = get(p, r->se + i * MK, MK * 4);
     p = get(p, r->base + i * K, K * 4);

@@ -9,6 +9,8 @@
 #include "shapc/kernel.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "kernel/coalition.h"
@@ -22,13 +24,107 @@ shapc_kernel_options shapc_kernel_options_default(void)
 {
     shapc_kernel_options o;
     memset(&o, 0, sizeof o);
+    o.size = sizeof o;
     o.link = SHAPC_LINK_IDENTITY;
     o.n_batches = 16;
     o.max_memory = (size_t)64 << 20;
-    o.sampler = SHAPC_SAMPLER_LEVERAGE;
+    o.sampler = SHAPC_SAMPLER_AUTO;
     o.n_threads = 1;
     o.use_structure = 1;
     return o;
+}
+
+/* ---- progress and cancellation ----------------------------------------------------------- */
+
+/* Mutable through a const kernel: the explain paths take the kernel as const. */
+typedef struct shapc__progress {
+    pthread_mutex_t lock;
+    size_t done, total;
+    atomic_int stop;
+} shapc__progress;
+
+int shapc__kernel_poll(const shapc_kernel *kr)
+{
+    shapc__progress *p = kr->prog;
+    if (atomic_load(&p->stop))
+        return 1;
+    if (!kr->opt.progress)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    if (!atomic_load(&p->stop) &&
+        kr->opt.progress(kr->opt.progress_user, p->done, p->total) != 0)
+        atomic_store(&p->stop, 1);
+    pthread_mutex_unlock(&p->lock);
+    return atomic_load(&p->stop);
+}
+
+static void progress_start(const shapc_kernel *kr, size_t total)
+{
+    kr->prog->done = 0;
+    kr->prog->total = total;
+    atomic_store(&kr->prog->stop, 0);
+}
+
+/* One more row done; returns 1 to stop. */
+static int progress_row(const shapc_kernel *kr)
+{
+    pthread_mutex_lock(&kr->prog->lock);
+    kr->prog->done++;
+    pthread_mutex_unlock(&kr->prog->lock);
+    return shapc__kernel_poll(kr);
+}
+
+/* ---- drawing background rows by weight (Walker 1977, Vose's construction) --------------- */
+
+static shapc_status build_alias(shapc_kernel *kr, shapc_error *err)
+{
+    const size_t n = kr->n_bg;
+    int uniform = 1;
+    for (size_t j = 1; j < n && uniform; j++)
+        uniform = kr->bg_w[j] == kr->bg_w[0];
+    if (uniform)
+        return SHAPC_OK;
+    kr->alias_p = shapc__malloc(n * sizeof *kr->alias_p);
+    kr->alias_i = shapc__malloc(n * sizeof *kr->alias_i);
+    uint32_t *work = shapc__malloc(n * sizeof *work);
+    if (!kr->alias_p || !kr->alias_i || !work || n > UINT32_MAX) {
+        shapc__free(work);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for background weights");
+    }
+    /* Small ones from the front of work, large ones from the back. */
+    size_t ns = 0, nl = n;
+    for (size_t j = 0; j < n; j++) {
+        kr->alias_p[j] = kr->bg_w[j] * (double)n;
+        kr->alias_i[j] = (uint32_t)j;
+        if (kr->alias_p[j] < 1.0)
+            work[ns++] = (uint32_t)j;
+        else
+            work[--nl] = (uint32_t)j;
+    }
+    while (ns > 0 && nl < n) {
+        const uint32_t s = work[--ns], l = work[nl];
+        kr->alias_i[s] = l;
+        kr->alias_p[l] -= 1.0 - kr->alias_p[s];
+        if (kr->alias_p[l] < 1.0) {
+            nl++;
+            work[ns++] = l;
+        }
+    }
+    /* What is left is 1 up to rounding. */
+    while (ns > 0)
+        kr->alias_p[work[--ns]] = 1.0;
+    while (nl < n)
+        kr->alias_p[work[nl++]] = 1.0;
+    shapc__free(work);
+    return SHAPC_OK;
+}
+
+size_t shapc__kernel_draw_row(const shapc_kernel *kr, shapc__rng *rng)
+{
+    const size_t j = shapc__rng_below(rng, kr->n_bg);
+    if (!kr->alias_p)
+        return j;
+    return shapc__rng_uniform(rng) < kr->alias_p[j] ? j : kr->alias_i[j];
 }
 
 /* ---- creation and groups ------------------------------------------------------------- */
@@ -48,6 +144,12 @@ void shapc_kernel_free(shapc_kernel *kernel)
     shapc__free(kernel->fbg);
     shapc__free(kernel->gstart);
     shapc__free(kernel->gfeat);
+    shapc__free(kernel->alias_p);
+    shapc__free(kernel->alias_i);
+    if (kernel->prog) {
+        pthread_mutex_destroy(&kernel->prog->lock);
+        shapc__free(kernel->prog);
+    }
     shapc__free(kernel);
 }
 
@@ -139,11 +241,26 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     if (!model || !background || n_bg == 0)
         return shapc_error_set(err, SHAPC_EINVAL, "the explainer needs a model and a non-empty "
                                                   "background");
-    shapc_kernel_options opt = options ? *options : shapc_kernel_options_default();
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    if (options) {
+        /* Fields past the caller's size keep their defaults. */
+        if (options->size < offsetof(shapc_kernel_options, max_evals) ||
+            options->size > sizeof opt)
+            return shapc_error_set(err, SHAPC_EINVAL, "kernel options of size %zu: initialise "
+                                   "them with shapc_kernel_options_default()", options->size);
+        memcpy(&opt, options, options->size);
+        opt.size = sizeof opt;
+    }
     if (opt.link != SHAPC_LINK_IDENTITY && opt.link != SHAPC_LINK_LOGIT)
         return shapc_error_set(err, SHAPC_EINVAL, "unknown link function %d", (int)opt.link);
-    if (opt.sampler != SHAPC_SAMPLER_KERNEL && opt.sampler != SHAPC_SAMPLER_LEVERAGE)
+    if (opt.sampler != SHAPC_SAMPLER_KERNEL && opt.sampler != SHAPC_SAMPLER_LEVERAGE &&
+        opt.sampler != SHAPC_SAMPLER_PERMUTATION && opt.sampler != SHAPC_SAMPLER_AUTO &&
+        opt.sampler != SHAPC_SAMPLER_EXACT)
         return shapc_error_set(err, SHAPC_EINVAL, "unknown sampler %d", (int)opt.sampler);
+    if (opt.link == SHAPC_LINK_LOGIT && opt.bg_per_sample > 0 && opt.bg_per_sample < n_bg)
+        return shapc_error_set(err, SHAPC_EINVAL, "the logit link needs the whole background "
+                               "per sample (bg_per_sample 0): logit(E f) cannot be estimated "
+                               "from sampled rows without bias");
     if (!(opt.tol >= 0.0) || !isfinite(opt.tol))
         return shapc_error_set(err, SHAPC_EINVAL, "tolerance must be >= 0");
     if (opt.n_batches < 2)
@@ -169,11 +286,16 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     kr->bg = shapc__malloc(cells * sizeof *kr->bg);
     kr->bg_w = shapc__malloc(n_bg * sizeof *kr->bg_w);
     kr->base = shapc__calloc(k, sizeof *kr->base);
+    kr->prog = shapc__calloc(1, sizeof *kr->prog);
     shapc_status st = SHAPC_OK;
-    if (!kr->bg || !kr->bg_w || !kr->base) {
+    if (!kr->bg || !kr->bg_w || !kr->base || !kr->prog) {
+        shapc__free(kr->prog);
+        kr->prog = NULL;
         st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory copying the background");
         goto fail;
     }
+    pthread_mutex_init(&kr->prog->lock, NULL);
+    atomic_init(&kr->prog->stop, 0);
     memcpy(kr->bg, background, cells * sizeof *kr->bg);
     double total = 0.0;
     for (size_t j = 0; j < n_bg; j++) {
@@ -193,9 +315,19 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
         kr->bg_w[j] /= total;
     if ((st = shapc_kernel_set_groups(kr, NULL, 0, err)) != SHAPC_OK)
         goto fail;
+    if ((st = build_alias(kr, err)) != SHAPC_OK)
+        goto fail;
     if ((st = background_mean(kr, err)) != SHAPC_OK)
         goto fail;
-    if ((st = shapc__masked_prepare(kr, err)) != SHAPC_OK)
+    {
+        /* Walks build their rows from the first stage alone; the KernelSHAP samplers also
+         * precompute the whole background's (n_bg x (d + h) floats), so only they do. */
+        const shapc__first_stage *fs = shapc__model_first_stage(model);
+        if (opt.use_structure && fs && fs->d == d)
+            kr->walk_fs = fs;
+    }
+    if ((opt.sampler == SHAPC_SAMPLER_KERNEL || opt.sampler == SHAPC_SAMPLER_LEVERAGE) &&
+        (st = shapc__masked_prepare(kr, err)) != SHAPC_OK)
         goto fail;
     *out = kr;
     return SHAPC_OK;
@@ -206,8 +338,7 @@ fail:
 
 /* ---- one explanation ----------------------------------------------------------------- */
 
-/* FNV-1a over bytes: the per-instance (or per-player-set) RNG stream. */
-static uint64_t hash_bytes(const void *data, size_t n)
+uint64_t shapc__hash_bytes(const void *data, size_t n)
 {
     const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -233,6 +364,51 @@ static size_t find_players(const shapc_kernel *kr, const float *x, size_t *playe
             players[m++] = g;
     }
     return m;
+}
+
+size_t shapc__row_diff(const shapc_kernel *kr, const float *x, const size_t *players, size_t m,
+                       size_t r, uint32_t *diff)
+{
+    const float *b = kr->bg + r * kr->d;
+    size_t n = 0;
+    for (size_t p = 0; p < m; p++) {
+        const size_t g = players[p];
+        for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++)
+            if (b[kr->gfeat[q]] != x[kr->gfeat[q]]) {
+                if (diff)
+                    diff[n] = (uint32_t)p;
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+/* The model-row budget of one explanation: max_evals, else shap's default budget in rows
+ * (nsamples or 2M + 2048 coalitions, each against min(n_bg, 100) rows). */
+static size_t row_budget(const shapc_kernel *kr, size_t m)
+{
+    if (kr->opt.max_evals)
+        return kr->opt.max_evals;
+    const size_t coal = kr->opt.nsamples ? kr->opt.nsamples : 2 * m + 2048;
+    const size_t per = kr->n_bg < 100 ? kr->n_bg : 100;
+    size_t rows;
+    return shapc__mul_size(coal, per, &rows) ? rows : SIZE_MAX;
+}
+
+/* The KernelSHAP samplers' coalition budget: nsamples (default 2M + 2048), no more than
+ * max_evals allows against the whole background when that is set. */
+static size_t coalition_budget(const shapc_kernel *kr, size_t m)
+{
+    size_t n = kr->opt.nsamples;
+    if (kr->opt.max_evals) {
+        /* f(x) is one row; leverage may round its pairs up by one coalition */
+        const size_t rows = (kr->opt.max_evals - 1) / kr->n_bg;
+        const size_t cap = rows > 1 ? rows - 1 : rows;
+        n = n && n < cap ? n : cap;
+        return n ? n : 1;
+    }
+    return n ? n : 2 * m + 2048;
 }
 
 /* One row with session ss (its threads, scratch and design cache). */
@@ -273,13 +449,51 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
     const size_t m = find_players(kr, x, players);
     inf.n_players = m;
     inf.exact = 1;
+    shapc_sampler sampler = kr->opt.sampler;
+    if (sampler == SHAPC_SAMPLER_AUTO || sampler == SHAPC_SAMPLER_EXACT)
+        inf.sampler = SHAPC_SAMPLER_EXACT;
+    else
+        inf.sampler = sampler;
+    /* The budget bounds the explanation's rows, f(x) included. */
+    const size_t rows_budget = row_budget(kr, m) > 1 ? row_budget(kr, m) - 1 : 1;
+    if (m >= 2 && sampler == SHAPC_SAMPLER_AUTO) {
+        sampler = shapc__exact_rows(kr, x, players, m, rows_budget) <= rows_budget
+                      ? SHAPC_SAMPLER_EXACT
+                      : SHAPC_SAMPLER_PERMUTATION;
+        inf.sampler = sampler;
+    }
     if (m == 1) {
         /* One player takes the whole difference: exact. */
         for (size_t o = 0; o < k; o++)
             phi[players[0] * k + o] = delta[o];
+    } else if (m >= 2 && (sampler == SHAPC_SAMPLER_EXACT ||
+                          sampler == SHAPC_SAMPLER_PERMUTATION)) {
+        phi_m = shapc__malloc(m * k * sizeof *phi_m);
+        se_m = shapc__calloc(m * k, sizeof *se_m);
+        if (!phi_m || !se_m) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory for %zu players", m);
+            goto done;
+        }
+        if (sampler == SHAPC_SAMPLER_EXACT) {
+            st = shapc__exact_explain(kr, ss, x, fx_raw, fxl, players, m, phi_m, &inf.n_evals,
+                                      err);
+            inf.n_coalitions = m < 64 ? ((size_t)1 << m) - 2 : SIZE_MAX;
+        } else {
+            inf.exact = 0;
+            st = shapc__permutation_explain(kr, ss, x, fx_raw, players, m, rows_budget,
+                                            delta, phi_m, se_m, &inf.n_coalitions,
+                                            &inf.n_evals, err);
+        }
+        if (st != SHAPC_OK)
+            goto done;
+        for (size_t j = 0; j < m; j++) {
+            memcpy(phi + players[j] * k, phi_m + j * k, k * sizeof *phi);
+            if (se)
+                memcpy(se + players[j] * k, se_m + j * k, k * sizeof *se);
+        }
     } else if (m >= 2) {
         shapc__rng rng;
-        size_t budget = kr->opt.nsamples ? kr->opt.nsamples : 2 * m + 2048;
+        size_t budget = coalition_budget(kr, m);
         const int leverage = kr->opt.sampler == SHAPC_SAMPLER_LEVERAGE;
         const int shared = kr->opt.share_design && !(kr->opt.tol > 0.0);
         const shapc__coalitions *cs = &c;
@@ -289,7 +503,7 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
                   memcmp(ss->design_players, players, m * sizeof *players) == 0)) {
                 shapc__session_forget_design(ss);
                 shapc__rng_seed(&rng, kr->opt.seed,
-                                hash_bytes(players, m * sizeof *players));
+                                shapc__hash_bytes(players, m * sizeof *players));
                 st = shapc__coalitions_generate(&ss->design_c, m, budget, kr->opt.n_batches,
                                                 leverage, &rng, err);
                 if (st == SHAPC_OK)
@@ -306,7 +520,7 @@ static shapc_status explain_row(const shapc_kernel *kr, shapc__session *ss, cons
             }
             cs = &ss->design_c;
         } else {
-            shapc__rng_seed(&rng, kr->opt.seed, hash_bytes(x, d * sizeof *x));
+            shapc__rng_seed(&rng, kr->opt.seed, shapc__hash_bytes(x, d * sizeof *x));
             st = shapc__coalitions_generate(&c, m, budget, kr->opt.n_batches, leverage, &rng,
                                             err);
             if (st != SHAPC_OK)
@@ -373,7 +587,11 @@ done:
 shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
                                   double *fx, shapc_kernel_info *info, shapc_error *err)
 {
-    return explain_row(kernel, &kernel->main, x, phi, se, fx, info, err);
+    progress_start(kernel, 1);
+    shapc_status st = explain_row(kernel, &kernel->main, x, phi, se, fx, info, err);
+    if (st == SHAPC_OK && progress_row(kernel))
+        st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
+    return st;
 }
 
 /* ---- several rows, one per thread ------------------------------------------------------ */
@@ -394,7 +612,9 @@ static shapc_status explain_nth(const rows_task *t, shapc__session *ss, size_t i
     shapc_status st = explain_row(kr, ss, t->x + i * kr->d, t->phi + i * gk,
                                   t->se ? t->se + i * gk : NULL, t->fx ? t->fx + i * kr->k : NULL,
                                   t->info ? t->info + i : NULL, err);
-    if (st != SHAPC_OK && err) {
+    if (st == SHAPC_OK && progress_row(kr))
+        st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
+    if (st != SHAPC_OK && st != SHAPC_ECANCELED && err) {
         char msg[sizeof err->message];
         memcpy(msg, err->message, sizeof msg);
         shapc_error_set(err, st, "row %zu: %s", i, msg);
@@ -415,6 +635,7 @@ shapc_status shapc_kernel_explain_rows(shapc_kernel *kernel, const float *x, siz
     shapc_kernel *kr = kernel;
     rows_task t = {kr, x, phi, se, fx, info};
     const size_t threads = kr->main.n_threads;
+    progress_start(kr, n);
     /* Fewer rows than threads: each row gets every thread instead. Both ways give the same
      * bytes, since a row's result does not depend on its thread count. */
     if (threads < 2 || n < threads) {

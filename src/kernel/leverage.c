@@ -6,8 +6,8 @@
  * (T, complement of T) are drawn uniformly without replacement; a coalition's inclusion
  * probability p is then (expected pairs) / (pairs in the class), and its regression weight is
  * the Shapley kernel weight divided by p, which keeps Z'WZ and Z'Wy unbiased. The expected
- * pair count is rounded randomly (floor + Bernoulli(fraction)) so p stays exact for
- * fractional shares. The efficiency constraint is enforced exactly by the solver (wls.c). */
+ * pair counts are rounded randomly and systematically (one uniform offset over their running
+ * sum), so p stays exact for fractional shares and the total stays within the budget. The efficiency constraint is enforced exactly by the solver (wls.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +99,12 @@ shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, s
     }
     size_t total_pairs = 0, max_pairs = 0;
     c->n_sampled_sizes = m - 1;
+    /* Systematic rounding of the expected pair counts: one uniform u, and class s gets
+     * floor(C_s + u) - floor(C_{s-1} + u) pairs with C the cumulative shares. Each count is
+     * its share rounded down or up with the exact probability (so inclusion probabilities
+     * stay share / class size), and the total never exceeds the budget's pairs rounded up. */
+    const double offset = shapc__rng_uniform(rng);
+    double cum = 0.0;
     for (size_t s = 1; s <= n_sizes; s++) {
         const int paired = s <= n_paired;
         if (full[s]) {
@@ -109,9 +115,9 @@ shapc_status shapc__coalitions_leverage(shapc__coalitions *c, size_t nsamples, s
             continue;
         }
         share[s] = budget > 0.0 ? budget / sizes_left * (paired ? 2.0 : 1.0) / 2.0 : 0.0;
-        pairs[s] = (size_t)share[s];
-        if (shapc__rng_uniform(rng) < share[s] - (double)pairs[s])
-            pairs[s]++;
+        const double lo = floor(cum + offset);
+        cum += share[s];
+        pairs[s] = (size_t)(floor(cum + offset) - lo);
         total_pairs += pairs[s];
         if (pairs[s] > max_pairs)
             max_pairs = pairs[s];

@@ -82,9 +82,8 @@ static shapc__coalitions view(const shapc__coalitions *c, size_t a, size_t b)
     return v;
 }
 
-/* How far the worst standard error is above tol x the output's range, the largest over
- * outputs: <= 1 means converged; infinite when an error is infinite or the range is 0. */
-static double shortfall(size_t m, size_t k, const double *phi, const double *se, double tol)
+/* Infinite when an error is infinite or the range is 0. */
+double shapc__tol_shortfall(size_t m, size_t k, const double *phi, const double *se, double tol)
 {
     double q = 0.0;
     for (size_t o = 0; o < k; o++) {
@@ -173,7 +172,7 @@ shapc_status shapc__kernel_rounds(const shapc_kernel *kr, shapc__session *ss, co
             break;
         *n_used = ends[check];
         done = check;
-        const double q = shortfall(m, k, phi, se, kr->opt.tol);
+        const double q = shapc__tol_shortfall(m, k, phi, se, kr->opt.tol);
         if (q <= 1.0 || done == nb)
             break;
         const double need = pairs_needed((double)pairs, sizes, q);

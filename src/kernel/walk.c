@@ -1,0 +1,253 @@
+/* walk.c - walkers: masked rows changed one player at a time, evaluated in batches (walk.h). */
+#include "kernel/walk.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "kernel/kernel_impl.h"
+#include "util/alloc.h"
+
+/* Rows per batch at most. First-stage path: the rows then stay in cache between the vector
+ * adds that build them and the rest of the model. Generic path: large enough that a model
+ * call's fixed cost (a process adapter's round trip) is spread thin. */
+#define BATCH_FAST 512
+#define BATCH_GENERIC 4096
+
+void shapc__walker_init(shapc__walker *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+void shapc__walker_free(shapc__walker *w)
+{
+    shapc__free(w->diff);
+    shapc__free(w->slot);
+    shapc__free(w->contrib);
+    shapc__free(w->state);
+    shapc__free(w->start);
+    shapc__free(w->px);
+    shapc__free(w->pb);
+    shapc__free(w->hb);
+    shapc__free(w->row);
+    shapc__free(w->rows);
+    shapc__free(w->out);
+    shapc__free(w->tail);
+    shapc__free(w->tags);
+    shapc__free(w->outs);
+    shapc__free(w->row_of);
+    shapc__free(w->bg_of);
+    shapc__walker_init(w);
+}
+
+/* Makes *p hold at least n elements of size sz (contents are scratch: not kept); *have is the
+ * buffer's recorded size. */
+static int ensure(void *p, size_t *have, size_t n, size_t sz)
+{
+    void **pp = p;
+    if (*pp && n <= *have)
+        return 1;
+    size_t bytes;
+    if (!shapc__mul_size(n ? n : 1, sz, &bytes))
+        return 0;
+    void *q = shapc__malloc(bytes);
+    if (!q)
+        return 0;
+    shapc__free(*pp);
+    *pp = q;
+    *have = n ? n : 1;
+    return 1;
+}
+
+shapc_status shapc__walker_setup(shapc__walker *w, const shapc_kernel *kr, const float *x,
+                                 const size_t *players, size_t m, const float *fx,
+                                 shapc__walk_sink sink, void *sink_ctx, shapc_error *err)
+{
+    const shapc__first_stage *fs = kr->walk_fs;
+    const size_t d = kr->d, k = kr->k, h = fs ? fs->h : 0;
+    w->kr = kr;
+    w->x = x;
+    w->players = players;
+    w->m = m;
+    w->fx = fx;
+    w->sink = sink;
+    w->sink_ctx = sink_ctx;
+    w->fast = fs != NULL;
+    w->n_rows = w->n_entries = 0;
+    w->n_evals = 0;
+    const size_t row_floats = fs ? h : d;
+    const size_t tail = fs ? fs->tail_scratch : 0;
+    size_t cap = kr->opt.max_memory / ((row_floats + tail + k) * sizeof(float) + 64);
+    const size_t max_cap = fs ? BATCH_FAST : BATCH_GENERIC;
+    cap = cap < 1 ? 1 : (cap > max_cap ? max_cap : cap);
+    w->cap = cap;
+    size_t mh = 0, rows = 0, outs = 0, tails = 0;
+    size_t *z = w->sizes;
+    int ok = shapc__mul_size(m, h, &mh) && shapc__mul_size(cap, row_floats, &rows) &&
+             shapc__mul_size(cap, k, &outs) && shapc__mul_size(cap, tail, &tails) &&
+             ensure(&w->diff, &z[0], m, sizeof *w->diff) &&
+             ensure(&w->slot, &z[1], m, sizeof *w->slot) &&
+             ensure(&w->row, &z[2], d, sizeof *w->row) &&
+             ensure(&w->rows, &z[3], rows, sizeof *w->rows) &&
+             ensure(&w->out, &z[4], outs, sizeof *w->out) &&
+             ensure(&w->tags, &z[5], cap, sizeof *w->tags) &&
+             ensure(&w->outs, &z[6], cap, sizeof *w->outs) &&
+             ensure(&w->row_of, &z[7], cap, sizeof *w->row_of) &&
+             ensure(&w->bg_of, &z[8], cap, sizeof *w->bg_of);
+    if (ok && fs)
+        ok = ensure(&w->contrib, &z[9], mh, sizeof *w->contrib) &&
+             ensure(&w->state, &z[10], h, sizeof *w->state) &&
+             ensure(&w->start, &z[11], h, sizeof *w->start) &&
+             ensure(&w->px, &z[12], d, sizeof *w->px) && ensure(&w->pb, &z[13], d, sizeof *w->pb) &&
+             ensure(&w->hb, &z[14], h, sizeof *w->hb) &&
+             ensure(&w->tail, &z[15], tails + 1, sizeof *w->tail);
+    if (!ok)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for walks over %zu players", m);
+    if (fs)
+        fs->preprocess(fs->ctx, x, 1, w->px);
+    return SHAPC_OK;
+}
+
+void shapc__walker_begin(shapc__walker *w, size_t r)
+{
+    const shapc_kernel *kr = w->kr;
+    w->r = r;
+    w->n_diff = shapc__row_diff(kr, w->x, w->players, w->m, r, w->diff);
+    for (size_t p = 0; p < w->m; p++)
+        w->slot[p] = UINT32_MAX;
+    for (size_t s = 0; s < w->n_diff; s++)
+        w->slot[w->diff[s]] = (uint32_t)s;
+    if (w->fast) {
+        const shapc__first_stage *fs = kr->walk_fs;
+        const size_t h = fs->h;
+        fs->preprocess(fs->ctx, kr->bg + r * kr->d, 1, w->pb);
+        /* b_r's pre-activation, through the model's own first stage. */
+        fs->preact(fs->ctx, w->pb, 1, w->hb);
+        for (size_t j = 0; j < h; j++)
+            w->start[j] = (double)w->hb[j];
+        /* C_g for each differing player: its features' (x' - b') times their weights. */
+        for (size_t s = 0; s < w->n_diff; s++) {
+            double *c = w->contrib + s * h;
+            memset(c, 0, h * sizeof *c);
+            const size_t g = w->players[w->diff[s]];
+            for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++) {
+                const size_t f = kr->gfeat[q];
+                const double dlt = (double)w->px[f] - (double)w->pb[f];
+                if (dlt == 0.0)
+                    continue;
+                const float *wf = fs->wt + f * h;
+                for (size_t j = 0; j < h; j++)
+                    c[j] += dlt * (double)wf[j];
+            }
+        }
+    }
+    shapc__walker_restart(w);
+}
+
+void shapc__walker_restart(shapc__walker *w)
+{
+    if (w->fast)
+        memcpy(w->state, w->start, w->kr->walk_fs->h * sizeof *w->state);
+    else
+        memcpy(w->row, w->kr->bg + w->r * w->kr->d, w->kr->d * sizeof *w->row);
+}
+
+void shapc__walker_toggle(shapc__walker *w, uint32_t s, int on)
+{
+    if (w->fast) {
+        const size_t h = w->kr->walk_fs->h;
+        const double *c = w->contrib + (size_t)s * h;
+        if (on)
+            for (size_t j = 0; j < h; j++)
+                w->state[j] += c[j];
+        else
+            for (size_t j = 0; j < h; j++)
+                w->state[j] -= c[j];
+        return;
+    }
+    const shapc_kernel *kr = w->kr;
+    const size_t g = w->players[w->diff[s]];
+    const float *src = on ? w->x : kr->bg + w->r * kr->d;
+    for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++) {
+        const size_t f = kr->gfeat[q];
+        w->row[f] = src[f];
+    }
+}
+
+shapc_status shapc__walker_emit(shapc__walker *w, shapc__walk_tag tag, shapc_error *err)
+{
+    if (w->n_entries == w->cap || w->n_rows == w->cap) {
+        shapc_status st = shapc__walker_flush(w, err);
+        if (st != SHAPC_OK)
+            return st;
+    }
+    if (w->fast) {
+        const shapc__first_stage *fs = w->kr->walk_fs;
+        const size_t h = fs->h;
+        float *dst = w->rows + w->n_rows * h;
+        if (fs->relu) {
+            /* relu fused into the conversion; NaN < 0 is false, so NaN stays NaN */
+            for (size_t j = 0; j < h; j++) {
+                const float v = (float)w->state[j];
+                dst[j] = v < 0.0f ? 0.0f : v;
+            }
+        } else {
+            for (size_t j = 0; j < h; j++)
+                dst[j] = (float)w->state[j];
+        }
+    } else {
+        memcpy(w->rows + w->n_rows * w->kr->d, w->row, w->kr->d * sizeof *w->rows);
+    }
+    w->tags[w->n_entries] = tag;
+    w->bg_of[w->n_rows] = w->r;
+    w->row_of[w->n_entries] = w->n_rows++;
+    w->n_entries++;
+    return SHAPC_OK;
+}
+
+shapc_status shapc__walker_emit_known(shapc__walker *w, shapc__walk_tag tag, const float *out,
+                                      shapc_error *err)
+{
+    if (w->n_entries == w->cap) {
+        shapc_status st = shapc__walker_flush(w, err);
+        if (st != SHAPC_OK)
+            return st;
+    }
+    w->tags[w->n_entries] = tag;
+    w->outs[w->n_entries] = out;
+    w->row_of[w->n_entries] = SIZE_MAX;
+    w->n_entries++;
+    return SHAPC_OK;
+}
+
+shapc_status shapc__walker_flush(shapc__walker *w, shapc_error *err)
+{
+    const shapc_kernel *kr = w->kr;
+    const size_t k = kr->k, n = w->n_rows;
+    shapc_status st = SHAPC_OK;
+    if (n > 0) {
+        if (w->fast) {
+            const shapc__first_stage *fs = kr->walk_fs;
+            if (!fs->relu)
+                fs->activate(fs->ctx, w->rows, n);
+            st = fs->finish(fs->ctx, w->rows, n, w->out, w->tail, err);
+            /* A callback's outputs are checked by shapc_model_predict; these are not. */
+            for (size_t i = 0; st == SHAPC_OK && i < n * k; i++)
+                if (!isfinite(w->out[i]))
+                    st = shapc_error_set(err, SHAPC_ENONFINITE,
+                                         "model output %zu is not finite "
+                                         "for a masked row (background row %zu)",
+                                         i % k, w->bg_of[i / k]);
+        } else {
+            st = shapc_model_predict(kr->model, w->rows, n, w->out, err);
+        }
+        w->n_evals += n;
+    }
+    if (st == SHAPC_OK && w->n_entries > 0) {
+        for (size_t e = 0; e < w->n_entries; e++)
+            if (w->row_of[e] != SIZE_MAX)
+                w->outs[e] = w->out + w->row_of[e] * k;
+        st = w->sink(w->sink_ctx, w->n_entries, w->tags, w->outs, err);
+    }
+    w->n_rows = w->n_entries = 0;
+    return st;
+}
