@@ -1,4 +1,6 @@
-/* alloc.c - see alloc.h. */
+/* alloc.c - see alloc.h. Compiled twice (CMakeLists.txt): plain into the installed libraries,
+ * and with SHAPC_ALLOC_FAILPOINTS into the test-only shapc_testlib, so the failure-injection
+ * countdown and shapc__alloc_fail_after exist only in test builds. */
 #include "util/alloc.h"
 
 #include <stdlib.h>
@@ -13,18 +15,14 @@ static int should_fail(void)
         return 0;
     return --fail_countdown == 0;
 }
-#else
-static int should_fail(void) { return 0; }
-#endif
 
 void shapc__alloc_fail_after(size_t n)
 {
-#ifdef SHAPC_ALLOC_FAILPOINTS
     fail_countdown = n;
-#else
-    (void)n;
-#endif
 }
+#else
+static int should_fail(void) { return 0; }
+#endif
 
 void *shapc__malloc(size_t n)
 {

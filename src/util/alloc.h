@@ -1,9 +1,10 @@
 /* alloc.h - the library's single allocation path and overflow-checked size arithmetic.
  *
  * Every allocation goes through shapc__malloc/calloc/realloc so tests can inject
- * out-of-memory failures (Lua's test allocator): in builds with SHAPC_ALLOC_FAILPOINTS the
- * calling thread's n-th allocation from now can be made to fail. The countdown is
- * thread-local, so it never couples two threads. */
+ * out-of-memory failures (Lua's test allocator): in the test-only library shapc_testlib (alloc.c
+ * compiled with SHAPC_ALLOC_FAILPOINTS) the calling thread's n-th allocation from now can be
+ * made to fail. The countdown is thread-local, so it never couples two threads. The installed
+ * libraries hold no failure-injection code. */
 #ifndef SHAPC_UTIL_ALLOC_H
 #define SHAPC_UTIL_ALLOC_H
 
@@ -17,7 +18,7 @@ void shapc__free(void *p);
 char *shapc__strdup(const char *s);
 
 /* Makes the calling thread's allocation number `n` (1 = the next) fail; 0 disables.
- * A no-op unless built with SHAPC_ALLOC_FAILPOINTS. */
+ * Defined only with SHAPC_ALLOC_FAILPOINTS (link shapc_testlib). */
 void shapc__alloc_fail_after(size_t n);
 
 /* *out = a * b; returns 0 on overflow (and leaves *out unspecified), 1 otherwise. */
