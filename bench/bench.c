@@ -306,7 +306,8 @@ static void fm_load(fm_data *f, const char *model_path, const char *images)
         shapc_array_convert(raw, SHAPC_F32, &f->img, &err) != SHAPC_OK)
         die(&err);
     shapc_array_free(raw);
-    const shapc_array *bga = shapc_model_background(f->model);
+    size_t n_bga = 0;
+    const float *bga = shapc_model_background(f->model, &n_bga);
     f->d = shapc_model_n_inputs(f->model);
     f->k = shapc_model_n_outputs(f->model);
     if (!bga || f->d != 784) {
@@ -314,8 +315,8 @@ static void fm_load(fm_data *f, const char *model_path, const char *images)
                 model_path);
         exit(1);
     }
-    f->n_bg = shapc_array_dim(bga, 0);
-    f->bg = shapc_array_cdata(bga);
+    f->n_bg = n_bga;
+    f->bg = bga;
     f->bg_w = shapc_model_background_weights(f->model);
     f->x = shapc_array_cdata(f->img);
     for (size_t p = 0; p < f->d; p++)

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <shapc/command.h>
 #include <shapc/kernel.h>
 #include <shapc/model.h>
 

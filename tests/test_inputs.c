@@ -1,5 +1,6 @@
 /* test_inputs.c - the CSV and PNG readers against good and malformed files, PNG round trips
- * through libpng, and patch grouping exact on a linear model over pixels. */
+ * through libpng, and the library's patch map (shapc_image_patches, which --groups uses)
+ * exact on a linear model over pixels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include <png.h>
 
 #include <shapc/data.h>
+#include <shapc/image.h>
 #include <shapc/kernel.h>
 #include <shapc/model.h>
 
@@ -261,12 +263,11 @@ static void test_patch_grouping_linear_exact(void **state)
     shapc_error err = {0};
     assert_int_equal(shapc_model_from_spec(&spec, &model, &err), SHAPC_OK);
 
-    /* 2x2 patches: (H/2) x (W/2) = 6 players, so every coalition is enumerated. */
-    size_t group_of[D];
-    for (int r = 0; r < H; r++)
-        for (int c = 0; c < W; c++)
-            for (int k = 0; k < C; k++)
-                group_of[(r * W + c) * C + k] = (size_t)((r / 2) * (W / 2) + c / 2);
+    /* 2x2 patches from the library's map, the one `--groups 2x2` uses: (H/2) x (W/2) = 6
+     * players, so every coalition is enumerated. */
+    size_t group_of[D], n_patches = 0;
+    assert_int_equal(shapc_image_patches(H, W, C, 2, 2, group_of, &n_patches, &err), SHAPC_OK);
+    assert_int_equal(n_patches, 6);
     shapc_kernel *kernel = NULL;
     assert_int_equal(shapc_kernel_create(model, bg, NBG, NULL, NULL, &kernel, &err), SHAPC_OK);
     assert_int_equal(shapc_kernel_set_groups(kernel, group_of, 6, &err), SHAPC_OK);

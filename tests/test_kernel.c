@@ -506,10 +506,15 @@ static void test_coalitions(void **state)
     shapc__coalitions_free(&c);
 }
 
+/* One explanation on a thread of its own. cmocka's asserts may only run on the main thread
+ * (they longjmp into it), so a job records what every call returned and the main thread
+ * asserts on it after joining. */
 typedef struct job {
     mlp *m;
     const float *x, *bg;
     double phi[36];
+    shapc_status st_model, st_create, st_explain;
+    shapc_error err;
 } job;
 
 static void *run_job(void *arg)
@@ -518,8 +523,24 @@ static void *run_job(void *arg)
     shapc_kernel_options opt = kernel_options();
     opt.nsamples = 200;
     opt.seed = 5;
-    explain_mlp(j->m, j->x, j->bg, opt, j->phi, NULL, NULL, NULL);
+    shapc_model *model = NULL;
+    shapc_kernel *kr = NULL;
+    j->st_create = j->st_explain = SHAPC_ECANCELED; /* "not reached" */
+    j->st_model = shapc_model_create(j->m->d, j->m->k, mlp_predict, j->m, NULL, &model, &j->err);
+    if (j->st_model == SHAPC_OK)
+        j->st_create = shapc_kernel_create(model, j->bg, NBG, bg_weights, &opt, &kr, &j->err);
+    if (j->st_create == SHAPC_OK)
+        j->st_explain = shapc_kernel_explain(kr, j->x, j->phi, NULL, NULL, NULL, &j->err);
+    shapc_kernel_free(kr);
+    shapc_model_free(model);
     return NULL;
+}
+
+static void assert_job_ok(const job *j)
+{
+    if (j->st_model != SHAPC_OK || j->st_create != SHAPC_OK || j->st_explain != SHAPC_OK)
+        fail_msg("job: model %d, create %d, explain %d: %s", (int)j->st_model,
+                 (int)j->st_create, (int)j->st_explain, j->err.message);
 }
 
 /* No hidden global state: two explainers in two threads match a sequential run. */
@@ -532,13 +553,32 @@ static void test_threads_independent(void **state)
     make_data(12, 83, x, bg);
     job seq = {.m = &m, .x = x, .bg = bg}, a = seq, b = seq;
     run_job(&seq);
+    assert_job_ok(&seq);
     pthread_t ta, tb;
     assert_int_equal(pthread_create(&ta, NULL, run_job, &a), 0);
     assert_int_equal(pthread_create(&tb, NULL, run_job, &b), 0);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
+    assert_job_ok(&a);
+    assert_job_ok(&b);
     assert_memory_equal(seq.phi, a.phi, sizeof a.phi);
     assert_memory_equal(seq.phi, b.phi, sizeof b.phi);
+}
+
+/* The one-row baselines: the weighted mean of a background, zeros for zero weights. */
+static void test_background_mean(void **state)
+{
+    (void)state;
+    const float bg[3 * 2] = {1, 10, 2, 20, 4, 40}, w[3] = {1, 2, 1}, zero[3] = {0, 0, 0};
+    float out[2];
+    shapc_background_mean(bg, 3, w, 2, out);
+    assert_near(out[0], (1 + 4 + 4) / 4.0, 1e-6);
+    assert_near(out[1], (10 + 40 + 40) / 4.0, 1e-5);
+    shapc_background_mean(bg, 3, NULL, 2, out);
+    assert_near(out[0], 7 / 3.0, 1e-6);
+    shapc_background_mean(bg, 3, zero, 2, out);
+    assert_near(out[0], 0, 0);
+    assert_near(out[1], 0, 0);
 }
 
 /* Out of memory at every allocation of an explanation: a clean SHAPC_ENOMEM, no crash, no
@@ -939,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_coalitions),
         cmocka_unit_test(test_threads_independent),
+        cmocka_unit_test(test_background_mean),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_native_fast_path_and_threads),
         cmocka_unit_test(test_rows_equal_to_background_or_x),

@@ -21,7 +21,7 @@ static void expect_tokens(const char *text, const char *const *want, size_t n_wa
     shapc_token *tok = NULL;
     size_t n = 0;
     shapc_error err = {0};
-    assert_int_equal(shapc_tokenize(text, strlen(text), &tok, &n, &err), SHAPC_OK);
+    assert_int_equal(shapc_text_tokenize(text, strlen(text), &tok, &n, &err), SHAPC_OK);
     if (n != n_want) {
         for (size_t i = 0; i < n; i++)
             print_message("token %zu: '%s'\n", i, tok[i].text);
@@ -29,7 +29,7 @@ static void expect_tokens(const char *text, const char *const *want, size_t n_wa
     assert_int_equal(n, n_want);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(tok[i].text, want[i]);
-    shapc_tokens_free(tok, n);
+    shapc_text_tokens_free(tok, n);
 }
 
 static void test_tokenize_words_and_punctuation(void **state)
@@ -60,7 +60,7 @@ static void test_tokenize_offsets_and_spaces(void **state)
     const char *text = "Ab, cd";
     shapc_token *tok = NULL;
     size_t n = 0;
-    assert_int_equal(shapc_tokenize(text, strlen(text), &tok, &n, NULL), SHAPC_OK);
+    assert_int_equal(shapc_text_tokenize(text, strlen(text), &tok, &n, NULL), SHAPC_OK);
     assert_int_equal(n, 3);
     assert_int_equal(tok[0].offset, 0);
     assert_int_equal(tok[0].length, 2);
@@ -68,7 +68,7 @@ static void test_tokenize_offsets_and_spaces(void **state)
     assert_int_equal(tok[1].space_before, 0);
     assert_int_equal(tok[2].offset, 4);
     assert_int_equal(tok[2].space_before, 1);
-    shapc_tokens_free(tok, n);
+    shapc_text_tokens_free(tok, n);
 }
 
 static void expect_invalid(const char *text, size_t len, const char *msg_part)
@@ -76,7 +76,7 @@ static void expect_invalid(const char *text, size_t len, const char *msg_part)
     shapc_token *tok = (shapc_token *)1;
     size_t n = 7;
     shapc_error err = {0};
-    assert_int_equal(shapc_tokenize(text, len, &tok, &n, &err), SHAPC_EFORMAT);
+    assert_int_equal(shapc_text_tokenize(text, len, &tok, &n, &err), SHAPC_EFORMAT);
     assert_null(tok);
     assert_int_equal(n, 0);
     if (!strstr(err.message, msg_part))
@@ -137,7 +137,7 @@ static void explain_doc(const shapc_model *m, const size_t *ids, size_t n, shapc
     size_t k = shapc_model_n_outputs(m);
     for (size_t i = 0; i < n; i++)
         ones[i] = 1.0f;
-    assert_int_equal(shapc_text_document_model(m, ids, n, mask, &dm, &err), SHAPC_OK);
+    assert_int_equal(shapc_text_model_document(m, ids, n, mask, &dm, &err), SHAPC_OK);
     assert_int_equal(shapc_model_n_inputs(dm), n);
     assert_int_equal(shapc_kernel_create(dm, zeros, 1, NULL, NULL, &kern, &err), SHAPC_OK);
     assert_int_equal(shapc_kernel_explain(kern, ones, phi, NULL, fx, &info, &err), SHAPC_OK);
@@ -261,11 +261,11 @@ static void test_mean_pooling_matches_brute_force(void **state)
     /* Mask-token masking needs a mask token. */
     shapc_model *dm = NULL;
     shapc_error err = {0};
-    assert_int_equal(shapc_text_document_model(m, ids, 6, SHAPC_TEXT_MASK_TOKEN, &dm, &err),
+    assert_int_equal(shapc_text_model_document(m, ids, 6, SHAPC_TEXT_MASK_TOKEN, &dm, &err),
                      SHAPC_EINVAL);
     assert_null(dm);
     size_t bad_id = 5;
-    assert_int_equal(shapc_text_document_model(m, &bad_id, 1, SHAPC_TEXT_MASK_REMOVE, &dm, &err),
+    assert_int_equal(shapc_text_model_document(m, &bad_id, 1, SHAPC_TEXT_MASK_REMOVE, &dm, &err),
                      SHAPC_EINVAL);
     shapc_model_free(m);
 }

@@ -132,20 +132,6 @@ SHAPC_API shapc_status shapc_png_read(const char *path, shapc_array **out, shapc
 SHAPC_API shapc_status shapc_png_write(const char *path, const shapc_array *image,
                                        int bit_depth, shapc_error *err);
 
-/* ---- superpixels ---- */
-
-/* SLIC superpixels (Achanta et al., "SLIC Superpixels Compared to State-of-the-Art Superpixel
- * Methods", TPAMI 2012) of an image (h, w, c) row-major channels-last float32 in any units:
- * about n_segments compact, connected regions following intensity/colour edges, for use as
- * KernelSHAP player groups on natural images. compactness trades colour similarity (small)
- * against square-ish shapes (large); 10 is the usual value (channels are rescaled to 0..100).
- * labels (h * w) receives region ids 0..*n_labels-1; every region is 4-connected and
- * non-empty. Deterministic. Errors: SHAPC_EINVAL (zero sizes, n_segments 0 or > h * w),
- * SHAPC_ENONFINITE, SHAPC_ENOMEM. Cost: about 10 * h * w * 4 distance evaluations. */
-SHAPC_API shapc_status shapc_slic(const float *image, size_t h, size_t w, size_t c,
-                                  size_t n_segments, double compactness, int32_t *labels,
-                                  size_t *n_labels, shapc_error *err);
-
 #ifdef __cplusplus
 }
 #endif

@@ -133,6 +133,13 @@ SHAPC_API shapc_status shapc_kernel_create(const shapc_model *model, const float
                                            shapc_kernel **out, shapc_error *err);
 SHAPC_API void shapc_kernel_free(shapc_kernel *kernel);
 
+/* The weighted mean of a background (n_bg, d) with row weights (n_bg, NULL = uniform) into
+ * out (d), accumulated in double: the one-row "mean" baseline that may replace a background
+ * (shapc_kernel_create with n_bg = 1, or per row in shapc_kernel_explain_batch). All-zero
+ * (or n_bg = 0) weights give zeros, the "zero" baseline. */
+SHAPC_API void shapc_background_mean(const float *background, size_t n_bg, const float *weights,
+                                     size_t d, float *out);
+
 /* Groups features into players: group_of[i] in [0, n_groups) for each of the d features
  * (copied); every group must be non-empty. NULL resets to one player per feature. */
 SHAPC_API shapc_status shapc_kernel_set_groups(shapc_kernel *kernel, const size_t *group_of,

@@ -67,9 +67,11 @@ SHAPC_API shapc_status shapc_model_set_output_names(shapc_model *model, const ch
 /* Name of output i (borrowed; valid while the model lives); NULL if i >= k. */
 SHAPC_API const char *shapc_model_output_name(const shapc_model *model, size_t i);
 
-/* Embedded background set of a native model: (n, d) float32 in raw input units, and its row
- * weights (n, summing to 1) or NULL for uniform. Borrowed; NULL when the model has none. */
-SHAPC_API const shapc_array *shapc_model_background(const shapc_model *model);
+/* Embedded background set of a native model: (n, d) float32 rows in raw input units, row-major,
+ * with *n_rows (may be NULL) set to n, and its row weights (n, summing to 1) or NULL for
+ * uniform - the (rows, n, weights) triple shapc_kernel_create takes. Borrowed: valid while the
+ * model lives. NULL (and *n_rows = 0) when the model has none. */
+SHAPC_API const float *shapc_model_background(const shapc_model *model, size_t *n_rows);
 SHAPC_API const float *shapc_model_background_weights(const shapc_model *model);
 
 /* ---- native models (model.bin) ---- */
@@ -125,6 +127,9 @@ typedef struct shapc_layer_geometry {
 /* Everything a native model holds; all pointers borrowed for the duration of the call that
  * takes the spec (shapc_model_from_spec and shapc_model_save copy what they keep). */
 typedef struct shapc_model_spec {
+    size_t size;                       /* sizeof(shapc_model_spec) as the caller was compiled:
+                                        * set by shapc_model_spec_default(); lets later versions
+                                        * append fields without breaking callers */
     size_t input_rank;                 /* 1..4 */
     size_t input_shape[4];             /* product = d = layers[0].n_in */
     float input_scale;                 /* applied first: x' = (x * scale - offset[i]) / ... */
@@ -140,7 +145,8 @@ typedef struct shapc_model_spec {
                                                  * conv2d or pooling layer is present */
 } shapc_model_spec;
 
-/* Zeroed spec with input_scale = 1. */
+/* Zeroed spec with size set and input_scale = 1. A spec whose size is not the one this
+ * library was built with is SHAPC_EINVAL in every function taking one. */
 SHAPC_API shapc_model_spec shapc_model_spec_default(void);
 
 /* Builds a native model from a spec (validates layer chaining and values; copies). */
@@ -162,6 +168,8 @@ SHAPC_API const char *shapc_model_describe(const shapc_model *model);
 
 /* Options for shapc_model_open_process; start from shapc_process_options_default(). */
 typedef struct shapc_process_options {
+    size_t size;       /* sizeof(shapc_process_options) as the caller was compiled: set by
+                        * shapc_process_options_default() (SHAPC_EINVAL otherwise) */
     size_t batch;      /* at most this many rows per request frame (>= 1); default 1024 */
     int timeout_ms;    /* longest wait for the handshake and for each reply frame, and for
                         * the child to take a request; <= 0 waits forever. Default 60000 */
@@ -172,7 +180,7 @@ typedef struct shapc_process_options {
 SHAPC_API shapc_process_options shapc_process_options_default(void);
 
 /* Starts argv[0] (searched in PATH, no shell) with the remaining NULL-terminated argv as its
- * arguments, once, and keeps it running while the model lives. The model speaks the binary
+ * arguments (shapc_command_split, command.h, turns one command string into such an argv), once, and keeps it running while the model lives. The model speaks the binary
  * protocol of docs/protocol.md over the child's stdin/stdout: a handshake giving d, k, the
  * optional input shape and output names, then one request frame of n x d float32 rows per
  * batch and one reply frame of n x k float32 values. shapc_model_predict splits calls into
@@ -191,16 +199,6 @@ SHAPC_API shapc_process_options shapc_process_options_default(void);
 SHAPC_API shapc_status shapc_model_open_process(const char *const *argv,
                                                 const shapc_process_options *opt,
                                                 shapc_model **out, shapc_error *err);
-
-/* Splits a command line into words the way a POSIX shell does for quoting only: blanks
- * separate words; '...' is literal; "..." keeps blanks and lets backslash escape \ " $ `;
- * outside quotes backslash escapes any character. No expansion of any kind ($VAR, *, ~, `
- * are ordinary characters), no redirections. *argv_out receives a NULL-terminated vector
- * (free with shapc_command_free), *argc_out (may be NULL) the word count. Errors: SHAPC_EINVAL
- * (no words, unterminated quote, trailing backslash), SHAPC_ENOMEM. */
-SHAPC_API shapc_status shapc_command_split(const char *cmd, char ***argv_out, size_t *argc_out,
-                                           shapc_error *err);
-SHAPC_API void shapc_command_free(char **argv); /* NULL allowed */
 
 /* Loads a plugin shared object (include/shapc/plugin.h) with dlopen(RTLD_NOW | RTLD_LOCAL),
  * checks its ABI version, creates an instance with `arg` (may be NULL = "") and wraps it as a

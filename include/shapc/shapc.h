@@ -1,12 +1,17 @@
-/* shapc.h - umbrella header: KernelSHAP explanations for black-box models. */
+/* shapc.h - umbrella header: every public header of shapc, in the order data flows
+ * (docs/architecture.md): data -> model -> kernel -> plot. */
 #ifndef SHAPC_SHAPC_H
 #define SHAPC_SHAPC_H
 
-#include "shapc/data.h"
-#include "shapc/kernel.h"
-#include "shapc/model.h"
-#include "shapc/plot.h"
 #include "shapc/status.h"
 #include "shapc/version.h"
+#include "shapc/data.h"
+#include "shapc/image.h"
+#include "shapc/model.h"
+#include "shapc/command.h"
+#include "shapc/plugin.h"
+#include "shapc/text.h"
+#include "shapc/kernel.h"
+#include "shapc/plot.h"
 
 #endif /* SHAPC_SHAPC_H */

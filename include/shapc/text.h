@@ -8,7 +8,7 @@
  * token id (-1 = empty slot), so `shapc predict` and `shapc info` work on it unchanged;
  * shapc_model_text finds the text view of such a model.
  *
- * For explanations each document becomes its own model (shapc_text_document_model): one
+ * For explanations each document becomes its own model (shapc_text_model_document): one
  * player per token, input row = a 0/1 mask over the document's tokens, x = all ones and the
  * background one all-zeros row. A masked token is removed from the bag or replaced by the
  * model's mask token. Each document therefore has its own player count.
@@ -43,12 +43,12 @@ typedef struct shapc_token {
  * apostrophe between two letters stays inside: "don't"); every punctuation or symbol
  * character is its own token; every CJK ideograph, hiragana or katakana character is its own
  * token; whitespace and control characters separate tokens. *tokens (owned by the caller,
- * free with shapc_tokens_free; NULL when *n = 0) and *n receive the result.
+ * free with shapc_text_tokens_free; NULL when *n = 0) and *n receive the result.
  * Errors: SHAPC_EFORMAT for invalid UTF-8 ("invalid UTF-8 at byte 7: overlong encoding") -
  * callers add the file and line; SHAPC_EINVAL (NULL arguments), SHAPC_ENOMEM. */
-SHAPC_API shapc_status shapc_tokenize(const char *text, size_t len, shapc_token **tokens,
+SHAPC_API shapc_status shapc_text_tokenize(const char *text, size_t len, shapc_token **tokens,
                                       size_t *n, shapc_error *err);
-SHAPC_API void shapc_tokens_free(shapc_token *tokens, size_t n); /* NULL allowed */
+SHAPC_API void shapc_text_tokens_free(shapc_token *tokens, size_t n); /* NULL allowed */
 
 /* ---- text model ---- */
 
@@ -63,9 +63,11 @@ typedef enum shapc_text_pooling {
 
 /* Everything a text model holds; borrowed for the call that takes it (copied). */
 typedef struct shapc_text_spec {
+    size_t size;              /* sizeof(shapc_text_spec) as the caller was compiled: set by
+                               * shapc_text_spec_default() (SHAPC_EINVAL otherwise) */
     shapc_model_spec dense;   /* the stack after pooling: dense input shape = (embed_dim) */
     size_t vocab_size;        /* V >= 1 */
-    const char *const *vocab; /* (V) distinct non-empty tokens, as shapc_tokenize makes them */
+    const char *const *vocab; /* (V) distinct non-empty tokens, as shapc_text_tokenize makes them */
     size_t unk_id;            /* < V: the id of every word not in the vocabulary */
     size_t mask_id;           /* < V, or SHAPC_TEXT_NO_ID: the token masked words become */
     size_t embed_dim;         /* E >= 1 */
@@ -101,7 +103,7 @@ SHAPC_API size_t shapc_text_embed_dim(const shapc_text_model *tm);
 SHAPC_API size_t shapc_text_n_outputs(const shapc_text_model *tm);
 SHAPC_API shapc_text_pooling shapc_text_pooling_mode(const shapc_text_model *tm);
 
-/* The id of a token (as shapc_tokenize makes it), or the unknown id. O(1) expected. */
+/* The id of a token (as shapc_text_tokenize makes it), or the unknown id. O(1) expected. */
 SHAPC_API size_t shapc_text_token_id(const shapc_text_model *tm, const char *token);
 
 /* Runs the model on one bag of n ids (each < V; n = 0 is the empty document). out: (k). */
@@ -121,7 +123,7 @@ typedef enum shapc_text_mask {
  * with x = n ones against one background row of n zeros. `model` (a text model) is borrowed
  * and must outlive *out; ids are copied. Errors: SHAPC_EINVAL (not a text model, n = 0, id out
  * of range, TOKEN masking without a mask token), SHAPC_ENOMEM. */
-SHAPC_API shapc_status shapc_text_document_model(const shapc_model *model, const size_t *ids,
+SHAPC_API shapc_status shapc_text_model_document(const shapc_model *model, const size_t *ids,
                                                  size_t n, shapc_text_mask mask,
                                                  shapc_model **out, shapc_error *err);
 

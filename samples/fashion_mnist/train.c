@@ -600,8 +600,8 @@ static int check_reload(const options *opt, const split *test, const float *prob
             goto cleanup;
         }
     }
-    const shapc_array *bg = shapc_model_background(model);
-    size_t nbg = bg ? shapc_array_dim(bg, 0) : 0;
+    size_t nbg = 0;
+    (void)shapc_model_background(model, &nbg);
     if (nbg != (size_t)opt->background) {
         fprintf(stderr, PROG ": %s: reloaded model has %zu background rows, expected %ld\n",
                 opt->out_path, nbg, opt->background);

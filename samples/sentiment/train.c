@@ -3,7 +3,7 @@
  *
  *     tokens -> embedding bag (mean, 16 dims) -> dense 2 softmax ("neg", "pos")
  *
- * with Adam on the cross-entropy, the tokenizer of the library (shapc_tokenize), a
+ * with Adam on the cross-entropy, the tokenizer of the library (shapc_text_tokenize), a
  * vocabulary of the training words plus "<unk>" and "<mask>", and a held-out fifth of the
  * corpus for the accuracy. Words are dropped to <unk> with a small probability while training
  * so the unknown token learns a neutral vector. After saving, the model is loaded back and its
@@ -87,7 +87,7 @@ static int load_corpus(const char *path, doc *docs, size_t *n_docs, vocab *v)
         }
         *tab = '\0';
         len = strcspn(tab + 1, "\r\n");
-        if (shapc_tokenize(tab + 1, len, &tok, &n, &err) != SHAPC_OK) {
+        if (shapc_text_tokenize(tab + 1, len, &tok, &n, &err) != SHAPC_OK) {
             fprintf(stderr, "shapc-train-sentiment: %s:%zu: %s\n", path, lineno, err.message);
             fclose(f);
             return -1;
@@ -97,7 +97,7 @@ static int load_corpus(const char *path, doc *docs, size_t *n_docs, vocab *v)
         d->n = n < MAX_DOC_TOKENS ? n : MAX_DOC_TOKENS;
         for (size_t t = 0; t < d->n; t++)
             d->ids[t] = vocab_add(v, tok[t].text);
-        shapc_tokens_free(tok, n);
+        shapc_text_tokens_free(tok, n);
     }
     fclose(f);
     return 0;

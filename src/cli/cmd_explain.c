@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <shapc/command.h>
 #include <shapc/data.h>
+#include <shapc/image.h>
 #include <shapc/kernel.h>
 #include <shapc/model.h>
 #include <shapc/version.h>
@@ -444,7 +446,7 @@ static void run_free(run *r)
     shapc_cli_lock_release(&r->lock);
 }
 
-/* --segments N: SLIC superpixels of every explained row (shapc_slic); the player count M is
+/* --segments N: SLIC superpixels of every explained row (shapc_image_slic); the player count M is
  * the largest row's count, and smaller rows leave their last columns zero. */
 static int segments_build(run *r)
 {
@@ -478,7 +480,7 @@ static int segments_build(run *r)
     size_t m = 0;
     for (size_t i = 0; i < r->n; i++) {
         shapc_error err = {0};
-        if (shapc_slic(x + i * r->d, h, w, c, a->segments, 10.0, r->seg + i * h * w,
+        if (shapc_image_slic(x + i * r->d, h, w, c, a->segments, 10.0, r->seg + i * h * w,
                        &r->seg_n[i], &err) != SHAPC_OK)
             return shapc_cli_fail("%s: row %zu: %s", a->input_path, r->row0 + i, err.message);
         m = r->seg_n[i] > m ? r->seg_n[i] : m;
@@ -604,7 +606,8 @@ static int setup(run *r)
         bg = shapc_array_cdata(r->bg_file);
         r->bg_n = shapc_array_dim(r->bg_file, 0);
     } else {
-        const shapc_array *emb = shapc_model_background(r->model);
+        size_t n_emb = 0;
+        const float *emb = shapc_model_background(r->model, &n_emb);
         if (!emb && (a->mask == SHAPC_CLI_MASK_ZERO || a->mask == SHAPC_CLI_MASK_BLUR)) {
             /* These baselines need no background; the rows only stand in until replaced. */
             bg = x;
@@ -613,8 +616,8 @@ static int setup(run *r)
             return shapc_cli_fail("%s has no embedded background: pass --background",
                                   a->model_path);
         } else {
-            bg = shapc_array_cdata(emb);
-            bg_total = shapc_array_dim(emb, 0);
+            bg = emb;
+            bg_total = n_emb;
             bg_w = shapc_model_background_weights(r->model);
         }
         if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &r->bg_row0, &end) != 0)

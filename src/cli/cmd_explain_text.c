@@ -3,7 +3,7 @@
  * each document is explained with its own tokens as players.
  *
  * Each document becomes a callback model over a 0/1 mask of its tokens
- * (shapc_text_document_model), explained by the ordinary kernel against one all-masked
+ * (shapc_text_model_document), explained by the ordinary kernel against one all-masked
  * background row, so lengths may differ freely. Results: text_values.json (per-document
  * tokens and values), vocab_importance.json (mean |phi| per vocabulary word), summary.json,
  * and the plots text_<row>.png and vocab_importance.png. Nothing is written until every
@@ -197,7 +197,7 @@ static void docs_free(trun *r)
 {
     for (size_t i = 0; i < r->n_docs; i++) {
         doc *d = &r->docs[i];
-        shapc_tokens_free(d->tok, d->n);
+        shapc_text_tokens_free(d->tok, d->n);
         free(d->ids);
         free(d->cls);
         free(d->phi);
@@ -238,7 +238,7 @@ static int tokenize_docs(trun *r)
         if (line >= begin) {
             doc *d = &r->docs[r->n_docs++];
             d->row = line;
-            if (shapc_tokenize(r->text + pos, len, &d->tok, &d->n, &err) != SHAPC_OK)
+            if (shapc_text_tokenize(r->text + pos, len, &d->tok, &d->n, &err) != SHAPC_OK)
                 return shapc_cli_fail("%s:%zu: %s", r->a.input_path, line + 1, err.message);
             d->ids = malloc((d->n ? d->n : 1) * sizeof *d->ids);
             d->cls = calloc(r->K, sizeof *d->cls);
@@ -296,7 +296,7 @@ static int explain_doc(trun *r, doc *d, float *f_full, double *phi_all, double *
     }
     for (size_t t = 0; t < d->n; t++)
         ones[t] = 1.0f;
-    if (shapc_text_document_model(r->model, d->ids, d->n, r->a.mask, &dm, &err) != SHAPC_OK ||
+    if (shapc_text_model_document(r->model, d->ids, d->n, r->a.mask, &dm, &err) != SHAPC_OK ||
         shapc_kernel_create(dm, zeros, 1, NULL, &r->a.ko, &kern, &err) != SHAPC_OK ||
         shapc_kernel_explain(kern, ones, phi_all, se_all, fx_all, &d->info, &err) != SHAPC_OK) {
         rc = shapc_cli_fail("%s:%zu: %s", r->a.input_path, d->row + 1, err.message);

@@ -63,9 +63,9 @@ int shapc_cli_info(int argc, char **argv)
     printf("outputs:     %zu\n", k);
     for (size_t i = 0; i < k; i++)
         printf("  %3zu  %s\n", i, shapc_model_output_name(model, i));
-    const shapc_array *bg = shapc_model_background(model);
-    if (bg)
-        printf("background:  %zu rows (%s weights)\n", shapc_array_dim(bg, 0),
+    size_t n_bg = 0;
+    if (shapc_model_background(model, &n_bg))
+        printf("background:  %zu rows (%s weights)\n", n_bg,
                shapc_model_background_weights(model) ? "explicit" : "uniform");
     else
         printf("background:  none (explain needs --background)\n");

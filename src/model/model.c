@@ -295,9 +295,12 @@ const char *shapc_model_output_name(const shapc_model *model, size_t i)
     return model->output_names[i];
 }
 
-const shapc_array *shapc_model_background(const shapc_model *model)
+const float *shapc_model_background(const shapc_model *model, size_t *n_rows)
 {
-    return model ? model->background : NULL;
+    const shapc_array *bg = model ? model->background : NULL;
+    if (n_rows)
+        *n_rows = bg ? shapc_array_dim(bg, 0) : 0;
+    return bg ? shapc_array_cdata(bg) : NULL;
 }
 
 const float *shapc_model_background_weights(const shapc_model *model)
@@ -343,6 +346,7 @@ shapc_model_spec shapc_model_spec_default(void)
 {
     shapc_model_spec spec;
     memset(&spec, 0, sizeof spec);
+    spec.size = sizeof spec;
     spec.input_scale = 1.0f;
     return spec;
 }

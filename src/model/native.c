@@ -133,6 +133,9 @@ shapc_status shapc__native_validate_spec(const shapc_model_spec *spec, size_t *d
     shapc_status st;
     if (!spec)
         return shapc_error_set(err, SHAPC_EINVAL, "model spec is NULL");
+    if (spec->size != sizeof *spec)
+        return shapc_error_set(err, SHAPC_EINVAL, "model spec of size %zu: initialise it with "
+                               "shapc_model_spec_default()", spec->size);
     if (spec->input_rank < 1 || spec->input_rank > 4)
         return shapc_error_set(err, SHAPC_EINVAL, "model spec: input rank %zu is not in 1..4",
                                spec->input_rank);

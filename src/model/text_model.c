@@ -192,6 +192,7 @@ shapc_text_spec shapc_text_spec_default(void)
 {
     shapc_text_spec s;
     memset(&s, 0, sizeof s);
+    s.size = sizeof s;
     s.dense = shapc_model_spec_default();
     s.mask_id = SHAPC_TEXT_NO_ID;
     s.pooling = SHAPC_TEXT_POOL_MEAN;
@@ -205,6 +206,9 @@ static shapc_status validate_text(const shapc_text_spec *s, shapc_error *err)
     size_t n;
     if (!s)
         return shapc_error_set(err, SHAPC_EINVAL, "text model: spec is NULL");
+    if (s->size != sizeof *s)
+        return shapc_error_set(err, SHAPC_EINVAL, "text spec of size %zu: initialise it with "
+                               "shapc_text_spec_default()", s->size);
     if (s->vocab_size == 0 || s->vocab_size > MAX_VOCAB || !s->vocab)
         return shapc_error_set(err, SHAPC_EINVAL, "text model: vocabulary of %zu words (1..%zu "
                                "needed)", s->vocab_size, MAX_VOCAB);
@@ -622,21 +626,21 @@ done:
     return st;
 }
 
-shapc_status shapc_text_document_model(const shapc_model *model, const size_t *ids, size_t n,
+shapc_status shapc_text_model_document(const shapc_model *model, const size_t *ids, size_t n,
                                        shapc_text_mask mask, shapc_model **out, shapc_error *err)
 {
     const shapc_text_model *tm = shapc_model_text(model);
     doc_model *dm;
     shapc_status st;
     if (!out)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_document_model: out is NULL");
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_model_document: out is NULL");
     *out = NULL;
     if (!tm)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_document_model: not a text model");
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_model_document: not a text model");
     if (n == 0 || !ids)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_document_model: empty document");
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_model_document: empty document");
     if (mask != SHAPC_TEXT_MASK_REMOVE && mask != SHAPC_TEXT_MASK_TOKEN)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_document_model: unknown masking");
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_model_document: unknown masking");
     if (mask == SHAPC_TEXT_MASK_TOKEN && tm->mask == SHAPC_TEXT_NO_ID)
         return shapc_error_set(err, SHAPC_EINVAL, "text model has no mask token: use "
                                "removal masking");

@@ -225,7 +225,7 @@ static shapc_status push(builder *b, const unsigned char *s, size_t from, size_t
     return SHAPC_OK;
 }
 
-shapc_status shapc_tokenize(const char *text, size_t len, shapc_token **tokens, size_t *n,
+shapc_status shapc_text_tokenize(const char *text, size_t len, shapc_token **tokens, size_t *n,
                             shapc_error *err)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -235,7 +235,7 @@ shapc_status shapc_tokenize(const char *text, size_t len, shapc_token **tokens, 
     const char *why = NULL;
     shapc_status st = SHAPC_OK;
     if (!tokens || !n || (!text && len > 0))
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_tokenize: NULL argument");
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_tokenize: NULL argument");
     *tokens = NULL;
     *n = 0;
     if (shapc__utf8_validate(s, len, &bad, &why) != 0)
@@ -278,7 +278,7 @@ shapc_status shapc_tokenize(const char *text, size_t len, shapc_token **tokens, 
     if (st == SHAPC_OK && in_word)
         st = push(&b, s, word, len, space, err);
     if (st != SHAPC_OK) {
-        shapc_tokens_free(b.tok, b.n);
+        shapc_text_tokens_free(b.tok, b.n);
         return st;
     }
     if (b.n > 0)
@@ -288,7 +288,7 @@ shapc_status shapc_tokenize(const char *text, size_t len, shapc_token **tokens, 
     return SHAPC_OK;
 }
 
-void shapc_tokens_free(shapc_token *tokens, size_t n)
+void shapc_text_tokens_free(shapc_token *tokens, size_t n)
 {
     if (!tokens)
         return;

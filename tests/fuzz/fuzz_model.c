@@ -50,9 +50,10 @@ static void check_one(const uint8_t *data, size_t size)
     for (size_t i = 0; i < k; i++)
         FUZZ_CHECK(shapc_model_output_name(m, i) != NULL);
     FUZZ_CHECK(shapc_model_describe(m) != NULL);
-    if (shapc_model_background(m))
-        fuzz_touch(shapc_array_cdata(shapc_model_background(m)),
-                   shapc_array_size(shapc_model_background(m)) * sizeof(float));
+    size_t n_bg = 0;
+    const float *bg = shapc_model_background(m, &n_bg);
+    if (bg)
+        fuzz_touch(bg, n_bg * d * sizeof(float));
 
     x = calloc(d, sizeof *x);
     y = calloc(k, sizeof *y);

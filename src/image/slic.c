@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "shapc/data.h"
+#include "shapc/image.h"
 #include "util/alloc.h"
 
 #define SLIC_ITERATIONS 10
@@ -80,7 +80,7 @@ static size_t enforce_connectivity(int32_t *labels, size_t h, size_t w, size_t m
     return (size_t)next;
 }
 
-shapc_status shapc_slic(const float *image, size_t h, size_t w, size_t c, size_t n_segments,
+shapc_status shapc_image_slic(const float *image, size_t h, size_t w, size_t c, size_t n_segments,
                         double compactness, int32_t *labels, size_t *n_labels, shapc_error *err)
 {
     size_t n;
