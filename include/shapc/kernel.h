@@ -117,16 +117,21 @@ typedef struct shapc_kernel_info {
 
 typedef struct shapc_kernel shapc_kernel; /* opaque */
 
-/* Sets OpenBLAS's own thread count for the whole process (openblas_set_num_threads). Call it
- * with 1 before explaining with n_threads > 1 so the two levels of threading do not fight.
- * Process-wide by nature: not for use while other threads run BLAS. */
+/* Sets OpenBLAS's own thread count for the whole process (openblas_set_num_threads), e.g. to
+ * give a program's own BLAS work more threads. Explanations do not need it: kernel creation
+ * and every explain call set OpenBLAS to one thread first whenever it has more (the kernel's
+ * workers are the one level of threading, and OpenBLAS's threaded kernels round differently,
+ * which would make results depend on the thread count). OpenBLAS 0.3.21, Debian 12's, has
+ * only this process-wide setting, so that pin is process-wide too: BLAS calls a program
+ * makes while an explanation runs get one thread, and a count set here lasts until the next
+ * explanation. Not for use while other threads run BLAS. */
 SHAPC_API void shapc_blas_set_threads(int n);
 
 /* Creates an explainer for `model` (borrowed: must outlive the explainer) over a background
  * (n_bg, d) row-major float32 (copied) with optional row weights (n_bg, copied, normalised to
  * sum 1; NULL = uniform). options NULL = defaults. Errors: SHAPC_EINVAL (n_bg = 0, negative or
  * all-zero weights), SHAPC_ENONFINITE (NaN in background), SHAPC_ENOMEM. Evaluates the model
- * on the background once (base values). */
+ * on the background once (base values). Sets OpenBLAS to one thread (shapc_blas_set_threads). */
 SHAPC_API shapc_status shapc_kernel_create(const shapc_model *model, const float *background,
                                            size_t n_bg, const float *bg_weights,
                                            const shapc_kernel_options *options,
@@ -172,6 +177,49 @@ SHAPC_API shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x
 SHAPC_API shapc_status shapc_kernel_explain_rows(shapc_kernel *kernel, const float *x, size_t n,
                                                  double *phi, double *se, double *fx,
                                                  shapc_kernel_info *info, shapc_error *err);
+
+/* Rows that bring their own players or baselines (shapc_kernel_explain_batch): superpixels
+ * computed per image, a blurred copy of each image as what its absent players take. */
+typedef struct shapc_kernel_batch {
+    size_t size;            /* sizeof(shapc_kernel_batch): set by shapc_kernel_batch_default() */
+    const float *x;         /* (n, d) the rows to explain, row-major */
+    size_t n;
+    /* Per-row players, or NULL for the kernel's groups (shapc_kernel_set_groups):
+     * group_of (n, d): player of each feature of row i, < n_groups[i]; every player of a row
+     * owns at least one feature (e.g. shapc_image_slic labels, widened to size_t). */
+    const size_t *group_of;
+    const size_t *n_groups; /* (n), with group_of */
+    size_t n_players;       /* with group_of: phi and se columns per row, >= every n_groups[i]
+                             * (columns past a row's count are 0); ignored without */
+    /* Per-row baselines, or NULL for the kernel's background: baseline (n, baseline_rows, d)
+     * holds the values row i's absent players take (its own background), with weights
+     * baseline_weights (n, baseline_rows) or NULL for uniform. Base values are then per row. */
+    const float *baseline;
+    size_t baseline_rows;   /* >= 1 with baseline */
+    const float *baseline_weights;
+} shapc_kernel_batch;
+
+/* x NULL, n 0, no per-row players or baselines, size set. */
+SHAPC_API shapc_kernel_batch shapc_kernel_batch_default(void);
+
+/* Explains batch->n rows with their own players and/or baselines. Outputs (caller-allocated,
+ * P = batch->n_players with per-row players, else the kernel's G):
+ *   phi (n, P, k); se (n, P, k) or NULL; fx (n, k) or NULL: link(f(x));
+ *   base (n, k) or NULL: each row's base value link(E_w f(baseline)) (the kernel's with no
+ *   per-row baselines);
+ *   info (n) or NULL.
+ * Each row gives the bytes of an explainer created with its baseline (or the kernel's
+ * background and weights) and its groups, so results do not depend on the thread count or on
+ * which rows share the call. With n_threads > 1 and n >= n_threads the rows run in parallel,
+ * one per thread, else one after another with every thread on each. Cost per row on top of
+ * the explanation: the model on the row's baseline (or background) once. The progress
+ * callback counts the batch's rows. Errors: SHAPC_EINVAL (inconsistent batch: sizes, a
+ * player out of range or without features), then those of shapc_kernel_explain for the
+ * lowest failing row with "row I: " in the message; SHAPC_ECANCELED. */
+SHAPC_API shapc_status shapc_kernel_explain_batch(shapc_kernel *kernel,
+                                                  const shapc_kernel_batch *batch, double *phi,
+                                                  double *se, double *fx, double *base,
+                                                  shapc_kernel_info *info, shapc_error *err);
 
 #ifdef __cplusplus
 }

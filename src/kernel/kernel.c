@@ -18,6 +18,7 @@
 #include "kernel/rng.h"
 #include "kernel/wls.h"
 #include "util/alloc.h"
+#include "util/linalg.h"
 #include "util/parallel.h"
 
 shapc_kernel_options shapc_kernel_options_default(void)
@@ -58,15 +59,14 @@ int shapc__kernel_poll(const shapc_kernel *kr)
     return atomic_load(&p->stop);
 }
 
-static void progress_start(const shapc_kernel *kr, size_t total)
+void shapc__kernel_progress_start(const shapc_kernel *kr, size_t total)
 {
     kr->prog->done = 0;
     kr->prog->total = total;
     atomic_store(&kr->prog->stop, 0);
 }
 
-/* One more row done; returns 1 to stop. */
-static int progress_row(const shapc_kernel *kr)
+int shapc__kernel_progress_row(const shapc_kernel *kr)
 {
     pthread_mutex_lock(&kr->prog->lock);
     kr->prog->done++;
@@ -140,6 +140,7 @@ void shapc_kernel_free(shapc_kernel *kernel)
     shapc__free(kernel->rows);
     shapc__free(kernel->bg);
     shapc__free(kernel->bg_w);
+    shapc__free(kernel->bg_wf);
     shapc__free(kernel->base);
     shapc__free(kernel->fbg);
     shapc__free(kernel->gstart);
@@ -241,6 +242,7 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     if (!model || !background || n_bg == 0)
         return shapc_error_set(err, SHAPC_EINVAL, "the explainer needs a model and a non-empty "
                                                   "background");
+    shapc__blas_pin();
     shapc_kernel_options opt = shapc_kernel_options_default();
     if (options) {
         /* Fields past the caller's size keep their defaults. */
@@ -297,6 +299,14 @@ shapc_status shapc_kernel_create(const shapc_model *model, const float *backgrou
     pthread_mutex_init(&kr->prog->lock, NULL);
     atomic_init(&kr->prog->stop, 0);
     memcpy(kr->bg, background, cells * sizeof *kr->bg);
+    if (bg_weights) {
+        /* As given: explain_batch builds kernels over the same background (batch.c). */
+        if (!(kr->bg_wf = shapc__malloc(n_bg * sizeof *kr->bg_wf))) {
+            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory copying the background");
+            goto fail;
+        }
+        memcpy(kr->bg_wf, bg_weights, n_bg * sizeof *kr->bg_wf);
+    }
     double total = 0.0;
     for (size_t j = 0; j < n_bg; j++) {
         const double w = bg_weights ? (double)bg_weights[j] : 1.0;
@@ -587,9 +597,10 @@ done:
 shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi, double *se,
                                   double *fx, shapc_kernel_info *info, shapc_error *err)
 {
-    progress_start(kernel, 1);
+    shapc__blas_pin();
+    shapc__kernel_progress_start(kernel, 1);
     shapc_status st = explain_row(kernel, &kernel->main, x, phi, se, fx, info, err);
-    if (st == SHAPC_OK && progress_row(kernel))
+    if (st == SHAPC_OK && shapc__kernel_progress_row(kernel))
         st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
     return st;
 }
@@ -612,7 +623,7 @@ static shapc_status explain_nth(const rows_task *t, shapc__session *ss, size_t i
     shapc_status st = explain_row(kr, ss, t->x + i * kr->d, t->phi + i * gk,
                                   t->se ? t->se + i * gk : NULL, t->fx ? t->fx + i * kr->k : NULL,
                                   t->info ? t->info + i : NULL, err);
-    if (st == SHAPC_OK && progress_row(kr))
+    if (st == SHAPC_OK && shapc__kernel_progress_row(kr))
         st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
     if (st != SHAPC_OK && st != SHAPC_ECANCELED && err) {
         char msg[sizeof err->message];
@@ -635,7 +646,8 @@ shapc_status shapc_kernel_explain_rows(shapc_kernel *kernel, const float *x, siz
     shapc_kernel *kr = kernel;
     rows_task t = {kr, x, phi, se, fx, info};
     const size_t threads = kr->main.n_threads;
-    progress_start(kr, n);
+    shapc__blas_pin();
+    shapc__kernel_progress_start(kr, n);
     /* Fewer rows than threads: each row gets every thread instead. Both ways give the same
      * bytes, since a row's result does not depend on its thread count. */
     if (threads < 2 || n < threads) {

@@ -62,6 +62,7 @@ struct shapc_kernel {
     size_t d, k;
     float *bg;       /* (n_bg, d) */
     double *bg_w;    /* (n_bg), sums to 1 */
+    float *bg_wf;    /* (n_bg) the weights as given, or NULL (uniform) */
     size_t n_bg;
     double *base;    /* (k) link(E f(bg)) */
     float *fbg;      /* (n_bg, k) f(bg) on the evaluation path in use (masked.c) */
@@ -123,6 +124,10 @@ size_t shapc__kernel_draw_row(const shapc_kernel *kr, struct shapc__rng *rng);
 /* Reports progress if a callback is set; returns 1 once the caller asked to stop. Safe from
  * any worker thread. */
 int shapc__kernel_poll(const shapc_kernel *kr);
+/* Starts counting rows for the progress callback: total rows in this call. */
+void shapc__kernel_progress_start(const shapc_kernel *kr, size_t total);
+/* One more row done; reports it and returns 1 once the caller asked to stop. */
+int shapc__kernel_progress_row(const shapc_kernel *kr);
 
 /* How far the worst standard error is above tol x the output's range, the largest over
  * outputs: <= 1 means converged (rounds.c). */

@@ -39,6 +39,12 @@ void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float
                 alpha, at, (blasint)m, b, (blasint)n, 1.0f, c, (blasint)n);
 }
 
+void shapc__blas_pin(void)
+{
+    if (openblas_get_num_threads() != 1)
+        openblas_set_num_threads(1);
+}
+
 void shapc_blas_set_threads(int n)
 {
     openblas_set_num_threads(n < 1 ? 1 : n);

@@ -31,4 +31,11 @@ void shapc__dsyrk_lower(size_t n, size_t rows, const double *z, double *c);
 void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float *at,
                           const float *b, float *c);
 
+/* Makes OpenBLAS single-threaded if it is not (openblas_set_num_threads(1), process-wide; a
+ * no-op when it already is, so concurrent explanations do not call it). The explainer calls it
+ * at every kernel creation and explanation: its own workers are the one level of threading,
+ * and OpenBLAS's threaded kernels round differently, which would make results depend on the
+ * thread count. OpenBLAS 0.3.21 (Debian 12) has no thread-local setting. */
+void shapc__blas_pin(void);
+
 #endif /* SHAPC_UTIL_LINALG_H */
