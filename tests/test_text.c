@@ -346,6 +346,79 @@ static void test_spec_validation(void **state)
     assert_null(m);
 }
 
+/* shapc_text_explain: tokens, ids, known words, and the values of the document model
+ * explained directly (the same bytes); sum pooling's known answer; the empty document; errors
+ * naming the byte. */
+static void test_explain_document(void **state)
+{
+    (void)state;
+    shapc_layer_spec layer;
+    shapc_text_spec s = linear_spec(&layer, SHAPC_TEXT_POOL_SUM);
+    shapc_model *m = NULL;
+    shapc_error err = {0};
+    assert_int_equal(shapc_text_model_from_spec(&s, &m, &err), SHAPC_OK);
+    const char *doc = "Good film, bad good";
+    shapc_text_explanation e;
+    if (shapc_text_explain(m, doc, strlen(doc), SHAPC_TEXT_MASK_REMOVE, NULL, &e, &err) !=
+        SHAPC_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(e.n_tokens, 5);
+    assert_int_equal(e.n_outputs, 1);
+    assert_string_equal(e.tokens[0].text, "good");
+    assert_string_equal(e.tokens[2].text, ",");
+    const int known[5] = {1, 1, 0, 1, 1};
+    double phi[5], base, fx;
+    explain_doc(m, e.ids, 5, SHAPC_TEXT_MASK_REMOVE, phi, &base, &fx);
+    for (size_t t = 0; t < 5; t++) {
+        assert_int_equal(e.in_vocab[t], known[t]);
+        assert_memory_equal(&e.phi[t], &phi[t], sizeof phi[t]);
+        assert_near(e.phi[t], EMB1[e.ids[t]], 1e-5);
+        assert_near(e.se[t], 0, 0);
+    }
+    assert_memory_equal(e.base, &base, sizeof base);
+    assert_memory_equal(e.fx, &fx, sizeof fx);
+    assert_near(e.pred[0], fx, 1e-6);
+    assert_true(e.info.exact);
+    assert_int_equal(e.info.n_players, 5);
+    shapc_text_explanation_free(&e);
+
+    /* the empty document: no players, base = fx = f(nothing) */
+    assert_int_equal(shapc_text_explain(m, " \t", 2, SHAPC_TEXT_MASK_REMOVE, NULL, &e, &err),
+                     SHAPC_OK);
+    assert_int_equal(e.n_tokens, 0);
+    assert_near(e.fx[0], 0.5, 1e-6);
+    assert_near(e.base[0], e.fx[0], 0);
+    assert_true(e.info.exact);
+    assert_int_equal(e.info.sampler, SHAPC_SAMPLER_EXACT);
+    shapc_text_explanation_free(&e);
+
+    /* logit link, through the options */
+    shapc_kernel_options o = shapc_kernel_options_default();
+    o.link = SHAPC_LINK_LOGIT;
+    assert_int_equal(shapc_text_explain(m, "", 0, SHAPC_TEXT_MASK_REMOVE, &o, &e, &err),
+                     SHAPC_OK);
+    assert_near(e.fx[0], log(0.5 / 0.5), 1e-9);
+    shapc_text_explanation_free(&e);
+
+    assert_int_equal(shapc_text_explain(m, "ok \xff", 4, SHAPC_TEXT_MASK_REMOVE, NULL, &e, &err),
+                     SHAPC_EFORMAT);
+    assert_non_null(strstr(err.message, "byte 3"));
+    shapc_text_explanation_free(&e);
+    shapc_model *plain = NULL;
+    float w[1] = {1}, b[1] = {0};
+    shapc_layer_spec l2 = {SHAPC_LAYER_DENSE, 1, 1, w, b, SHAPC_ACT_IDENTITY};
+    shapc_model_spec ms = shapc_model_spec_default();
+    ms.input_rank = 1;
+    ms.input_shape[0] = 1;
+    ms.n_layers = 1;
+    ms.layers = &l2;
+    assert_int_equal(shapc_model_from_spec(&ms, &plain, &err), SHAPC_OK);
+    assert_int_equal(shapc_text_explain(plain, "a", 1, SHAPC_TEXT_MASK_REMOVE, NULL, &e, &err),
+                     SHAPC_EINVAL);
+    shapc_model_free(plain);
+    shapc_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_mean_pooling_matches_brute_force),
         cmocka_unit_test(test_model_bin_round_trip),
         cmocka_unit_test(test_spec_validation),
+        cmocka_unit_test(test_explain_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

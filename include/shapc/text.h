@@ -8,10 +8,14 @@
  * token id (-1 = empty slot), so `shapc predict` and `shapc info` work on it unchanged;
  * shapc_model_text finds the text view of such a model.
  *
- * For explanations each document becomes its own model (shapc_text_model_document): one
- * player per token, input row = a 0/1 mask over the document's tokens, x = all ones and the
- * background one all-zeros row. A masked token is removed from the bag or replaced by the
- * model's mask token. Each document therefore has its own player count.
+ * shapc_text_explain explains one document: its tokens are the players. It builds the document's
+ * own model (shapc_text_model_document): input row = a 0/1 mask over the document's tokens,
+ * x = all ones and the background one all-zeros row; a masked token is removed from the bag or
+ * replaced by the model's mask token. Each document therefore has its own player count.
+ *
+ * The seam for other text models (an ONNX transformer, say) is the text view: a model that
+ * shapc_model_text recognises, over token-id rows, with shapc_text_predict_ids; everything
+ * below it - the document model, the explanation, the CLI - works from that view alone.
  *
  * Thread-safety: a text model is immutable after creation; predictions are reentrant. */
 #ifndef SHAPC_TEXT_H
@@ -20,6 +24,7 @@
 #include <stddef.h>
 
 #include "shapc/export.h"
+#include "shapc/kernel.h"
 #include "shapc/model.h"
 #include "shapc/status.h"
 
@@ -126,6 +131,38 @@ typedef enum shapc_text_mask {
 SHAPC_API shapc_status shapc_text_model_document(const shapc_model *model, const size_t *ids,
                                                  size_t n, shapc_text_mask mask,
                                                  shapc_model **out, shapc_error *err);
+
+/* One explained document (shapc_text_explain); every pointer owned, released by
+ * shapc_text_explanation_free. k = the model's outputs. */
+typedef struct shapc_text_explanation {
+    shapc_token *tokens;   /* (n_tokens) the document's tokens (shapc_text_tokenize) */
+    size_t n_tokens;
+    size_t *ids;           /* (n_tokens) vocabulary id each token is scored as */
+    int *in_vocab;         /* (n_tokens) 0 for a word outside the vocabulary (scored as the
+                            * unknown token), else 1 */
+    size_t n_outputs;      /* k */
+    double *phi, *se;      /* (n_tokens, k) row-major, link units; se 0 when exact */
+    double *base, *fx;     /* (k) link(f(masked document)) and link(f(document)) */
+    float *pred;           /* (k) raw f(document) */
+    shapc_kernel_info info; /* exact, estimator, model rows evaluated; n_players = n_tokens */
+} shapc_text_explanation;
+
+/* Explains the document in text[0, len) (UTF-8) under a text model: tokenizes it, scores each
+ * token as its vocabulary id, and explains the document's model (above) with the kernel and
+ * options (NULL = defaults; the progress callback and threads apply), so
+ * sum_t phi[t][c] = fx[c] - base[c]. An empty document has no players: base = fx = its own
+ * value, exact. The values depend only on the options, the model and the document, not on
+ * other documents or the thread count (the kernel's RNG is seeded from the all-ones mask,
+ * so documents of one length share their coalitions).
+ * *out is overwritten (free it with shapc_text_explanation_free, also after a failure).
+ * Errors: SHAPC_EINVAL (not a text model, TOKEN masking without a mask token), SHAPC_EFORMAT
+ * (invalid UTF-8, the byte named: callers add the file and line), the kernel's errors,
+ * SHAPC_ECANCELED, SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_text_explain(const shapc_model *model, const char *text,
+                                          size_t len, shapc_text_mask mask,
+                                          const shapc_kernel_options *options,
+                                          shapc_text_explanation *out, shapc_error *err);
+SHAPC_API void shapc_text_explanation_free(shapc_text_explanation *e); /* NULL allowed */
 
 #ifdef __cplusplus
 }
