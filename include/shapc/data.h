@@ -101,6 +101,17 @@ SHAPC_API shapc_status shapc_npy_write(const char *path, const shapc_array *arra
 SHAPC_API shapc_status shapc_file_write_atomic(const char *path, const void *data, size_t len,
                                                shapc_error *err);
 
+/* Reads a whole file into *data (owned: release it with free(); NUL-terminated one byte past *len,
+ * so text can be used as a string). Errors name the path: SHAPC_EIO (cannot open or read:
+ * "out/summary.json: cannot read: No such file or directory"), SHAPC_ERANGE (larger than
+ * max_bytes; 0 = no limit), SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_file_read(const char *path, size_t max_bytes, char **data,
+                                       size_t *len, shapc_error *err);
+
+/* mkdir -p: creates dir and its missing parents (mode 0777 & ~umask). SHAPC_EIO naming the
+ * path if a component cannot be created or exists and is not a directory. */
+SHAPC_API shapc_status shapc_dir_create(const char *dir, shapc_error *err);
+
 /* ==== tables and images: CSV and PNG (src/data/csv.c, src/data/png.c) ==== */
 
 /* Reads a numeric CSV table (RFC 4180: comma-separated, fields may be "quoted" with ""

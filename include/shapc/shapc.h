@@ -1,5 +1,5 @@
 /* shapc.h - umbrella header: every public header of shapc, in the order data flows
- * (docs/architecture.md): data -> model -> kernel -> plot. */
+ * (docs/architecture.md): data -> model -> kernel -> results -> plot. */
 #ifndef SHAPC_SHAPC_H
 #define SHAPC_SHAPC_H
 
@@ -12,6 +12,7 @@
 #include "shapc/plugin.h"
 #include "shapc/text.h"
 #include "shapc/kernel.h"
+#include "shapc/results.h"
 #include "shapc/plot.h"
 
 #endif /* SHAPC_SHAPC_H */
