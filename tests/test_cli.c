@@ -1,70 +1,13 @@
 /* test_cli.c - unit tests for the CLI's helpers that the end-to-end scripts cannot pin down
- * precisely: JSON string escaping and structure, and the strict option-value parsers.
- * The CLI sources are not in the library, so the two small modules are compiled in here. */
+ * precisely: the strict option-value parsers. The CLI sources are not in the library, so the
+ * small module is compiled in here. (The JSON the results directory uses is the library's,
+ * tested in test_results.c.) */
 #include "testutil.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "cli/args.c"
-#include "cli/json.c"
-
-/* ---- JSON ---- */
-
-static void json_escapes_strings(void **state)
-{
-    (void)state;
-    shapc_cli_json j;
-    shapc_cli_json_init(&j, 0);
-    shapc_cli_json_begin_array(&j);
-    shapc_cli_json_string(&j, "a\"b\\c\n\t\x01/");
-    shapc_cli_json_string(&j, "caf\xc3\xa9");  /* valid UTF-8 passes through */
-    shapc_cli_json_string(&j, "bad\xff\xc3("); /* invalid bytes become U+FFFD */
-    shapc_cli_json_string(&j, "\xed\xa0\x80"); /* an encoded surrogate is invalid */
-    shapc_cli_json_string(&j, NULL);
-    shapc_cli_json_end_array(&j);
-    assert_false(shapc_cli_json_failed(&j));
-    assert_string_equal(j.buf, "[\"a\\\"b\\\\c\\n\\t\\u0001/\", \"caf\xc3\xa9\", "
-                               "\"bad\\ufffd\\ufffd(\", \"\\ufffd\\ufffd\\ufffd\", null]\n");
-    shapc_cli_json_free(&j);
-}
-
-static void json_nests_and_separates(void **state)
-{
-    (void)state;
-    shapc_cli_json j;
-    shapc_cli_json_init(&j, 1);
-    shapc_cli_json_begin_object(&j);
-    shapc_cli_json_key(&j, "n");
-    shapc_cli_json_int(&j, -3);
-    shapc_cli_json_key(&j, "v");
-    shapc_cli_json_begin_array(&j);
-    shapc_cli_json_number(&j, 0.5);
-    shapc_cli_json_number(&j, NAN); /* JSON has no NaN */
-    shapc_cli_json_bool(&j, 1);
-    shapc_cli_json_end_array(&j);
-    shapc_cli_json_key(&j, "e");
-    shapc_cli_json_begin_object(&j);
-    shapc_cli_json_end_object(&j);
-    shapc_cli_json_end_object(&j);
-    assert_false(shapc_cli_json_failed(&j));
-    assert_string_equal(j.buf, "{\n  \"n\": -3,\n  \"v\": [0.5, null, true],\n  \"e\": {}\n}\n");
-    shapc_cli_json_free(&j);
-}
-
-static void json_reports_unbalanced(void **state)
-{
-    (void)state;
-    shapc_cli_json j;
-    shapc_cli_json_init(&j, 0);
-    shapc_cli_json_begin_object(&j);
-    assert_true(shapc_cli_json_failed(&j)); /* still open */
-    shapc_cli_json_end_object(&j);
-    assert_false(shapc_cli_json_failed(&j));
-    shapc_cli_json_end_array(&j); /* nothing open */
-    assert_true(shapc_cli_json_failed(&j));
-    shapc_cli_json_free(&j);
-}
 
 /* ---- value parsers ---- */
 
@@ -142,8 +85,7 @@ static void shapes_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(json_escapes_strings),   cmocka_unit_test(json_nests_and_separates),
-        cmocka_unit_test(json_reports_unbalanced), cmocka_unit_test(sizes_are_strict),
+        cmocka_unit_test(sizes_are_strict),
         cmocka_unit_test(ranges_parse_and_resolve), cmocka_unit_test(hxw_parses),
         cmocka_unit_test(shapes_format),
     };

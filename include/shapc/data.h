@@ -130,6 +130,19 @@ SHAPC_API shapc_status shapc_csv_read(const char *path, shapc_array **out, char 
 /* Releases the names from shapc_csv_read; NULL is allowed. */
 SHAPC_API void shapc_csv_names_free(char **names, size_t n_cols);
 
+/* Players of a table from a groups.json (docs/inputs.md): {"groups": {NAME: [COLUMNS], ...}}
+ * or {"groups": [{"name": NAME, "columns": [...]}, ...]}, columns given by their name among
+ * features (d names, e.g. a CSV header) or their 0-based index. group_of (d, caller-allocated)
+ * receives the player of each column; players are numbered in the order of their first
+ * column, and columns in no group stay players of their own under their own name. *names
+ * (owned, shapc_csv_names_free(*names, *n_players)) and *n_players receive the players.
+ * Errors name the file: SHAPC_EIO, SHAPC_EFORMAT (not JSON, the wrong structure, a group
+ * defined twice), SHAPC_EINVAL ("groups.json: group 'x': no column named 'nope'", a column in
+ * two groups, an index out of range), SHAPC_ERANGE (larger than 64 MiB), SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_groups_read(const char *path, const char *const *features, size_t d,
+                                         size_t *group_of, char ***names, size_t *n_players,
+                                         shapc_error *err);
+
 /* Reads a PNG through libpng into float32 (H, W, C) holding the raw sample values (0..255
  * for 8-bit, 0..65535 for 16-bit files; 1/2/4-bit grey is expanded to 0..255). Palette images
  * become RGB; an alpha channel (or palette transparency) is dropped, so C is 1 (grey) or 3.

@@ -164,6 +164,13 @@ SHAPC_API shapc_status shapc_text_explain(const shapc_model *model, const char *
                                           shapc_text_explanation *out, shapc_error *err);
 SHAPC_API void shapc_text_explanation_free(shapc_text_explanation *e); /* NULL allowed */
 
+/* The first half of shapc_text_explain: tokens, ids, known words and pred = f(document), the
+ * other fields zero - what a program needs to lay out documents before explaining them. The
+ * same errors before the explanation's. */
+SHAPC_API shapc_status shapc_text_prepare(const shapc_model *model, const char *text,
+                                          size_t len, shapc_text_explanation *out,
+                                          shapc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <shapc/model.h>
-#include <shapc/version.h>
 
 void shapc_cli_parser_init(shapc_cli_parser *p, const char *command, int argc, char **argv)
 {
@@ -229,20 +228,6 @@ void shapc_cli_format_shape(char *buf, size_t cap, const size_t *shape, size_t r
     }
 }
 
-int shapc_cli_takes_value(const shapc_cli_option *options, const char *arg)
-{
-    if (arg[0] != '-' || strchr(arg, '='))
-        return 0;
-    for (const shapc_cli_option *o = options; o->id; o++) {
-        if (!o->takes_value)
-            continue;
-        if (arg[1] == '-' ? strcmp(arg + 2, o->long_name) == 0
-                          : (o->short_name && arg[1] == o->short_name && arg[2] == '\0'))
-            return 1;
-    }
-    return 0;
-}
-
 int shapc_cli_parse_link(const char *v, shapc_link *out)
 {
     if (strcmp(v, "identity") == 0)
@@ -286,140 +271,15 @@ int shapc_cli_parse_tol(const char *v, double *out)
     return 0;
 }
 
-/* ---- options shared by every path of `shapc explain` ---- */
-
-shapc_cli_explain_settings shapc_cli_explain_settings_default(void)
-{
-    shapc_kernel_options ko = shapc_kernel_options_default();
-    shapc_cli_explain_settings s;
-    memset(&s, 0, sizeof s);
-    s.out_dir = SHAPC_CLI_EXPLAIN_OUT_DIR;
-    s.class_text = "all";
-    s.nsamples = ko.nsamples;
-    s.seed = ko.seed;
-    s.link = ko.link;
-    s.batches = ko.n_batches;
-    s.sampler = ko.sampler;
-    s.tol = 0.005; /* kernelshap's default rule; --tol 0 spends the whole budget */
-    s.max_memory_mb = ko.max_memory >> 20;
-    return s;
-}
-
-int shapc_cli_explain_option(shapc_cli_explain_settings *s, int id, const char *v)
-{
-    const char *cmd = "explain";
-    switch (id) {
-    case SHAPC_CLI_BAD:
-        return SHAPC_CLI_EXIT_USAGE; /* already reported */
-    case SHAPC_CLI_POSITIONAL:
-        if (s->n_positional == 2)
-            return shapc_cli_usage_error(cmd, "unexpected argument '%s'", v);
-        s->positional[s->n_positional++] = v;
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_NSAMPLES:
-        if (strcmp(v, "auto") == 0)
-            s->nsamples = 0;
-        else if (shapc_cli_parse_size(v, &s->nsamples) != 0 || s->nsamples == 0)
-            return shapc_cli_usage_error(cmd,
-                                         "--nsamples: '%s' is not a positive integer or "
-                                         "'auto'",
-                                         v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_MAX_EVALS:
-        if (strcmp(v, "auto") == 0)
-            s->max_evals = 0;
-        else if (shapc_cli_parse_size(v, &s->max_evals) != 0 || s->max_evals == 0)
-            return shapc_cli_usage_error(cmd,
-                                         "--max-evals: '%s' is not a positive integer or "
-                                         "'auto'",
-                                         v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_SEED:
-        if (shapc_cli_parse_u64(v, &s->seed) != 0)
-            return shapc_cli_usage_error(cmd,
-                                         "--seed: '%s' is not an integer in "
-                                         "0..18446744073709551615",
-                                         v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_CLASS:
-        if (*v == '\0')
-            return shapc_cli_usage_error(cmd, "--class: empty value");
-        s->class_text = v;
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_LINK:
-        if (shapc_cli_parse_link(v, &s->link) != 0)
-            return shapc_cli_usage_error(cmd, "--link: '%s' is not identity or logit", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_ROWS:
-        if (shapc_cli_parse_range(v, &s->rows) != 0)
-            return shapc_cli_usage_error(cmd, "--rows: '%s' is not a row range A:B with A < B", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_BATCHES:
-        if (shapc_cli_parse_size(v, &s->batches) != 0 || s->batches < 2)
-            return shapc_cli_usage_error(cmd, "--batches: '%s' is not an integer >= 2", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_SAMPLER:
-        if (shapc_cli_parse_sampler(v, &s->sampler) != 0)
-            return shapc_cli_usage_error(cmd, "--sampler: '%s' is not auto, permutation, exact, "
-                                         "leverage or kernel", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_TOL:
-        if (shapc_cli_parse_tol(v, &s->tol) != 0)
-            return shapc_cli_usage_error(cmd, "--tol: '%s' is not a number in 0..1", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_THREADS:
-        if (shapc_cli_parse_size(v, &s->threads) != 0 || s->threads > 64)
-            return shapc_cli_usage_error(cmd, "--threads: '%s' is not an integer in 0..64", v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_MAX_MEMORY:
-        /* The upper bound keeps the byte count (MiB << 20) far from size_t overflow. */
-        if (shapc_cli_parse_size(v, &s->max_memory_mb) != 0 || s->max_memory_mb == 0 ||
-            s->max_memory_mb > ((size_t)1 << 20))
-            return shapc_cli_usage_error(cmd,
-                                         "--max-memory: '%s' is not a number of MiB in "
-                                         "1..1048576",
-                                         v);
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_NO_PLOTS:
-        s->no_plots = 1;
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_QUIET:
-        s->quiet = 1;
-        break;
-    case SHAPC_CLI_EXPLAIN_OPT_OUTPUT:
-        if (*v == '\0')
-            return shapc_cli_usage_error(cmd, "-o: empty directory name");
-        s->out_dir = v;
-        break;
-    default:
-        return shapc_cli_usage_error(cmd, "unexpected option");
-    }
-    return -1;
-}
-
 size_t shapc_cli_online_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (n > 64 ? 64 : (size_t)n);
 }
 
-shapc_kernel_options shapc_cli_explain_kernel_options(const shapc_cli_explain_settings *s)
-{
-    shapc_kernel_options ko = shapc_kernel_options_default();
-    ko.nsamples = s->nsamples;
-    ko.max_evals = s->max_evals;
-    ko.seed = s->seed;
-    ko.link = s->link;
-    ko.n_batches = s->batches;
-    ko.sampler = s->sampler;
-    ko.tol = s->tol;
-    ko.max_memory = s->max_memory_mb << 20;
-    ko.n_threads = s->threads ? s->threads : shapc_cli_online_cores();
-    return ko;
-}
-
-int shapc_cli_class_resolve(const char *text, const shapc_model *model, const char *model_path,
-                            shapc_cli_class *out)
+shapc_status shapc_cli_class_resolve(const char *text, const shapc_model *model,
+                                     const char *model_path, shapc_cli_class *out,
+                                     shapc_error *err)
 {
     size_t k = shapc_model_n_outputs(model), idx;
     memset(out, 0, sizeof *out);
@@ -427,30 +287,28 @@ int shapc_cli_class_resolve(const char *text, const shapc_model *model, const ch
     if (strcmp(text, "all") == 0) {
         out->mode = SHAPC_CLI_CLASS_ALL;
         out->columns = k;
-        return -1;
+        return SHAPC_OK;
     }
     if (strcmp(text, "predicted") == 0) {
         out->mode = SHAPC_CLI_CLASS_PREDICTED;
-        return -1;
+        return SHAPC_OK;
     }
     out->mode = SHAPC_CLI_CLASS_ONE;
     if (shapc_cli_parse_size(text, &idx) == 0) {
         if (idx >= k)
-            return shapc_cli_usage_error("explain", "--class %s: %s has outputs 0..%zu", text,
-                                         model_path, k - 1);
+            return shapc_error_set(err, SHAPC_EINVAL, "--class %s: %s has outputs 0..%zu", text,
+                                   model_path, k - 1);
         out->index = idx;
-        return -1;
+        return SHAPC_OK;
     }
     for (size_t i = 0; i < k; i++) {
         if (strcmp(shapc_model_output_name(model, i), text) == 0) {
             out->index = i;
-            return -1;
+            return SHAPC_OK;
         }
     }
-    return shapc_cli_usage_error("explain",
-                                 "--class: '%s' is not all, predicted, an output "
-                                 "index 0..%zu or an output name of %s",
-                                 text, k - 1, model_path);
+    return shapc_error_set(err, SHAPC_EINVAL, "--class: '%s' is not all, predicted, an output "
+                           "index 0..%zu or an output name of %s", text, k - 1, model_path);
 }
 
 size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f, size_t k)
@@ -464,104 +322,4 @@ size_t shapc_cli_class_output(const shapc_cli_class *c, size_t j, const float *f
         if (f[t] > f[best])
             best = t;
     return best;
-}
-
-void shapc_cli_json_explain_head(shapc_cli_json *j, const char *kind, int argc, char **argv,
-                                 const char *model_path, const shapc_model *model)
-{
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "shapc_version");
-    shapc_cli_json_string(j, shapc_version_string());
-    shapc_cli_json_key(j, "command");
-    shapc_cli_json_string(j, "explain");
-    if (kind) {
-        shapc_cli_json_key(j, "kind");
-        shapc_cli_json_string(j, kind);
-    }
-    shapc_cli_json_key(j, "argv");
-    shapc_cli_json_begin_array(j);
-    shapc_cli_json_string(j, "shapc");
-    for (int i = 0; i < argc; i++)
-        shapc_cli_json_string(j, argv[i]);
-    shapc_cli_json_end_array(j);
-    shapc_cli_json_key(j, "model");
-    shapc_cli_json_begin_object(j);
-    shapc_cli_json_key(j, "path");
-    shapc_cli_json_string(j, model_path);
-    shapc_cli_json_key(j, "description");
-    shapc_cli_json_string(j, shapc_model_describe(model));
-}
-
-void shapc_cli_json_output_names(shapc_cli_json *j, const shapc_model *model)
-{
-    shapc_cli_json_key(j, "output_names");
-    shapc_cli_json_begin_array(j);
-    for (size_t c = 0; c < shapc_model_n_outputs(model); c++)
-        shapc_cli_json_string(j, shapc_model_output_name(model, c));
-    shapc_cli_json_end_array(j);
-}
-
-void shapc_cli_json_explain_settings(shapc_cli_json *j, const shapc_cli_explain_settings *s,
-                                     const shapc_cli_class *target)
-{
-    shapc_cli_json_key(j, "sampler");
-    shapc_cli_json_string(j, shapc_cli_sampler_name(s->sampler));
-    shapc_cli_json_key(j, "nsamples");
-    shapc_cli_json_int(j, (long long)s->nsamples);
-    shapc_cli_json_key(j, "max_evals");
-    shapc_cli_json_int(j, (long long)s->max_evals);
-    shapc_cli_json_key(j, "seed");
-    shapc_cli_json_uint(j, (unsigned long long)s->seed);
-    shapc_cli_json_key(j, "link");
-    shapc_cli_json_string(j, s->link == SHAPC_LINK_LOGIT ? "logit" : "identity");
-    shapc_cli_json_key(j, "class");
-    if (target->mode == SHAPC_CLI_CLASS_ONE)
-        shapc_cli_json_int(j, (long long)target->index);
-    else
-        shapc_cli_json_string(j, target->mode == SHAPC_CLI_CLASS_ALL ? "all" : "predicted");
-}
-
-double shapc_cli_rel_se(const float *phi, const float *se, size_t M, size_t K, size_t col)
-{
-    double p2 = 0.0, s2 = 0.0;
-    for (size_t g = 0; g < M; g++) {
-        const double p = (double)phi[g * K + col], e = (double)se[g * K + col];
-        p2 += p * p;
-        s2 += e * e;
-    }
-    if (s2 == 0.0)
-        return 0.0;
-    return p2 > 0.0 ? sqrt(s2 / p2) : (double)INFINITY;
-}
-
-void shapc_cli_json_estimate(shapc_cli_json *j, const shapc_kernel_info *info, const float *phi,
-                             const float *se, size_t M, size_t K)
-{
-    shapc_cli_json_key(j, "estimator");
-    shapc_cli_json_string(j, shapc_cli_sampler_name(info->sampler));
-    shapc_cli_json_key(j, "exact");
-    shapc_cli_json_bool(j, info->exact);
-    shapc_cli_json_key(j, "n_players");
-    shapc_cli_json_int(j, (long long)info->n_players);
-    shapc_cli_json_key(j, "n_evals");
-    shapc_cli_json_int(j, (long long)info->n_evals);
-    shapc_cli_json_key(j, "n_samples");
-    shapc_cli_json_int(j, (long long)info->n_coalitions);
-    double worst = 0.0;
-    shapc_cli_json_key(j, "rel_se");
-    shapc_cli_json_begin_array(j);
-    for (size_t c = 0; c < K; c++) {
-        const double q = shapc_cli_rel_se(phi, se, M, K, c);
-        worst = q > worst ? q : worst;
-        if (isfinite(q))
-            shapc_cli_json_number(j, q);
-        else
-            shapc_cli_json_null(j);
-    }
-    shapc_cli_json_end_array(j);
-    shapc_cli_json_key(j, "rel_se_max");
-    if (isfinite(worst))
-        shapc_cli_json_number(j, worst);
-    else
-        shapc_cli_json_null(j);
 }

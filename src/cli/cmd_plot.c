@@ -5,12 +5,11 @@
 #include <string.h>
 
 #include <shapc/plot.h>
+#include <shapc/results.h>
 
 #include "args.h"
 #include "commands.h"
 #include "render.h"
-#include "results.h"
-#include "text_results.h"
 
 enum {
     OPT_HELP = 1,
@@ -69,16 +68,18 @@ static void usage(void)
 }
 
 /* Column whose class is `spec` (index or output name) on row i; -1 if none. */
-static long find_column(const shapc_cli_results *r, size_t i, const char *spec)
+static long find_column(const shapc_results *r, size_t i, const char *spec)
 {
-    size_t c, cls = (size_t)-1;
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_meta *m = shapc_results_get_meta(r);
+    size_t cls = (size_t)-1;
     if (shapc_cli_parse_size(spec, &cls) != 0) {
-        for (c = 0; c < r->k_all; c++)
-            if (strcmp(r->outputs[c], spec) == 0)
+        for (size_t c = 0; c < l->n_outputs; c++)
+            if (strcmp(m->outputs[c], spec) == 0)
                 cls = c;
     }
-    for (c = 0; c < r->k; c++)
-        if ((size_t)r->classes[i * r->k + c] == cls)
+    for (size_t c = 0; c < l->n_columns; c++)
+        if ((size_t)shapc_results_view(r)->classes[i * l->n_columns + c] == cls)
             return (long)c;
     return -1;
 }
@@ -92,56 +93,68 @@ static int parse_points(const char *s, double *out)
     return 0;
 }
 
-/* `plot text`: one document of a text model's results (text_values.json, written by
- * `shapc explain` on a text model): tokens with their values for one explained column. */
-static int plot_text(const char *dir, const size_t *row, const char *cls, const char *out,
-                     const shapc_plot_options *o)
+/* The explained row that is input row `row` (NULL: the first); -1 if none. */
+static long find_row(const shapc_results *r, const size_t *row)
 {
-    char path[4096], outbuf[4096];
-    snprintf(path, sizeof path, "%s/text_values.json", dir);
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return shapc_cli_fail("plot: %s: no token data (text plots need the results of a "
-                              "text model)", path);
-    fclose(probe);
-    shapc_cli_text_results t;
-    if (shapc_cli_text_results_load(dir, &t) != 0) {
-        shapc_cli_text_results_free(&t);
-        return 1;
-    }
-    int rc = 1;
-    const shapc_cli_text_doc *d = NULL;
-    for (size_t i = 0; i < t.n && !d; i++)
-        if (!row || t.docs[i].row == *row)
-            d = &t.docs[i];
-    size_t col = 0;
-    if (!d) {
-        shapc_cli_fail("plot: row %zu was not explained in %s", row ? *row : 0, path);
-        goto done;
-    }
-    if (d->t == 0) {
-        shapc_cli_fail("plot: %s: document %zu has no tokens", path, d->row);
-        goto done;
-    }
-    if (cls) {
-        char *end;
-        long want = strtol(cls, &end, 10);
-        for (col = 0; col < t.k; col++)
-            if (*end == '\0' && (long)d->classes->items[col].num == want)
-                break;
-        if (col == t.k) {
-            shapc_cli_fail("plot: output '%s' was not explained in %s", cls, path);
-            goto done;
-        }
-    }
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    for (size_t i = 0; i < l->n_rows; i++)
+        if (!row || shapc_results_view(r)->rows[i] == *row)
+            return (long)i;
+    return -1;
+}
+
+/* Draws one plot of kind from r; returns the exit status after printing any error. */
+static int draw(const shapc_results *r, const char *kind, const char *dir, const size_t *row,
+                const char *cls, const char *out, const shapc_plot_options *o)
+{
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const int text = strcmp(kind, "text") == 0;
+    char path[4096];
+    shapc_error err = {0};
+    if (text != (l->documents != 0))
+        return text ? shapc_cli_fail("plot: %s/text_values.json: no token data (text plots "
+                                     "need the results of a text model)", dir)
+                    : shapc_cli_fail("plot: %s holds a text model's results: its plots are "
+                                     "`shapc plot text`", dir);
+    const long i = find_row(r, row);
+    if (i < 0)
+        return shapc_cli_fail("plot: row %zu was not explained in %s", *row, dir);
+    if (text && shapc_results_view(r)->row_players[i] == 0)
+        return shapc_cli_fail("plot: %s: document %zu has no tokens", dir,
+                              shapc_results_view(r)->rows[i]);
+    long col = -1;
+    if (cls && (col = find_column(r, (size_t)i, cls)) < 0)
+        return shapc_cli_fail("plot: output '%s' was not explained in %s (see classes.npy)",
+                              cls, dir);
     if (!out) {
-        snprintf(outbuf, sizeof outbuf, "%s/text_%zu.png", dir, d->row);
-        out = outbuf;
+        if (text || !strcmp(kind, "waterfall") || !strcmp(kind, "image"))
+            snprintf(path, sizeof path, "%s/%s_%zu.png", dir, kind,
+                     shapc_results_view(r)->rows[i]);
+        else
+            snprintf(path, sizeof path, "%s/%s.png", dir, kind);
+        out = path;
     }
-    rc = shapc_cli_text_plot(out, &t, d, col, o);
-done:
-    shapc_cli_text_results_free(&t);
-    return rc;
+    const size_t main_col = shapc_cli_render_main_column(r);
+    shapc_status st;
+    if (text)
+        st = shapc_cli_render_text(r, (size_t)i, col >= 0 ? (size_t)col : 0, out, o, &err);
+    else if (!strcmp(kind, "beeswarm"))
+        st = shapc_cli_render_beeswarm(r, col >= 0 ? (size_t)col : main_col, out, o, &err);
+    else if (!strcmp(kind, "bar"))
+        st = shapc_cli_render_bar(r, col >= 0 ? (size_t)col : main_col, out, o, &err);
+    else if (!strcmp(kind, "waterfall"))
+        st = shapc_cli_render_waterfall(
+            r, (size_t)i, col >= 0 ? (size_t)col : shapc_cli_render_instance_column(r, (size_t)i),
+            out, o, &err);
+    else {
+        const size_t one = (size_t)col;
+        st = shapc_cli_render_image(r, (size_t)i, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0, out,
+                                    o, &err);
+    }
+    if (st != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    printf("%s\n", out);
+    return SHAPC_CLI_EXIT_OK;
 }
 
 int shapc_cli_plot(int argc, char **argv)
@@ -149,10 +162,8 @@ int shapc_cli_plot(int argc, char **argv)
     shapc_cli_parser p;
     shapc_plot_options o = shapc_plot_options_default();
     const char *kind = NULL, *dir = NULL, *out = NULL, *cls = NULL, *value;
-    size_t row_given = 0, row = 0, i, v;
+    size_t row_given = 0, v;
     int id, has_row = 0, rc;
-    shapc_cli_results r;
-    char path[4096];
 
     shapc_cli_parser_init(&p, "plot", argc, argv);
     while ((id = shapc_cli_next(&p, options, &value)) != SHAPC_CLI_END) {
@@ -215,55 +226,11 @@ int shapc_cli_plot(int argc, char **argv)
         strcmp(kind, "image") && strcmp(kind, "text"))
         return shapc_cli_usage_error("plot", "unknown KIND '%s' (beeswarm, bar, waterfall, "
                                              "image, text)", kind);
-    if (strcmp(kind, "text") == 0)
-        return plot_text(dir, has_row ? &row_given : NULL, cls, out, &o);
-
-    if (shapc_cli_results_load(dir, &r))
-        return SHAPC_CLI_EXIT_FAIL;
-    if (has_row) {
-        for (i = 0; i < r.n && r.rows[i] != row_given; i++)
-            ;
-        if (i == r.n) {
-            shapc_cli_results_free(&r);
-            return shapc_cli_fail("plot: row %zu was not explained in %s", row_given, dir);
-        }
-        row = i;
-    }
-    if (!out) {
-        if (!strcmp(kind, "waterfall") || !strcmp(kind, "image"))
-            snprintf(path, sizeof path, "%s/%s_%zu.png", dir, kind, r.rows[row]);
-        else
-            snprintf(path, sizeof path, "%s/%s.png", dir, kind);
-        out = path;
-    }
-    {
-        long col = -1;
-        if (cls) {
-            col = find_column(&r, row, cls);
-            if (col < 0) {
-                shapc_cli_results_free(&r);
-                return shapc_cli_fail("plot: output '%s' was not explained in %s (see "
-                                      "classes.npy)", cls, dir);
-            }
-        }
-        if (!strcmp(kind, "beeswarm"))
-            rc = shapc_cli_render_beeswarm(
-                &r, col >= 0 ? (size_t)col : shapc_cli_results_main_column(&r), out, &o);
-        else if (!strcmp(kind, "bar"))
-            rc = shapc_cli_render_bar(
-                &r, col >= 0 ? (size_t)col : shapc_cli_results_main_column(&r), out, &o);
-        else if (!strcmp(kind, "waterfall"))
-            rc = shapc_cli_render_waterfall(
-                &r, row, col >= 0 ? (size_t)col : shapc_cli_results_instance_column(&r, row),
-                out, &o);
-        else {
-            size_t one = (size_t)col;
-            rc = shapc_cli_render_image(&r, row, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0, out,
-                                        &o);
-        }
-    }
-    shapc_cli_results_free(&r);
-    if (rc == 0)
-        printf("%s\n", out);
-    return rc ? SHAPC_CLI_EXIT_FAIL : SHAPC_CLI_EXIT_OK;
+    shapc_results *r = NULL;
+    shapc_error err = {0};
+    if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    rc = draw(r, kind, dir, has_row ? &row_given : NULL, cls, out, &o);
+    shapc_results_free(r);
+    return rc;
 }

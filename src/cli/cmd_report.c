@@ -4,9 +4,9 @@
  *
  * Two kinds of results directory (docs/plots.md, docs/text.md):
  *   - tabular and image models (shap_values.npy, ...): the summary plots and every row;
- *   - text models (summary.json with "kind": "text", text_values.json, vocab_importance.json):
- *     the vocabulary importance and the first TEXT_DOCS_MAX documents (loaded and checked by
- *     text_results.c).
+ *   - text models (summary.json with "kind": "text", text_values.json): the vocabulary
+ *     importance and the first TEXT_DOCS_MAX documents.
+ * Both are read with shapc_results_read_dir, which checks every file.
  * Plots missing from DIR are drawn first (the same default plots `shapc explain` writes), so
  * a run with --no-plots still gets a complete report. Everything is read and checked before
  * anything is drawn, and the report is written atomically: on error there is no report. */
@@ -19,12 +19,11 @@
 #include <shapc/data.h>
 #include <shapc/version.h>
 
+#include <shapc/results.h>
+
 #include "args.h"
 #include "commands.h"
-#include "json_read.h"
 #include "render.h"
-#include "text_results.h"
-#include "results.h"
 
 #define TEXT_DOCS_MAX 20   /* documents shown in a text report; the rest are only counted */
 #define TEXT_TOP_TOKENS 10 /* rows of a document's top-token table */
@@ -146,10 +145,9 @@ static void put_png(buf *b, const char *dir, const char *name, const char *alt)
 {
     char path[4096];
     size_t len = 0;
-    char *d;
+    char *d = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    d = shapc_cli_read_text(path, &len);
-    if (!d) {
+    if (shapc_file_read(path, 0, &d, &len, NULL) != SHAPC_OK) {
         putf(b, "<p class=\"note\">(%s not available)</p>\n", name);
         return;
     }
@@ -161,36 +159,17 @@ static void put_png(buf *b, const char *dir, const char *name, const char *alt)
     free(d);
 }
 
-/* A JSON value as compact text (settings table). */
-static void put_jv(buf *b, const shapc_cli_jv *v)
+/* A setting's value as compact text (settings table). */
+static void put_setting(buf *b, const shapc_setting *v)
 {
-    size_t i;
-    if (!v) {
-        put(b, "&mdash;");
-        return;
-    }
     switch (v->type) {
-    case SHAPC_CLI_JNULL: put(b, "none"); break;
-    case SHAPC_CLI_JBOOL: put(b, v->num != 0 ? "yes" : "no"); break;
-    case SHAPC_CLI_JNUM: putf(b, "%.10g", v->num); break;
-    case SHAPC_CLI_JSTR: put_esc(b, v->str); break;
-    case SHAPC_CLI_JARR:
-        put(b, "[");
-        for (i = 0; i < v->n; i++) {
-            if (i)
-                put(b, ", ");
-            put_jv(b, &v->items[i]);
-        }
-        put(b, "]");
-        break;
-    case SHAPC_CLI_JOBJ:
-        for (i = 0; i < v->n; i++) {
-            if (i)
-                put(b, ", ");
-            put_esc(b, v->keys[i]);
-            put(b, ": ");
-            put_jv(b, &v->items[i]);
-        }
+    case SHAPC_SETTING_NULL: put(b, "none"); break;
+    case SHAPC_SETTING_STRING: put_esc(b, v->text); break;
+    case SHAPC_SETTING_UINT: putf(b, "%llu", (unsigned long long)v->uint); break;
+    case SHAPC_SETTING_NUMBER: putf(b, "%.10g", v->number); break;
+    case SHAPC_SETTING_RANGE:
+        putf(b, "[%llu, %llu]", (unsigned long long)v->range[0],
+             (unsigned long long)v->range[1]);
         break;
     }
 }
@@ -219,9 +198,9 @@ static const char *style =
 
 /* From <!DOCTYPE> to the line under the title: DIR, the shapc version and the command line
  * that produced the results, when summary.json records it. */
-static void put_head(buf *b, const char *dir, const shapc_cli_jv *sum)
+static void put_head(buf *b, const char *dir, const shapc_results *r)
 {
-    const shapc_cli_jv *av = shapc_cli_jv_get(sum, "argv");
+    const shapc_results_meta *m = shapc_results_get_meta(r);
     put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     put(b, "shapc report: ");
     put_esc(b, dir);
@@ -230,12 +209,12 @@ static void put_head(buf *b, const char *dir, const shapc_cli_jv *sum)
     put(b, "</style>\n</head>\n<body>\n<h1>SHAP explanation report</h1>\n<p class=\"meta\">");
     put_esc(b, dir);
     putf(b, " &middot; shapc %s", shapc_version_string());
-    if (av && av->type == SHAPC_CLI_JARR && av->n) {
+    if (m->argc > 0) {
         put(b, "<br><code>");
-        for (size_t j = 0; j < av->n; j++) {
+        for (int j = 0; j < m->argc; j++) {
             if (j)
                 put(b, " ");
-            put_esc(b, shapc_cli_jv_str(&av->items[j]));
+            put_esc(b, m->argv[j]);
         }
         put(b, "</code>");
     }
@@ -244,50 +223,72 @@ static void put_head(buf *b, const char *dir, const shapc_cli_jv *sum)
 
 /* The model table: file, description, one kind-specific row (input shape, vocabulary size)
  * and the outputs (at most 50 named). */
-static void put_model(buf *b, const shapc_cli_jv *model, const char *key,
-                      const shapc_cli_jv *value, const char *const *outputs, size_t n_outputs)
+static void put_model(buf *b, const shapc_results *r)
 {
+    const shapc_results_meta *m = shapc_results_get_meta(r);
+    const size_t n_outputs = shapc_results_get_layout(r)->n_outputs;
     put(b, "<h2>Model</h2>\n<table>\n");
     put(b, "<tr><th>file</th><td>");
-    put_jv(b, shapc_cli_jv_get(model, "path"));
+    put_esc(b, m->model_path ? m->model_path : "&mdash;");
     put(b, "</td></tr>\n<tr><th>description</th><td>");
-    put_jv(b, shapc_cli_jv_get(model, "description"));
-    putf(b, "</td></tr>\n<tr><th>%s</th><td>", key);
-    put_jv(b, value);
+    put_esc(b, m->model_description ? m->model_description : "&mdash;");
+    if (shapc_results_get_layout(r)->documents) {
+        putf(b, "</td></tr>\n<tr><th>vocabulary</th><td>%zu", m->vocab_size);
+    } else {
+        put(b, "</td></tr>\n<tr><th>input shape</th><td>[");
+        for (size_t j = 0; j < m->input_rank; j++)
+            putf(b, "%s%zu", j ? ", " : "", m->input_shape[j]);
+        put(b, "]");
+    }
     putf(b, "</td></tr>\n<tr><th>outputs</th><td>%zu: ", n_outputs);
     for (size_t j = 0; j < n_outputs && j < 50; j++) {
         if (j)
             put(b, ", ");
-        put_esc(b, outputs[j]);
+        put_esc(b, m->outputs[j]);
     }
     put(b, n_outputs > 50 ? ", &hellip;" : "");
     put(b, "</td></tr>\n</table>\n");
 }
 
-/* The settings table is opened with summary.json's settings; the caller adds its own rows
- * (explained rows, players) before put_settings_end adds the timings and closes it. */
-static void put_settings_begin(buf *b, const shapc_cli_jv *sum)
+/* The settings table is opened with the run's settings (a group such as "background.rows"
+ * on one row); the caller adds its own rows (explained rows, players) before
+ * put_settings_end adds the timings and closes it. */
+static void put_settings_begin(buf *b, const shapc_results *r)
 {
-    const shapc_cli_jv *settings = shapc_cli_jv_get(sum, "settings");
+    const size_t n = shapc_results_n_settings(r);
     put(b, "<h2>Settings</h2>\n<table>\n");
-    if (settings && settings->type == SHAPC_CLI_JOBJ)
-        for (size_t j = 0; j < settings->n; j++) {
-            put(b, "<tr><th>");
-            put_esc(b, settings->keys[j]);
+    for (size_t j = 0; j < n;) {
+        const shapc_setting *s = shapc_results_setting(r, j);
+        const char *dot = strchr(s->key, '.');
+        put(b, "<tr><th>");
+        if (!dot) {
+            put_esc(b, s->key);
             put(b, "</th><td>");
-            put_jv(b, &settings->items[j]);
+            put_setting(b, s);
             put(b, "</td></tr>\n");
+            j++;
+            continue;
         }
-}
-
-static void put_settings_end(buf *b, const shapc_cli_jv *sum)
-{
-    const shapc_cli_jv *timings = shapc_cli_jv_get(sum, "timings");
-    if (timings) {
-        put(b, "<tr><th>timings (s)</th><td>");
-        put_jv(b, timings);
+        const size_t glen = (size_t)(dot - s->key) + 1;
+        put_n(b, s->key, glen - 1);
+        put(b, "</th><td>");
+        for (size_t first = j; j < n && strncmp(shapc_results_setting(r, j)->key, s->key,
+                                                glen) == 0; j++) {
+            putf(b, "%s", j > first ? ", " : "");
+            put_esc(b, shapc_results_setting(r, j)->key + glen);
+            put(b, ": ");
+            put_setting(b, shapc_results_setting(r, j));
+        }
         put(b, "</td></tr>\n");
     }
+}
+
+static void put_settings_end(buf *b, const shapc_results *r)
+{
+    const shapc_results_meta *m = shapc_results_get_meta(r);
+    const double n = (double)shapc_results_get_layout(r)->n_rows;
+    putf(b, "<tr><th>timings (s)</th><td>total_s: %.10g, explain_s: %.10g, per_instance_s: "
+         "%.10g</td></tr>\n", m->total_s, m->explain_s, m->explain_s / n);
     put(b, "</table>\n");
 }
 
@@ -295,20 +296,20 @@ static void put_settings_end(buf *b, const shapc_cli_jv *sum)
  * Tabular and image results (shap_values.npy, ...)
  * ========================================================================================== */
 
-static void build_table(buf *b, const char *dir, const shapc_cli_results *r)
+static void build_table(buf *b, const char *dir, const shapc_results *r)
 {
-    const shapc_cli_jv *sum = r->summary, *model = shapc_cli_jv_get(sum, "model");
-    const shapc_cli_jv *inst = shapc_cli_jv_get(sum, "instances");
-    size_t i, j, c;
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_data *D = shapc_results_view(r);
+    const shapc_results_meta *m = shapc_results_get_meta(r);
+    const size_t n = l->n_rows, M = l->n_players, K = l->n_columns;
     char name[256];
 
-    put_head(b, dir, sum);
-    put_model(b, model, "input shape", shapc_cli_jv_get(model, "input_shape"),
-              (const char *const *)r->outputs, r->k_all);
-    put_settings_begin(b, sum);
-    putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", r->n);
-    putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", r->m);
-    put_settings_end(b, sum);
+    put_head(b, dir, r);
+    put_model(b, r);
+    put_settings_begin(b, r);
+    putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", n);
+    putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
+    put_settings_end(b, r);
 
     put(b, "<h2>Summary</h2>\n<p>Each dot is one explained row; rows are ordered by mean "
            "|SHAP value|. Colour shows the feature's value (red high, blue low).</p>\n");
@@ -316,44 +317,41 @@ static void build_table(buf *b, const char *dir, const shapc_cli_results *r)
     put_png(b, dir, "bar.png", "mean |SHAP value| per feature");
 
     put(b, "<h2>Instances</h2>\n");
-    for (i = 0; i < r->n; i++) {
-        const shapc_cli_jv *e = shapc_cli_jv_at(inst, i), *top = shapc_cli_jv_get(e, "top");
-        putf(b, "<h3>Row %zu</h3>\n<p class=\"meta\">", r->rows[i]);
-        for (c = 0; c < r->k; c++) {
-            size_t cls = (size_t)r->classes[i * r->k + c];
-            double fx = r->base[i * r->k + c];
-            for (j = 0; j < r->m; j++)
-                fx += r->phi[(i * r->m + j) * r->k + c];
+    for (size_t i = 0; i < n; i++) {
+        putf(b, "<h3>Row %zu</h3>\n<p class=\"meta\">", D->rows[i]);
+        for (size_t c = 0; c < K; c++) {
+            const size_t cls = (size_t)D->classes[i * K + c];
+            double fx = (double)D->base[i * K + c];
+            for (size_t j = 0; j < M; j++)
+                fx += (double)D->phi[(i * M + j) * K + c];
             if (c)
                 put(b, " &middot; ");
-            put_esc(b, r->outputs[cls]);
-            putf(b, ": f(x) = %.4g (base %.4g)", fx, r->base[i * r->k + c]);
+            put_esc(b, m->outputs[cls]);
+            putf(b, ": f(x) = %.4g (base %.4g)", fx, (double)D->base[i * K + c]);
         }
-        if (e) {
-            const shapc_cli_jv *ex = shapc_cli_jv_get(e, "exact");
-            putf(b, " &middot; %s, %.0f model evaluations",
-                 ex && ex->num != 0 ? "exact" : "sampled",
-                 shapc_cli_jv_num(shapc_cli_jv_get(e, "n_evals"), 0));
-        }
+        putf(b, " &middot; %s, %zu model evaluations", D->info[i].exact ? "exact" : "sampled",
+             D->info[i].n_evals);
         put(b, "</p>\n");
-        if (top && top->type == SHAPC_CLI_JARR && top->n) {
-            put(b, "<table>\n<tr><th>feature</th><th>output</th><th>SHAP value</th></tr>\n");
-            for (j = 0; j < top->n; j++) {
-                const shapc_cli_jv *t = &top->items[j];
-                double v = shapc_cli_jv_num(shapc_cli_jv_get(t, "value"), 0);
-                double cl = shapc_cli_jv_num(shapc_cli_jv_get(t, "class"), -1);
+        /* the players summary.json lists as the row's top five per column */
+        size_t top[5], shown = 0;
+        for (size_t c = 0; c < K; c++) {
+            const size_t nt = shapc_results_top(r, i, c, top, 5);
+            for (size_t t = 0; t < nt; t++) {
+                if (shown++ == 0)
+                    put(b, "<table>\n<tr><th>feature</th><th>output</th><th>SHAP value</th>"
+                           "</tr>\n");
                 put(b, "<tr><td>");
-                put_jv(b, shapc_cli_jv_get(t, "name"));
+                put_esc(b, shapc_results_player_name(r, i, top[t]));
                 put(b, "</td><td>");
-                if (cl >= 0 && cl < (double)r->k_all)
-                    put_esc(b, r->outputs[(size_t)cl]);
+                put_esc(b, m->outputs[D->classes[i * K + c]]);
                 put(b, "</td>");
-                put_phi_cell(b, v);
+                put_phi_cell(b, (double)D->phi[(i * M + top[t]) * K + c]);
                 put(b, "</tr>\n");
             }
-            put(b, "</table>\n");
         }
-        snprintf(name, sizeof name, "instance_%zu.png", r->rows[i]);
+        if (shown)
+            put(b, "</table>\n");
+        snprintf(name, sizeof name, "instance_%zu.png", D->rows[i]);
         put_png(b, dir, name, name);
     }
     put(b, "</body>\n</html>\n");
@@ -379,102 +377,105 @@ static int by_key(const void *pa, const void *pb)
 
 /* Tokens ranked by their largest |phi| over the explained columns, with their standard
  * errors; the TEXT_TOP_TOKENS first. */
-static void put_top_tokens(buf *b, const shapc_cli_text_results *t, const shapc_cli_text_doc *d)
+static void put_top_tokens(buf *b, const shapc_results *r, size_t i)
 {
-    char tmp[32];
-    size_t shown = d->t < TEXT_TOP_TOKENS ? d->t : TEXT_TOP_TOKENS;
-    ranked *rk = malloc(d->t * sizeof *rk);
+    const shapc_results_data *D = shapc_results_view(r);
+    const size_t K = shapc_results_get_layout(r)->n_columns, M = shapc_results_get_layout(r)->n_players;
+    const size_t t_n = D->row_players[i], shown = t_n < TEXT_TOP_TOKENS ? t_n : TEXT_TOP_TOKENS;
+    const char *const *outputs = shapc_results_get_meta(r)->outputs;
+    ranked *rk = malloc(t_n * sizeof *rk);
     if (!rk) {
         b->failed = 1;
         return;
     }
-    for (size_t i = 0; i < d->t; i++) {
-        rk[i].pos = i;
-        rk[i].key = 0;
-        for (size_t c = 0; c < t->k; c++)
-            rk[i].key = fmax(rk[i].key, fabs(shapc_cli_text_value(d->phi, i, c)));
+    for (size_t t = 0; t < t_n; t++) {
+        rk[t].pos = t;
+        rk[t].key = 0;
+        for (size_t c = 0; c < K; c++)
+            rk[t].key = fmax(rk[t].key, fabs((double)D->phi[(i * M + t) * K + c]));
     }
-    qsort(rk, d->t, sizeof *rk, by_key);
+    qsort(rk, t_n, sizeof *rk, by_key);
     put(b, "<table>\n<tr><th>#</th><th>token</th>");
-    for (size_t c = 0; c < t->k; c++) {
+    for (size_t c = 0; c < K; c++) {
         put(b, "<th>SHAP value: ");
-        put_esc(b, shapc_cli_text_output_name(t, d->classes->items[c].num, tmp, sizeof tmp));
+        put_esc(b, outputs[D->classes[i * K + c]]);
         put(b, "</th><th>std. error</th>");
     }
     put(b, "</tr>\n");
-    for (size_t r = 0; r < shown; r++) {
-        size_t i = rk[r].pos;
-        putf(b, "<tr><td class=\"num\">%zu</td><td>", i);
-        put_esc(b, shapc_cli_jv_str(&d->tokens->items[i]));
-        if (d->vocab && d->vocab->items[i].num == 0)
+    for (size_t q = 0; q < shown; q++) {
+        const size_t t = rk[q].pos;
+        int known = 1;
+        const char *word = shapc_results_token(r, i, t, NULL, &known, NULL);
+        putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
+        put_esc(b, word);
+        if (!known)
             put(b, " <span class=\"note\" title=\"not in the vocabulary: scored as the unknown "
                    "token\">(unknown)</span>");
         put(b, "</td>");
-        for (size_t c = 0; c < t->k; c++) {
-            double se = shapc_cli_text_value(d->se, i, c);
-            put_phi_cell(b, shapc_cli_text_value(d->phi, i, c));
-            if (isnan(se))
-                put(b, "<td class=\"num\">inf</td>"); /* written as null: not determined */
+        for (size_t c = 0; c < K; c++) {
+            const double se = (double)D->se[(i * M + t) * K + c];
+            put_phi_cell(b, (double)D->phi[(i * M + t) * K + c]);
+            if (!isfinite(se))
+                put(b, "<td class=\"num\">inf</td>"); /* not determined */
             else
                 putf(b, "<td class=\"num\">%.2g</td>", se);
         }
         put(b, "</tr>\n");
     }
     put(b, "</table>\n");
-    if (shown < d->t)
+    if (shown < t_n)
         putf(b, "<p class=\"note\">The %zu tokens with the largest |SHAP value| of %zu.</p>\n",
-             shown, d->t);
+             shown, t_n);
     free(rk);
 }
 
-static void put_document(buf *b, const char *dir, const shapc_cli_text_results *t,
-                         const shapc_cli_text_doc *d)
+static void put_document(buf *b, const char *dir, const shapc_results *r, size_t i)
 {
-    char name[64], tmp[32];
-    putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s &middot; ", d->row, d->t,
-         d->t == 1 ? "" : "s");
-    if (d->exact)
-        putf(b, "exact, %.0f model evaluations</p>\n", d->n_evals);
-    else
-        putf(b, "sampled, %.0f model evaluations</p>\n", d->n_evals);
+    const shapc_results_data *D = shapc_results_view(r);
+    const size_t K = shapc_results_get_layout(r)->n_columns, t_n = D->row_players[i];
+    char name[64], alt[64];
+    putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s &middot; ", D->rows[i], t_n,
+         t_n == 1 ? "" : "s");
+    putf(b, "%s, %zu model evaluations</p>\n", D->info[i].exact ? "exact" : "sampled",
+         D->info[i].n_evals);
     put(b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
            "<th>f(x) &minus; base</th></tr>\n");
-    for (size_t c = 0; c < t->k; c++) {
-        double base = d->base->items[c].num, fx = d->fx->items[c].num;
+    for (size_t c = 0; c < K; c++) {
+        const double base = (double)D->base[i * K + c], fx = D->fx[i * K + c];
         put(b, "<tr><td>");
-        put_esc(b, shapc_cli_text_output_name(t, d->classes->items[c].num, tmp, sizeof tmp));
+        put_esc(b, shapc_results_get_meta(r)->outputs[D->classes[i * K + c]]);
         putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
         put_phi_cell(b, fx - base);
         put(b, "</tr>\n");
     }
     put(b, "</table>\n");
-    if (d->t == 0) {
+    if (t_n == 0) {
         put(b, "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
                "value)</p>\n");
         return;
     }
-    snprintf(name, sizeof name, "text_%zu.png", d->row);
-    snprintf(tmp, sizeof tmp, "document %zu", d->row);
-    put_png(b, dir, name, tmp);
-    put_top_tokens(b, t, d);
+    snprintf(name, sizeof name, "text_%zu.png", D->rows[i]);
+    snprintf(alt, sizeof alt, "document %zu", D->rows[i]);
+    put_png(b, dir, name, alt);
+    put_top_tokens(b, r, i);
 }
 
-static void put_vocabulary(buf *b, const char *dir, const shapc_cli_text_results *t)
+static void put_vocabulary(buf *b, const char *dir, const shapc_results *r,
+                           const shapc_results_word *w, size_t n)
 {
-    const shapc_cli_jv *v = t->vocab;
-    size_t shown = v->n < TEXT_TOP_WORDS ? v->n : TEXT_TOP_WORDS;
-    char tmp[32];
+    const size_t K = shapc_results_get_layout(r)->n_columns;
+    const size_t shown = n < TEXT_TOP_WORDS ? n : TEXT_TOP_WORDS;
     put(b, "<h2>Vocabulary</h2>\n<p>Mean |SHAP value| of each vocabulary word over its "
            "occurrences in the explained documents, most important first; words outside the "
            "vocabulary are pooled under the unknown token.</p>\n");
-    if (v->n == 0) {
+    if (n == 0) {
         put(b, "<p class=\"note\">(no words: every explained document is empty)</p>\n");
         return;
     }
     put_png(b, dir, "vocab_importance.png", "mean |SHAP value| per word");
     put(b, "<table>\n<tr><th>word</th><th>occurrences</th>");
-    for (size_t c = 0; c < t->k; c++) {
-        const char *name = shapc_cli_text_column_name(t, c, tmp, sizeof tmp);
+    for (size_t c = 0; c < K; c++) {
+        const char *name = shapc_cli_render_column_name(r, c);
         put(b, "<th>mean |SHAP|: ");
         put_esc(b, name);
         put(b, "</th><th>mean SHAP: ");
@@ -483,95 +484,79 @@ static void put_vocabulary(buf *b, const char *dir, const shapc_cli_text_results
     }
     put(b, "</tr>\n");
     for (size_t i = 0; i < shown; i++) {
-        const shapc_cli_jv *w = &v->items[i];
-        const shapc_cli_jv *mabs = shapc_cli_jv_get(w, "mean_abs_phi");
-        const shapc_cli_jv *mean = shapc_cli_jv_get(w, "mean_phi");
         put(b, "<tr><td>");
-        put_esc(b, shapc_cli_jv_str(shapc_cli_jv_get(w, "word")));
-        putf(b, "</td><td class=\"num\">%.0f</td>", shapc_cli_jv_get(w, "count")->num);
-        for (size_t c = 0; c < t->k; c++) {
-            putf(b, "<td class=\"num\">%.4g</td>", mabs->items[c].num);
-            put_phi_cell(b, mean->items[c].num);
+        put_esc(b, w[i].word);
+        putf(b, "</td><td class=\"num\">%zu</td>", w[i].count);
+        for (size_t c = 0; c < K; c++) {
+            putf(b, "<td class=\"num\">%.4g</td>", w[i].mean_abs_phi[c]);
+            put_phi_cell(b, w[i].mean_phi[c]);
         }
         put(b, "</tr>\n");
     }
     put(b, "</table>\n");
-    if (shown < v->n)
-        putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n",
-             v->n - shown);
+    if (shown < n)
+        putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n", n - shown);
 }
 
-static void build_text(buf *b, const char *dir, const shapc_cli_text_results *t, size_t shown)
+static int build_text(buf *b, const char *dir, const shapc_results *r, size_t shown)
 {
-    const shapc_cli_jv *model = shapc_cli_jv_get(t->summary, "model");
-    size_t tokens = 0, lo = (size_t)-1, hi = 0, exact = 0;
-    char tmp[32];
-
-    put_head(b, dir, t->summary);
-    put_model(b, model, "vocabulary", shapc_cli_jv_get(model, "vocab_size"), t->outputs,
-              t->n_outputs);
-    put_settings_begin(b, t->summary);
-    for (size_t i = 0; i < t->n; i++) {
-        tokens += t->docs[i].t;
-        lo = t->docs[i].t < lo ? t->docs[i].t : lo;
-        hi = t->docs[i].t > hi ? t->docs[i].t : hi;
-        exact += t->docs[i].exact != 0;
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_data *D = shapc_results_view(r);
+    size_t tokens = 0, lo = (size_t)-1, hi = 0, exact = 0, n_words = 0;
+    shapc_results_word *words = NULL;
+    shapc_error err = {0};
+    if (shapc_results_vocabulary(r, &words, &n_words, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    put_head(b, dir, r);
+    put_model(b, r);
+    put_settings_begin(b, r);
+    for (size_t i = 0; i < l->n_rows; i++) {
+        tokens += D->row_players[i];
+        lo = D->row_players[i] < lo ? D->row_players[i] : lo;
+        hi = D->row_players[i] > hi ? D->row_players[i] : hi;
+        exact += D->info[i].exact != 0;
     }
-    putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", t->n);
+    putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", l->n_rows);
     putf(b, "<tr><th>players (tokens)</th><td>%zu in all, %zu to %zu per document</td></tr>\n",
          tokens, lo, hi);
-    putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n", exact, t->n);
-    put_settings_end(b, t->summary);
-
-    if (t->vocab)
-        put_vocabulary(b, dir, t);
+    putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n", exact,
+         l->n_rows);
+    put_settings_end(b, r);
+    put_vocabulary(b, dir, r, words, n_words);
+    shapc_results_vocabulary_free(words, n_words);
 
     put(b, "<h2>Documents</h2>\n<p>Each document's tokens are highlighted by their SHAP value "
            "for the first explained output (");
-    put_esc(b, shapc_cli_text_column_name(t, 0, tmp, sizeof tmp));
+    put_esc(b, shapc_cli_render_column_name(r, 0));
     put(b, "): red raises f(x), blue lowers it. The table lists the tokens with the largest "
            "|SHAP value| and their standard errors (0 when the document was explained "
            "exactly).</p>\n");
-    if (shown < t->n)
+    if (shown < l->n_rows)
         putf(b, "<p class=\"note\">Showing the first %zu of %zu documents; the other %zu are "
-                "in text_values.json.</p>\n", shown, t->n, t->n - shown);
+                "in text_values.json.</p>\n", shown, l->n_rows, l->n_rows - shown);
     for (size_t i = 0; i < shown; i++)
-        put_document(b, dir, t, &t->docs[i]);
+        put_document(b, dir, r, i);
     put(b, "</body>\n</html>\n");
+    return 0;
 }
 
 /* ============================================================================================
  * Entry point
  * ========================================================================================== */
 
-static int report_text(const char *dir, buf *b)
+/* Draws the plots the report embeds that DIR lacks (after --no-plots), as explain would
+ * have, then writes the HTML of either kind. */
+static int build(const char *dir, const shapc_results *r, buf *b)
 {
-    shapc_cli_text_results t;
-    int rc = shapc_cli_text_results_load(dir, &t);
-    size_t shown = t.n < TEXT_DOCS_MAX ? t.n : TEXT_DOCS_MAX;
-    if (!rc)
-        rc = shapc_cli_text_results_draw_missing(dir, &t, shown);
-    if (!rc)
-        build_text(b, dir, &t, shown);
-    shapc_cli_text_results_free(&t);
-    return rc;
-}
-
-static int report_table(const char *dir, buf *b)
-{
-    char probe[4096];
-    shapc_cli_results r;
-    FILE *f;
-    snprintf(probe, sizeof probe, "%s/summary.png", dir);
-    f = fopen(probe, "rb");
-    if (f)
-        fclose(f);
-    else if (shapc_cli_render_default_plots(dir) != 0)
-        return 1;
-    if (shapc_cli_results_load(dir, &r))
-        return 1;
-    build_table(b, dir, &r);
-    shapc_cli_results_free(&r);
+    shapc_error err = {0};
+    const size_t n = shapc_results_get_layout(r)->n_rows;
+    const int text = shapc_results_get_layout(r)->documents;
+    const size_t shown = text && n > TEXT_DOCS_MAX ? TEXT_DOCS_MAX : n;
+    if (shapc_cli_render_missing_plots(r, dir, shown, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
+    if (text)
+        return build_text(b, dir, r, shown);
+    build_table(b, dir, r);
     return 0;
 }
 
@@ -606,7 +591,13 @@ int shapc_cli_report(int argc, char **argv)
         snprintf(path, sizeof path, "%s/report.html", dir);
         out = path;
     }
-    if (shapc_cli_text_results_found(dir) ? report_text(dir, &b) : report_table(dir, &b)) {
+    shapc_results *r = NULL;
+    if (shapc_results_read_dir(dir, &r, &e) != SHAPC_OK) {
+        return shapc_cli_fail("%s", e.message);
+    }
+    const int failed = build(dir, r, &b);
+    shapc_results_free(r);
+    if (failed) {
         free(b.s);
         return SHAPC_CLI_EXIT_FAIL;
     }

@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,38 +13,11 @@
 #include <sys/stat.h>
 
 #include "args.h"
-#include "json_read.h"
 #include "loaders.h"
 
 /* ============================================================================================
  * Small helpers
  * ========================================================================================== */
-
-int shapc_cli_parse_mask(const char *s, shapc_cli_mask *mask)
-{
-    static const char *const names[] = {"background", "zero", "mean", "blur"};
-    for (int i = 0; i < 4; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *mask = (shapc_cli_mask)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-const char *shapc_cli_mask_name(shapc_cli_mask mask)
-{
-    switch (mask) {
-    case SHAPC_CLI_MASK_ZERO:
-        return "zero";
-    case SHAPC_CLI_MASK_MEAN:
-        return "mean";
-    case SHAPC_CLI_MASK_BLUR:
-        return "blur";
-    default:
-        return "background";
-    }
-}
 
 static int ends_with_ci(const char *s, const char *suffix)
 {
@@ -360,127 +332,6 @@ static shapc_status feature_names(const char *input_path, const char *bg_path, s
     return SHAPC_OK;
 }
 
-/* Column index of a groups.json member: a feature name or a 0-based integer index. */
-static shapc_status member_index(const char *gpath, const char *group, const shapc_cli_jv *m,
-                                 char *const *feat, size_t d, size_t *out, shapc_error *err)
-{
-    if (m->type == SHAPC_CLI_JNUM) {
-        if (!(m->num >= 0.0) || m->num != floor(m->num) || m->num >= (double)d)
-            return shapc_error_set(err, SHAPC_EINVAL, "%s: group '%s': column index %g is not "
-                                   "in 0..%zu", gpath, group, m->num, d - 1);
-        *out = (size_t)m->num;
-        return SHAPC_OK;
-    }
-    const char *s = shapc_cli_jv_str(m);
-    if (!s)
-        return shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s': members must be column "
-                               "names or indices", gpath, group);
-    for (size_t j = 0; j < d; j++) {
-        if (strcmp(feat[j], s) == 0) {
-            *out = j;
-            return SHAPC_OK;
-        }
-    }
-    return shapc_error_set(err, SHAPC_EINVAL, "%s: group '%s': no column named '%s'", gpath,
-                           group, s);
-}
-
-/* Reads groups.json into grp[j] = group number of column j (or SIZE_MAX) and group names. */
-static shapc_status read_groups(const char *gpath, char *const *feat, size_t d, size_t *grp,
-                                char ***gnames, size_t *n_groups, shapc_error *err)
-{
-    long long size = shapc_cli_file_size(gpath);
-    if (size < 0)
-        return shapc_error_set(err, SHAPC_EIO, "%s: cannot open: %s", gpath, strerror(errno));
-    if (size > (1LL << 26))
-        return shapc_error_set(err, SHAPC_ERANGE, "%s: too large for a groups file", gpath);
-    FILE *fp = fopen(gpath, "rb");
-    char *text = malloc((size_t)size + 1);
-    size_t got = fp && text ? fread(text, 1, (size_t)size, fp) : 0;
-    if (fp)
-        fclose(fp);
-    if (!fp || !text || got != (size_t)size) {
-        free(text);
-        return shapc_error_set(err, SHAPC_EIO, "%s: cannot read", gpath);
-    }
-    char why[160];
-    shapc_cli_jv *root = shapc_cli_json_parse(text, (size_t)size, why, sizeof why);
-    free(text);
-    if (!root)
-        return shapc_error_set(err, SHAPC_EFORMAT, "%s: not valid JSON: %s", gpath, why);
-
-    shapc_status st = SHAPC_OK;
-    const shapc_cli_jv *g = shapc_cli_jv_get(root, "groups");
-    if (!g && root->type == SHAPC_CLI_JARR)
-        g = root;
-    char **names = NULL;
-    size_t ng = 0;
-    if (!g || (g->type != SHAPC_CLI_JOBJ && g->type != SHAPC_CLI_JARR)) {
-        st = shapc_error_set(err, SHAPC_EFORMAT, "%s: expected {\"groups\": {NAME: [COLUMNS], "
-                             "...}} or {\"groups\": [{\"name\": NAME, \"columns\": [...]}, ...]}",
-                             gpath);
-        goto done;
-    }
-    names = calloc(g->n ? g->n : 1, sizeof *names);
-    if (!names) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t j = 0; j < d; j++)
-        grp[j] = SIZE_MAX;
-    for (size_t i = 0; i < g->n && st == SHAPC_OK; i++) {
-        const char *name;
-        const shapc_cli_jv *members;
-        if (g->type == SHAPC_CLI_JOBJ) {
-            name = g->keys[i];
-            members = &g->items[i];
-        } else {
-            name = shapc_cli_jv_str(shapc_cli_jv_get(&g->items[i], "name"));
-            members = shapc_cli_jv_get(&g->items[i], "columns");
-            if (!members)
-                members = shapc_cli_jv_get(&g->items[i], "features");
-            if (!name || !members) {
-                st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group %zu needs \"name\" and "
-                                     "\"columns\"", gpath, i);
-                break;
-            }
-        }
-        if (*name == '\0' || members->type != SHAPC_CLI_JARR || members->n == 0) {
-            st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s' needs a name and a "
-                                 "non-empty list of columns", gpath, name);
-            break;
-        }
-        for (size_t t = 0; t < i && st == SHAPC_OK; t++)
-            if (strcmp(names[t], name) == 0)
-                st = shapc_error_set(err, SHAPC_EFORMAT, "%s: group '%s' is defined twice",
-                                     gpath, name);
-        names[i] = dup_str(name);
-        ng = i + 1;
-        if (st == SHAPC_OK && !names[i])
-            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        for (size_t t = 0; t < members->n && st == SHAPC_OK; t++) {
-            size_t col = 0; /* set by member_index on success */
-            st = member_index(gpath, name, &members->items[t], feat, d, &col, err);
-            if (st != SHAPC_OK)
-                break;
-            if (grp[col] != SIZE_MAX)
-                st = shapc_error_set(err, SHAPC_EINVAL, "%s: column '%s' is in group '%s' and "
-                                     "in group '%s'", gpath, feat[col], names[grp[col]], name);
-            else
-                grp[col] = i;
-        }
-    }
-done:
-    shapc_cli_jv_free(root);
-    if (st != SHAPC_OK) {
-        free_strings(names, ng);
-        return st;
-    }
-    *gnames = names;
-    *n_groups = ng;
-    return SHAPC_OK;
-}
-
 shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_path,
                                       const char *groups_json, const shapc_model *model,
                                       size_t *n_players, size_t **group_of, char ***names,
@@ -491,144 +342,31 @@ shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_pat
     if (!csv && !groups_json)
         return SHAPC_OK;
     size_t d = shapc_model_n_inputs(model);
-    char **feat = NULL, **gnames = NULL, **pnames = NULL;
-    size_t ng = 0, np = 0, *grp = NULL, *gplayer = NULL, *gof = NULL;
+    char **feat = NULL;
     shapc_status st = feature_names(input_path, bg_path, d, &feat, err);
     if (st != SHAPC_OK)
         return st;
-    gof = malloc(d * sizeof *gof);
-    pnames = calloc(d, sizeof *pnames);
-    if (!gof || !pnames) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        goto done;
+    size_t *gof = malloc(d * sizeof *gof);
+    if (!gof) {
+        free_strings(feat, d);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
     }
     if (!groups_json) {
         for (size_t j = 0; j < d; j++)
             gof[j] = j;
-        np = d;
-        memcpy(pnames, feat, d * sizeof *pnames);
-        free(feat);
-        feat = NULL;
-        goto done;
+        *n_players = d;
+        *group_of = gof;
+        *names = feat;
+        return SHAPC_OK;
     }
-    grp = malloc(d * sizeof *grp);
-    if (!grp) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((st = read_groups(groups_json, feat, d, grp, &gnames, &ng, err)) != SHAPC_OK)
-        goto done;
-    gplayer = malloc((ng ? ng : 1) * sizeof *gplayer);
-    if (!gplayer) {
-        st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < ng; i++)
-        gplayer[i] = SIZE_MAX;
-    /* A group takes the player slot of its first column, so players follow column order. */
-    for (size_t j = 0; j < d && st == SHAPC_OK; j++) {
-        const char *nm;
-        if (grp[j] == SIZE_MAX) {
-            gof[j] = np;
-            nm = feat[j];
-        } else if (gplayer[grp[j]] == SIZE_MAX) {
-            gplayer[grp[j]] = np;
-            gof[j] = np;
-            nm = gnames[grp[j]];
-        } else {
-            gof[j] = gplayer[grp[j]];
-            continue;
-        }
-        pnames[np] = dup_str(nm);
-        if (!pnames[np])
-            st = shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-        np++;
-    }
-done:
+    /* The groups name columns by the header's names (or x0, x1, ... without one). */
+    st = shapc_groups_read(groups_json, (const char *const *)feat, d, gof, names, n_players,
+                           err);
     free_strings(feat, d);
-    free_strings(gnames, ng);
-    free(grp);
-    free(gplayer);
     if (st != SHAPC_OK) {
-        free_strings(pnames, np);
         free(gof);
         return st;
     }
-    *n_players = np;
     *group_of = gof;
-    *names = pnames;
-    return SHAPC_OK;
-}
-
-/* ============================================================================================
- * Masking baselines
- * ========================================================================================== */
-
-void shapc_cli_mask_row(shapc_cli_mask mask, const float *bg, size_t n_bg, const float *bg_w,
-                        size_t d, float *row)
-{
-    for (size_t j = 0; j < d; j++) {
-        double s = 0.0, wsum = 0.0;
-        if (mask == SHAPC_CLI_MASK_MEAN) {
-            for (size_t i = 0; i < n_bg; i++) {
-                double w = bg_w ? (double)bg_w[i] : 1.0;
-                s += w * (double)bg[i * d + j];
-                wsum += w;
-            }
-        }
-        row[j] = wsum > 0.0 ? (float)(s / wsum) : 0.0f;
-    }
-}
-
-shapc_status shapc_cli_mask_blur(const shapc_model *model, const float *x, float *out,
-                                 shapc_error *err)
-{
-    size_t h, w, c;
-    if (model_image_shape(model, &h, &w, &c) != 0)
-        return shapc_error_set(err, SHAPC_EINVAL, "--mask blur needs an image model (input "
-                               "HxW or HxWxC)");
-    double sigma = (double)(h > w ? h : w) / 8.0;
-    if (sigma < 1.0)
-        sigma = 1.0;
-    size_t radius = (size_t)ceil(3.0 * sigma);
-    double *kern = malloc((radius + 1) * sizeof *kern);
-    double *tmp = malloc(h * w * c * sizeof *tmp);
-    if (!kern || !tmp) {
-        free(kern);
-        free(tmp);
-        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for the blur");
-    }
-    double ksum = 0.0;
-    for (size_t t = 0; t <= radius; t++) {
-        kern[t] = exp(-0.5 * (double)(t * t) / (sigma * sigma));
-        ksum += t == 0 ? kern[t] : 2.0 * kern[t];
-    }
-    for (size_t t = 0; t <= radius; t++)
-        kern[t] /= ksum;
-    /* Separable: rows then columns; out-of-image taps take the nearest edge pixel. */
-    for (size_t y = 0; y < h; y++)
-        for (size_t xx = 0; xx < w; xx++)
-            for (size_t k = 0; k < c; k++) {
-                double s = 0.0;
-                for (long t = -(long)radius; t <= (long)radius; t++) {
-                    long q = (long)xx + t;
-                    q = q < 0 ? 0 : q >= (long)w ? (long)w - 1 : q;
-                    s += kern[labs(t)] * (double)x[(y * w + (size_t)q) * c + k];
-                }
-                tmp[(y * w + xx) * c + k] = s;
-            }
-    for (size_t y = 0; y < h; y++)
-        for (size_t xx = 0; xx < w; xx++)
-            for (size_t k = 0; k < c; k++) {
-                double s = 0.0;
-                for (long t = -(long)radius; t <= (long)radius; t++) {
-                    long q = (long)y + t;
-                    q = q < 0 ? 0 : q >= (long)h ? (long)h - 1 : q;
-                    s += kern[labs(t)] * tmp[((size_t)q * w + xx) * c + k];
-                }
-                out[(y * w + xx) * c + k] = (float)s;
-            }
-    free(kern);
-    free(tmp);
     return SHAPC_OK;
 }

@@ -1,8 +1,8 @@
 /* inputs.h - tables and images as explain/predict inputs (docs/inputs.md): CSV files, PNG
  * files, directories of PNGs and @lists of PNGs become float32 rows; a CSV header and a
- * --groups groups.json become named players; --mask builds the baseline the absent players
- * take. The library readers (shapc_csv_read, shapc_png_read) do the parsing; this file
- * decides what a file means for a given model. */
+ * --groups groups.json become named players. The library readers (shapc_csv_read,
+ * shapc_png_read, shapc_groups_read) do the parsing; this file decides what a file means for
+ * a given model. */
 #ifndef SHAPC_CLI_INPUTS_H
 #define SHAPC_CLI_INPUTS_H
 
@@ -11,18 +11,6 @@
 #include <shapc/data.h>
 #include <shapc/model.h>
 #include <shapc/status.h>
-
-/* What absent players are replaced by (--mask). */
-typedef enum shapc_cli_mask {
-    SHAPC_CLI_MASK_BACKGROUND = 0, /* the background rows (KernelSHAP's default) */
-    SHAPC_CLI_MASK_ZERO,           /* one all-zero row */
-    SHAPC_CLI_MASK_MEAN,           /* one row: the (weighted) background mean */
-    SHAPC_CLI_MASK_BLUR            /* one row per instance: a Gaussian-blurred copy of it */
-} shapc_cli_mask;
-
-/* "background", "zero", "mean", "blur" -> *mask; -1 for anything else. */
-int shapc_cli_parse_mask(const char *s, shapc_cli_mask *mask);
-const char *shapc_cli_mask_name(shapc_cli_mask mask);
 
 /* 1 if `path` is an input this module loads: a name ending in .csv or .png (any case), an
  * existing directory, or "@FILE" (a list of PNG paths, one per line, '#' comments; relative
@@ -47,15 +35,5 @@ shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_pat
                                       const char *groups_json, const shapc_model *model,
                                       size_t *n_players, size_t **group_of, char ***names,
                                       shapc_error *err);
-
-/* One baseline row (d floats) for --mask zero or mean: zeros, or the mean of the n_bg
- * background rows weighted by bg_w (NULL = uniform). */
-void shapc_cli_mask_row(shapc_cli_mask mask, const float *bg, size_t n_bg, const float *bg_w,
-                        size_t d, float *row);
-
-/* --mask blur: out = x blurred per channel with a Gaussian of sigma = max(H, W) / 8 (at least
- * 1 pixel), edges replicated. SHAPC_EINVAL unless the model input is an image (HxW[xC]). */
-shapc_status shapc_cli_mask_blur(const shapc_model *model, const float *x, float *out,
-                                 shapc_error *err);
 
 #endif

@@ -27,15 +27,14 @@
  * settings[SHAPC_CLI_JOURNAL_SETTINGS]. */
 #define HDR_CRC_OFF 12
 #define HDR_SIZE (8 + 4 + 4 + 6 * 8 + SHAPC_CLI_JOURNAL_SETTINGS)
-/* Record prefix: magic u32 crc u32 index u64 seconds f64 n_players n_coalitions n_evals (u64)
- * exact u32 sampler u32. */
+/* Record: magic u32, crc u32, then the row as the results' codec writes it (index u64 first). */
 #define REC_CRC_OFF 4
-#define REC_PREFIX (4 + 4 + 8 + 8 + 3 * 8 + 4 + 4)
+#define REC_HEAD 8
 
 struct shapc_cli_journal {
     int fd;
     char *path;
-    size_t n, M, K, k_all, record_size;
+    size_t n, record_size;
     unsigned char *buf; /* one record */
     double last_sync;
     int dirty;          /* written since the last fdatasync */
@@ -134,20 +133,14 @@ static size_t get_u64(const unsigned char **p)
     return (size_t)u;
 }
 
-/* Record size for (M, K, k_all), or 0 on overflow. */
-static size_t record_size(size_t M, size_t K, size_t k_all)
+/* Record size: magic and CRC, then the results' row codec (results.h). */
+static size_t record_size(const shapc_results *res)
 {
-    size_t MK, f32s, total;
-    if (!shapc_cli_mul_ok(M, K, &MK) || MK > SIZE_MAX / 2 - K - k_all)
-        return 0;
-    f32s = 2 * MK + K + k_all + K; /* phi, se, base, pred, classes (4 bytes each) */
-    if (f32s > (SIZE_MAX - REC_PREFIX) / 4 - 2 * K)
-        return 0;
-    total = REC_PREFIX + 4 * f32s + 8 * K;
-    return total;
+    return REC_HEAD + shapc_results_row_bytes(res);
 }
 
-static void encode_header(unsigned char *h, const shapc_cli_journal_layout *l, size_t rec)
+static void encode_header(unsigned char *h, const shapc_cli_journal_layout *l,
+                          const shapc_results_layout *rl, size_t rec)
 {
     unsigned char *p = h;
     uint32_t version = JOURNAL_VERSION, crc = 0;
@@ -156,69 +149,39 @@ static void encode_header(unsigned char *h, const shapc_cli_journal_layout *l, s
     p = put(p, &version, 4);
     p = put(p, &crc, 4);
     p = put(p, &l->fingerprint, 8);
-    put_u64(&p, l->n);
-    put_u64(&p, l->M);
-    put_u64(&p, l->K);
-    put_u64(&p, l->k_all);
+    put_u64(&p, rl->n_rows);
+    put_u64(&p, rl->n_players);
+    put_u64(&p, rl->n_columns);
+    put_u64(&p, rl->n_outputs);
     put_u64(&p, rec);
     memcpy(p, l->settings, strnlen(l->settings, SHAPC_CLI_JOURNAL_SETTINGS - 1));
     crc = crc_skipping(h, HDR_SIZE, HDR_CRC_OFF);
     memcpy(h + HDR_CRC_OFF, &crc, 4);
 }
 
-static void encode_record(const shapc_cli_journal *j, const shapc_cli_journal_rows *r, size_t i)
+static void encode_record(const shapc_cli_journal *j, const shapc_results *res, size_t i)
 {
-    size_t MK = j->M * j->K, K = j->K, k = j->k_all;
-    const shapc_kernel_info *in = &r->info[i];
-    uint32_t magic = RECORD_MAGIC, crc = 0, exact = in->exact ? 1u : 0u;
-    uint32_t sampler = (uint32_t)in->sampler;
-    unsigned char *p = j->buf;
-    p = put(p, &magic, 4);
-    p = put(p, &crc, 4);
-    put_u64(&p, i);
-    p = put(p, &r->seconds[i], 8);
-    put_u64(&p, in->n_players);
-    put_u64(&p, in->n_coalitions);
-    put_u64(&p, in->n_evals);
-    p = put(p, &exact, 4);
-    p = put(p, &sampler, 4);
-    p = put(p, r->phi + i * MK, MK * 4);
-    p = put(p, r->se + i * MK, MK * 4);
-    p = put(p, r->base + i * K, K * 4);
-    p = put(p, r->fx + i * K, K * 8);
-    p = put(p, r->pred + i * k, k * 4);
-    put(p, r->classes + i * K, K * 4);
+    uint32_t magic = RECORD_MAGIC, crc;
+    memcpy(j->buf, &magic, 4);
+    memset(j->buf + REC_CRC_OFF, 0, 4);
+    shapc_results_row_encode(res, i, j->buf + REC_HEAD);
     crc = crc_skipping(j->buf, j->record_size, REC_CRC_OFF);
     memcpy(j->buf + REC_CRC_OFF, &crc, 4);
 }
 
-/* Decodes the record in j->buf as row i into r; 0 if it is not a valid record for row i. */
-static int decode_record(const shapc_cli_journal *j, const shapc_cli_journal_rows *r, size_t i)
+/* Decodes the record in j->buf as row i into res; 0 if it is not a valid record for row i. */
+static int decode_record(const shapc_cli_journal *j, shapc_results *res, size_t i)
 {
-    size_t MK = j->M * j->K, K = j->K, k = j->k_all;
-    uint32_t magic, crc, exact, sampler;
-    const unsigned char *p = j->buf;
-    p = get(p, &magic, 4);
-    p = get(p, &crc, 4);
+    uint32_t magic, crc;
+    uint64_t index;
+    memcpy(&magic, j->buf, 4);
+    memcpy(&crc, j->buf + REC_CRC_OFF, 4);
+    memcpy(&index, j->buf + REC_HEAD, 8);
     if (magic != RECORD_MAGIC || crc != crc_skipping(j->buf, j->record_size, REC_CRC_OFF) ||
-        get_u64(&p) != i)
+        index != i)
         return 0;
-    shapc_kernel_info *in = &r->info[i];
-    p = get(p, &r->seconds[i], 8);
-    in->n_players = get_u64(&p);
-    in->n_coalitions = get_u64(&p);
-    in->n_evals = get_u64(&p);
-    p = get(p, &exact, 4);
-    p = get(p, &sampler, 4);
-    in->exact = exact != 0;
-    in->sampler = (shapc_sampler)sampler;
-    p = get(p, r->phi + i * MK, MK * 4);
-    p = get(p, r->se + i * MK, MK * 4);
-    p = get(p, r->base + i * K, K * 4);
-    p = get(p, r->fx + i * K, K * 8);
-    p = get(p, r->pred + i * k, k * 4);
-    get(p, r->classes + i * K, K * 4);
-    return 1;
+    return shapc_results_row_decode(res, j->buf + REC_HEAD, j->record_size - REC_HEAD, NULL,
+                                    NULL) == SHAPC_OK;
 }
 
 /* ============================================================================================
@@ -285,7 +248,8 @@ static void describe_difference(const char *a, const char *b, char *out, size_t 
 
 /* Checks an existing header against the layout. */
 static shapc_status check_header(const unsigned char *h, const shapc_cli_journal_layout *l,
-                                 const char *path, shapc_error *err)
+                                 const shapc_results_layout *rl, const char *path,
+                                 shapc_error *err)
 {
     const unsigned char *p = h + 8;
     uint32_t version, crc;
@@ -302,7 +266,8 @@ static shapc_status check_header(const unsigned char *h, const shapc_cli_journal
     (void)get_u64(&p);
     memcpy(old, p, sizeof old);
     old[sizeof old - 1] = '\0';
-    if (fp == l->fingerprint && n == l->n && M == l->M && K == l->K && k_all == l->k_all)
+    if (fp == l->fingerprint && n == rl->n_rows && M == rl->n_players && K == rl->n_columns &&
+        k_all == rl->n_outputs)
         return SHAPC_OK;
     describe_difference(old, l->settings, why, sizeof why);
     return shapc_error_set(err, SHAPC_EINVAL, "%s: --resume: the unfinished run used %s; rerun "
@@ -322,8 +287,8 @@ static void journal_free(shapc_cli_journal *j)
 }
 
 /* Reads the records after the header into rows and cuts a torn tail off. */
-static shapc_status load_records(shapc_cli_journal *j, const shapc_cli_journal_rows *rows,
-                                 size_t *n_done, size_t *dropped, shapc_error *err)
+static shapc_status load_records(shapc_cli_journal *j, shapc_results *rows, size_t *n_done,
+                                 size_t *dropped, shapc_error *err)
 {
     struct stat st;
     size_t i = 0;
@@ -349,12 +314,13 @@ static shapc_status load_records(shapc_cli_journal *j, const shapc_cli_journal_r
 }
 
 shapc_status shapc_cli_journal_open(const char *dir, const shapc_cli_journal_layout *layout,
-                                    int resume, const shapc_cli_journal_rows *rows,
-                                    size_t *n_done, size_t *dropped_bytes,
-                                    shapc_cli_journal **out, shapc_error *err)
+                                    int resume, shapc_results *rows, size_t *n_done,
+                                    size_t *dropped_bytes, shapc_cli_journal **out,
+                                    shapc_error *err)
 {
     unsigned char hdr[HDR_SIZE];
     shapc_status st;
+    const shapc_results_layout *rl = shapc_results_get_layout(rows);
     shapc_cli_journal *j = calloc(1, sizeof *j);
     *out = NULL;
     *n_done = 0;
@@ -362,13 +328,10 @@ shapc_status shapc_cli_journal_open(const char *dir, const shapc_cli_journal_lay
     if (!j)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for the journal");
     j->fd = -1;
-    j->n = layout->n;
-    j->M = layout->M;
-    j->K = layout->K;
-    j->k_all = layout->k_all;
-    j->record_size = record_size(layout->M, layout->K, layout->k_all);
+    j->n = rl->n_rows;
+    j->record_size = record_size(rows);
     j->path = shapc_cli_path_join(dir, SHAPC_CLI_JOURNAL_NAME);
-    if (j->record_size == 0 || SIZE_MAX / j->record_size < layout->n) {
+    if (SIZE_MAX / j->record_size < j->n) {
         journal_free(j);
         return shapc_error_set(err, SHAPC_ERANGE, "%s/%s: results too large for a journal",
                                dir, SHAPC_CLI_JOURNAL_NAME);
@@ -396,7 +359,7 @@ shapc_status shapc_cli_journal_open(const char *dir, const shapc_cli_journal_lay
             st = shapc_error_set(err, SHAPC_EFORMAT, "%s: not a shapc journal or a damaged "
                                  "header; remove it to start over", j->path);
         else
-            st = check_header(hdr, layout, j->path, err);
+            st = check_header(hdr, layout, rl, j->path, err);
         if (st == SHAPC_OK)
             st = load_records(j, rows, n_done, dropped_bytes, err);
         if (st != SHAPC_OK) {
@@ -410,7 +373,7 @@ shapc_status shapc_cli_journal_open(const char *dir, const shapc_cli_journal_lay
     } else {
         /* The header appears atomically: a crash can leave no journal or a whole header,
          * never a half-written one that would block the next run. */
-        encode_header(hdr, layout, j->record_size);
+        encode_header(hdr, layout, rl, j->record_size);
         if ((st = shapc_file_write_atomic(j->path, hdr, HDR_SIZE, err)) != SHAPC_OK) {
             journal_free(j);
             return st;
@@ -439,8 +402,8 @@ shapc_status shapc_cli_journal_sync(shapc_cli_journal *j, shapc_error *err)
     return SHAPC_OK;
 }
 
-shapc_status shapc_cli_journal_append(shapc_cli_journal *j, const shapc_cli_journal_rows *rows,
-                                      size_t i, shapc_error *err)
+shapc_status shapc_cli_journal_append(shapc_cli_journal *j, const shapc_results *rows, size_t i,
+                                      shapc_error *err)
 {
     encode_record(j, rows, i);
     shapc_status st = write_all(j->fd, j->buf, j->record_size, j->path, err);

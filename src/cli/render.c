@@ -1,7 +1,7 @@
-/* render.c - draws a results directory's default plots through the public plot API.
+/* render.c - draws a results object's plots through the public plot API (render.h).
  *
- * The results hold phi as (n, M, K); each plot takes one column (an explained output) as
- * plain arrays, so this file only slices, names and titles. Image explanations are turned
+ * The results hold phi as (n, M, K) float32; each plot takes one column (an explained output)
+ * as plain arrays, so this file only slices, names and titles. Image explanations are turned
  * back into pixels: a pixel's value is the sum of the phi of the distinct players among its
  * channels (one player per pixel, per channel, or per patch all come out right). */
 #include "render.h"
@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <shapc/status.h>
 
-#include "args.h"
+#define MAX_TEXT_PLOTS 200  /* text_<row>.png files; more documents are still in the JSON */
+#define VOCAB_PLOT_WORDS 20 /* bars of vocab_importance.png */
 
 #if defined(__SANITIZE_ADDRESS__)
 /* fontconfig (under pango) keeps its font caches until exit by design; LeakSanitizer would
@@ -22,150 +24,269 @@ const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
 #endif
 
-static int report(shapc_status st, const shapc_error *e)
+/* ============================================================================================
+ * Columns, names, values
+ * ========================================================================================== */
+
+#define LAYOUT(r) shapc_results_get_layout(r)
+#define DATA(r) shapc_results_view(r)
+#define META(r) shapc_results_get_meta(r)
+#define PHI(r, i, g, c) (DATA(r)->phi[((i) * LAYOUT(r)->n_players + (g)) * LAYOUT(r)->n_columns + (c)])
+
+size_t shapc_cli_render_main_column(const shapc_results *r)
 {
-    if (st == SHAPC_OK)
+    const shapc_results_layout *l = LAYOUT(r);
+    size_t best = 0;
+    double best_v = -1;
+    for (size_t c = 0; c < l->n_columns; c++) {
+        double s = 0;
+        for (size_t i = 0; i < l->n_rows; i++)
+            for (size_t j = 0; j < l->n_players; j++)
+                s += fabs((double)PHI(r, i, j, c));
+        if (s > best_v) {
+            best_v = s;
+            best = c;
+        }
+    }
+    return best;
+}
+
+size_t shapc_cli_render_instance_column(const shapc_results *r, size_t i)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    const float *pred = DATA(r)->pred + i * l->n_outputs;
+    size_t arg = 0;
+    for (size_t j = 1; j < l->n_outputs; j++)
+        if (pred[j] > pred[arg])
+            arg = j;
+    for (size_t c = 0; c < l->n_columns; c++)
+        if ((size_t)DATA(r)->classes[i * l->n_columns + c] == arg)
+            return c;
+    return 0;
+}
+
+int shapc_cli_render_is_image(const shapc_results *r, size_t *h, size_t *w, size_t *c)
+{
+    const shapc_results_meta *m = META(r);
+    if (LAYOUT(r)->documents || m->input_rank < 2 || m->input_rank > 3)
         return 0;
-    shapc_cli_fail("%s", e->message[0] ? e->message : shapc_strerror(st));
+    *h = m->input_shape[0];
+    *w = m->input_shape[1];
+    *c = m->input_rank == 3 ? m->input_shape[2] : 1;
+    return (*c == 1 || *c == 3) && *h >= 2 && *w >= 2;
+}
+
+const char *shapc_cli_render_column_name(const shapc_results *r, size_t c)
+{
+    const shapc_setting *cls = shapc_results_find_setting(r, "class");
+    if (cls && cls->type == SHAPC_SETTING_STRING && strcmp(cls->text, "predicted") == 0)
+        return "predicted class";
+    return META(r)->outputs[DATA(r)->classes[c]];
+}
+
+/* 1 if every row of predictions looks like probabilities (in [0,1], summing to ~1). */
+static int probabilities(const shapc_results *r)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    if (l->n_outputs < 2)
+        return 0;
+    for (size_t i = 0; i < l->n_rows; i++) {
+        double s = 0;
+        for (size_t j = 0; j < l->n_outputs; j++) {
+            const float p = DATA(r)->pred[i * l->n_outputs + j];
+            if (!(p >= 0 && p <= 1))
+                return 0;
+            s += (double)p;
+        }
+        if (fabs(s - 1) > 1e-3)
+            return 0;
+    }
     return 1;
 }
 
-static void column_title(const shapc_cli_results *r, size_t col, char *buf, size_t cap)
+/* Player of feature f of row i. */
+static size_t player_of(const shapc_results *r, size_t i, size_t f)
 {
+    const shapc_results_layout *l = LAYOUT(r);
+    return (size_t)DATA(r)->groups[(l->groups_per_row ? i * l->n_features : 0) + f];
+}
+
+/* The value that colours a player's dots: its feature, or the mean of its group's; NaN for a
+ * player without features in the row. (n, M), or NULL without inputs. */
+static float *player_values(const shapc_results *r)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    const size_t n = l->n_rows, M = l->n_players, d = l->n_features;
+    float *v = calloc(n * M, sizeof *v);
+    size_t *cnt = calloc(M, sizeof *cnt);
+    if (!v || !cnt) {
+        free(v);
+        free(cnt);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memset(cnt, 0, M * sizeof *cnt);
+        for (size_t f = 0; f < d; f++)
+            cnt[player_of(r, i, f)]++;
+        for (size_t f = 0; f < d; f++) {
+            const size_t g = player_of(r, i, f);
+            v[i * M + g] += DATA(r)->inputs[i * d + f] / (float)cnt[g];
+        }
+        for (size_t g = 0; g < M; g++)
+            if (cnt[g] == 0)
+                v[i * M + g] = NAN;
+    }
+    free(cnt);
+    return v;
+}
+
+static void column_title(const shapc_results *r, size_t col, char *buf, size_t cap)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    const int32_t *cls = DATA(r)->classes;
     int same = 1;
-    size_t i;
-    for (i = 1; i < r->n; i++)
-        if (r->classes[i * r->k + col] != r->classes[col])
+    for (size_t i = 1; i < l->n_rows; i++)
+        if (cls[i * l->n_columns + col] != cls[col])
             same = 0;
-    if (r->k_all < 2)
+    if (l->n_outputs < 2)
         buf[0] = 0;
     else if (same)
         snprintf(buf, cap, "SHAP values for output \xe2\x80\x9c%s\xe2\x80\x9d",
-                 r->outputs[r->classes[col]]);
+                 META(r)->outputs[cls[col]]);
     else
         snprintf(buf, cap, "SHAP values for each row's predicted output");
 }
 
-int shapc_cli_render_beeswarm(const shapc_cli_results *r, size_t col, const char *path,
-                              const shapc_plot_options *o)
+static shapc_status oom(shapc_error *err, const char *path)
 {
-    double *phi = malloc(r->n * r->m * sizeof *phi);
-    shapc_plot_options opt = *o;
-    shapc_error e = {0};
+    return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", path);
+}
+
+/* ============================================================================================
+ * Arrays: beeswarm, bar, waterfall, image
+ * ========================================================================================== */
+
+shapc_status shapc_cli_render_beeswarm(const shapc_results *r, size_t col, const char *path,
+                                       const shapc_plot_options *o, shapc_error *err)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    const size_t n = l->n_rows, M = l->n_players;
+    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
-    size_t i;
-    shapc_status st;
-    if (!phi)
-        return shapc_cli_fail("%s: out of memory", path);
-    for (i = 0; i < r->n; i++)
-        shapc_cli_results_phi(r, i, col, phi + i * r->m);
+    double *phi = malloc(n * M * sizeof *phi);
+    float *values = player_values(r);
+    if (!phi || !values) {
+        free(phi);
+        free(values);
+        return oom(err, path);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t g = 0; g < M; g++)
+            phi[i * M + g] = (double)PHI(r, i, g, col);
     column_title(r, col, title, sizeof title);
     if (!opt.title)
         opt.title = title;
-    st = shapc_plot_beeswarm(path, &opt, phi, r->player_values, r->n, r->m,
-                             (const char *const *)r->players, &e);
+    shapc_status st = shapc_plot_beeswarm(path, &opt, phi, values, n, M, META(r)->players, err);
     free(phi);
-    return report(st, &e);
+    free(values);
+    return st;
 }
 
-int shapc_cli_render_bar(const shapc_cli_results *r, size_t col, const char *path,
-                         const shapc_plot_options *o)
+shapc_status shapc_cli_render_bar(const shapc_results *r, size_t col, const char *path,
+                                  const shapc_plot_options *o, shapc_error *err)
 {
-    double *imp = calloc(r->m, sizeof *imp);
-    shapc_plot_options opt = *o;
-    shapc_error e = {0};
+    const shapc_results_layout *l = LAYOUT(r);
+    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
-    size_t i, j;
-    shapc_status st;
+    double *imp = calloc(l->n_players, sizeof *imp);
     if (!imp)
-        return shapc_cli_fail("%s: out of memory", path);
-    for (i = 0; i < r->n; i++)
-        for (j = 0; j < r->m; j++)
-            imp[j] += fabs(r->phi[(i * r->m + j) * r->k + col]) / (double)r->n;
+        return oom(err, path);
+    for (size_t i = 0; i < l->n_rows; i++)
+        for (size_t j = 0; j < l->n_players; j++)
+            imp[j] += fabs((double)PHI(r, i, j, col)) / (double)l->n_rows;
     column_title(r, col, title, sizeof title);
     if (!opt.title)
         opt.title = title;
-    st = shapc_plot_bar(path, &opt, imp, r->m, (const char *const *)r->players, &e);
+    shapc_status st = shapc_plot_bar(path, &opt, imp, l->n_players, META(r)->players, err);
     free(imp);
-    return report(st, &e);
+    return st;
 }
 
-int shapc_cli_render_waterfall(const shapc_cli_results *r, size_t row, size_t col,
-                               const char *path, const shapc_plot_options *o)
+shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size_t col,
+                                        const char *path, const shapc_plot_options *o,
+                                        shapc_error *err)
 {
-    double *phi = malloc(r->m * sizeof *phi), fx;
-    shapc_plot_options opt = *o;
-    shapc_error e = {0};
+    const shapc_results_layout *l = LAYOUT(r);
+    const size_t M = l->n_players, K = l->n_columns;
+    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
-    size_t j;
-    shapc_status st;
-    if (!phi)
-        return shapc_cli_fail("%s: out of memory", path);
-    shapc_cli_results_phi(r, row, col, phi);
-    fx = r->base[row * r->k + col];
-    for (j = 0; j < r->m; j++)
+    double *phi = malloc(M * sizeof *phi);
+    float *values = player_values(r);
+    if (!phi || !values) {
+        free(phi);
+        free(values);
+        return oom(err, path);
+    }
+    const double base = (double)DATA(r)->base[row * K + col];
+    double fx = base;
+    for (size_t j = 0; j < M; j++) {
+        phi[j] = (double)PHI(r, row, j, col);
         fx += phi[j];
-    if (r->k_all > 1)
-        snprintf(title, sizeof title, "Row %zu, output \xe2\x80\x9c%s\xe2\x80\x9d", r->rows[row],
-                 r->outputs[r->classes[row * r->k + col]]);
+    }
+    if (l->n_outputs > 1)
+        snprintf(title, sizeof title, "Row %zu, output \xe2\x80\x9c%s\xe2\x80\x9d",
+                 DATA(r)->rows[row], META(r)->outputs[DATA(r)->classes[row * K + col]]);
     else
-        snprintf(title, sizeof title, "Row %zu", r->rows[row]);
+        snprintf(title, sizeof title, "Row %zu", DATA(r)->rows[row]);
     if (!opt.title)
         opt.title = title;
-    st = shapc_plot_waterfall(path, &opt, phi, r->player_values ? r->player_values + row * r->m
-                                                                 : NULL,
-                              r->m, (const char *const *)r->players, r->base[row * r->k + col],
-                              fx, &e);
+    shapc_status st = shapc_plot_waterfall(path, &opt, phi, values + row * M, M,
+                                           META(r)->players, base, fx, err);
     free(phi);
-    return report(st, &e);
+    free(values);
+    return st;
 }
 
-int shapc_cli_render_image(const shapc_cli_results *r, size_t row, const size_t *cols,
-                           size_t ncols, const char *path, const shapc_plot_options *o)
+shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const size_t *cols,
+                                    size_t ncols, const char *path,
+                                    const shapc_plot_options *o, shapc_error *err)
 {
-    size_t h, w, c, p, q, k, ch, npx;
-    double *pix = NULL, *probs = NULL;
-    const char **labels = NULL;
-    shapc_plot_image_data d;
-    shapc_plot_options opt = *o;
-    shapc_error e = {0};
+    const shapc_results_layout *l = LAYOUT(r);
+    const shapc_results_data *D = DATA(r);
+    size_t h, w, c;
+    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[256];
-    shapc_status st;
-    int probabilities = shapc_cli_results_probabilities(r);
-
-    if (!shapc_cli_results_is_image(r, &h, &w, &c))
-        return shapc_cli_fail("%s: the model input is not an image (H, W[, C])", path);
-    p = cols ? ncols : r->k;
-    npx = h * w;
-    pix = calloc(p * npx, sizeof *pix);
-    probs = calloc(p, sizeof *probs);
-    labels = calloc(p, sizeof *labels);
+    if (!shapc_cli_render_is_image(r, &h, &w, &c))
+        return shapc_error_set(err, SHAPC_EINVAL, "%s: the model input is not an image (H, W[, "
+                               "C])", path);
+    const size_t p = cols ? ncols : l->n_columns, npx = h * w, K = l->n_columns;
+    double *pix = calloc(p * npx, sizeof *pix), *probs = calloc(p, sizeof *probs);
+    const char **labels = calloc(p, sizeof *labels);
     if (!pix || !probs || !labels) {
         free(pix);
         free(probs);
         free(labels);
-        return shapc_cli_fail("%s: out of memory", path);
+        return oom(err, path);
     }
-    for (k = 0; k < p; k++) {
-        size_t col = cols ? cols[k] : k;
-        int cls = r->classes[row * r->k + col];
-        labels[k] = r->outputs[cls];
-        probs[k] = r->pred[row * r->k_all + (size_t)cls];
-        for (q = 0; q < npx; q++) {
-            int seen[3] = {-1, -1, -1};
-            for (ch = 0; ch < c; ch++) {
-                size_t f = q * c + ch;
-                const int *gr = shapc_cli_results_groups(r, row);
-                int g = gr ? gr[f] : (int)f;
-                if (g == seen[0] || g == seen[1] || (size_t)g >= r->m)
+    for (size_t k = 0; k < p; k++) {
+        const size_t col = cols ? cols[k] : k;
+        const int cls = D->classes[row * K + col];
+        labels[k] = META(r)->outputs[cls];
+        probs[k] = (double)D->pred[row * l->n_outputs + (size_t)cls];
+        for (size_t q = 0; q < npx; q++) {
+            size_t seen[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+            for (size_t ch = 0; ch < c; ch++) {
+                const size_t g = player_of(r, row, q * c + ch);
+                if (g == seen[0] || g == seen[1] || g >= l->n_players)
                     continue;
                 seen[ch] = g;
-                pix[k * npx + q] += r->phi[(row * r->m + (size_t)g) * r->k + col];
+                pix[k * npx + q] += (double)PHI(r, row, g, col);
             }
         }
     }
+    shapc_plot_image_data d;
     memset(&d, 0, sizeof d);
-    d.images = r->inputs + row * r->d;
+    d.images = D->inputs + row * l->n_features;
     d.n = 1;
     d.hgt = h;
     d.wid = w;
@@ -175,40 +296,155 @@ int shapc_cli_render_image(const shapc_cli_results *r, size_t row, const size_t 
     d.labels = labels;
     /* Titles show probabilities when the outputs are probabilities, else nothing: a raw
      * score in parentheses would read as one. */
-    d.probs = probabilities ? probs : NULL;
-    snprintf(title, sizeof title, "Row %zu", r->rows[row]);
+    d.probs = probabilities(r) ? probs : NULL;
+    snprintf(title, sizeof title, "Row %zu", D->rows[row]);
     if (!opt.title)
         opt.title = title;
-    st = shapc_plot_image(path, &opt, &d, &e);
+    shapc_status st = shapc_plot_image(path, &opt, &d, err);
     free(pix);
     free(probs);
     free(labels);
-    return report(st, &e);
+    return st;
 }
 
-int shapc_cli_render_default_plots(const char *dir)
+/* ============================================================================================
+ * Documents: the text plot and the vocabulary
+ * ========================================================================================== */
+
+shapc_status shapc_cli_render_text(const shapc_results *r, size_t row, size_t col,
+                                   const char *path, const shapc_plot_options *o,
+                                   shapc_error *err)
 {
-    shapc_cli_results r;
-    shapc_plot_options o = shapc_plot_options_default();
-    char path[4096];
-    size_t col, i, h, w, c;
-    int rc = 0;
-    if (shapc_cli_results_load(dir, &r))
-        return 1;
-    col = shapc_cli_results_main_column(&r);
-    snprintf(path, sizeof path, "%s/summary.png", dir);
-    rc |= shapc_cli_render_beeswarm(&r, col, path, &o);
-    snprintf(path, sizeof path, "%s/bar.png", dir);
-    if (!rc)
-        rc |= shapc_cli_render_bar(&r, col, path, &o);
-    for (i = 0; i < r.n && !rc; i++) {
-        snprintf(path, sizeof path, "%s/instance_%zu.png", dir, r.rows[i]);
-        if (shapc_cli_results_is_image(&r, &h, &w, &c))
-            rc |= shapc_cli_render_image(&r, i, NULL, 0, path, &o);
-        else
-            rc |= shapc_cli_render_waterfall(&r, i, shapc_cli_results_instance_column(&r, i),
-                                             path, &o);
+    const shapc_results_data *D = DATA(r);
+    const size_t t_n = D->row_players[row], K = LAYOUT(r)->n_columns;
+    shapc_plot_options po = o ? *o : shapc_plot_options_default();
+    char title[256];
+    char **toks = calloc(t_n ? t_n : 1, sizeof *toks);
+    double *phi = malloc((t_n ? t_n : 1) * sizeof *phi);
+    shapc_status st = toks && phi ? SHAPC_OK : oom(err, path);
+    for (size_t t = 0; st == SHAPC_OK && t < t_n; t++) {
+        /* The plot takes each token with its leading space, as shap's tokenizers give it. */
+        int sp = 0;
+        const char *word = shapc_results_token(r, row, t, &sp, NULL, NULL);
+        const size_t len = strlen(word) + 2;
+        if (!(toks[t] = malloc(len))) {
+            st = oom(err, path);
+            break;
+        }
+        snprintf(toks[t], len, "%s%s", sp ? " " : "", word);
+        phi[t] = (double)PHI(r, row, t, col);
     }
-    shapc_cli_results_free(&r);
-    return rc ? 1 : 0;
+    if (st == SHAPC_OK) {
+        if (!o) {
+            snprintf(title, sizeof title, "document %zu: %s", D->rows[row],
+                     META(r)->outputs[D->classes[row * K + col]]);
+            po.title = title;
+        }
+        st = shapc_plot_text(path, &po, (const char *const *)toks, phi, t_n,
+                             (double)D->base[row * K + col], D->fx[row * K + col], err);
+    }
+    for (size_t t = 0; toks && t < t_n; t++)
+        free(toks[t]);
+    free(toks);
+    free(phi);
+    return st;
+}
+
+/* vocab_importance.png: mean |phi| per word of the first column, top 20. */
+static shapc_status render_vocabulary(const shapc_results *r, const char *path,
+                                      shapc_error *err)
+{
+    shapc_results_word *w = NULL;
+    size_t n = 0;
+    shapc_status st = shapc_results_vocabulary(r, &w, &n, err);
+    if (st != SHAPC_OK || n == 0) {
+        shapc_results_vocabulary_free(w, n);
+        return st;
+    }
+    shapc_plot_options po = shapc_plot_options_default();
+    char title[256];
+    const char **names = malloc(n * sizeof *names);
+    double *imp = malloc(n * sizeof *imp);
+    if (!names || !imp) {
+        st = oom(err, path);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = w[i].word;
+            imp[i] = w[i].mean_abs_phi[0];
+        }
+        snprintf(title, sizeof title, "mean |SHAP value| per word (%s)",
+                 shapc_cli_render_column_name(r, 0));
+        po.title = title;
+        po.xlabel = "mean |SHAP value| over occurrences";
+        po.max_display = VOCAB_PLOT_WORDS;
+        st = shapc_plot_bar(path, &po, imp, n, names, err);
+    }
+    free((void *)names);
+    free(imp);
+    shapc_results_vocabulary_free(w, n);
+    return st;
+}
+
+/* ============================================================================================
+ * The default set
+ * ========================================================================================== */
+
+static int file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static shapc_status render_set(const shapc_results *r, const char *dir, int missing_only,
+                               size_t shown, shapc_error *err)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    char path[4096];
+    size_t h, w, c;
+    shapc_status st = SHAPC_OK;
+    if (l->documents) {
+        for (size_t i = 0, drawn = 0; i < l->n_rows && i < shown && drawn < MAX_TEXT_PLOTS &&
+                                      st == SHAPC_OK; i++) {
+            if (DATA(r)->row_players[i] == 0)
+                continue;
+            drawn++;
+            snprintf(path, sizeof path, "%s/text_%zu.png", dir, DATA(r)->rows[i]);
+            if (!missing_only || !file_exists(path))
+                st = shapc_cli_render_text(r, i, 0, path, NULL, err);
+        }
+        snprintf(path, sizeof path, "%s/vocab_importance.png", dir);
+        if (st == SHAPC_OK && (!missing_only || !file_exists(path)))
+            st = render_vocabulary(r, path, err);
+        return st;
+    }
+    const size_t col = shapc_cli_render_main_column(r);
+    snprintf(path, sizeof path, "%s/summary.png", dir);
+    if (!missing_only || !file_exists(path))
+        st = shapc_cli_render_beeswarm(r, col, path, NULL, err);
+    snprintf(path, sizeof path, "%s/bar.png", dir);
+    if (st == SHAPC_OK && (!missing_only || !file_exists(path)))
+        st = shapc_cli_render_bar(r, col, path, NULL, err);
+    for (size_t i = 0; i < l->n_rows && st == SHAPC_OK; i++) {
+        snprintf(path, sizeof path, "%s/instance_%zu.png", dir, DATA(r)->rows[i]);
+        if (missing_only && file_exists(path))
+            continue;
+        if (shapc_cli_render_is_image(r, &h, &w, &c))
+            st = shapc_cli_render_image(r, i, NULL, 0, path, NULL, err);
+        else
+            st = shapc_cli_render_waterfall(r, i, shapc_cli_render_instance_column(r, i), path,
+                                            NULL, err);
+    }
+    return st;
+}
+
+shapc_status shapc_cli_render_default_plots(const shapc_results *r, const char *dir,
+                                            shapc_error *err)
+{
+    return render_set(r, dir, 0, SIZE_MAX, err);
+}
+
+shapc_status shapc_cli_render_missing_plots(const shapc_results *r, const char *dir,
+                                            size_t shown, shapc_error *err)
+{
+    return render_set(r, dir, 1, shown, err);
 }

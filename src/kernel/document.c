@@ -52,27 +52,39 @@ static shapc_status prepare(const shapc_text_model *tm, size_t k, const char *te
     return SHAPC_OK;
 }
 
+shapc_status shapc_text_prepare(const shapc_model *model, const char *text, size_t len,
+                                shapc_text_explanation *out, shapc_error *err)
+{
+    if (!out)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_prepare: out is NULL");
+    memset(out, 0, sizeof *out);
+    const shapc_text_model *tm = shapc_model_text(model);
+    if (!tm)
+        return shapc_error_set(err, SHAPC_EINVAL, "not a text model");
+    if (!text && len > 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_prepare: text is NULL");
+    shapc_status st = prepare(tm, shapc_model_n_outputs(model), text ? text : "", len, out,
+                              err);
+    if (st == SHAPC_OK)
+        st = shapc_text_predict_ids(tm, out->ids, out->n_tokens, out->pred, err);
+    return st;
+}
+
 shapc_status shapc_text_explain(const shapc_model *model, const char *text, size_t len,
                                 shapc_text_mask mask, const shapc_kernel_options *options,
                                 shapc_text_explanation *out, shapc_error *err)
 {
-    if (!out)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_explain: out is NULL");
-    memset(out, 0, sizeof *out);
     const shapc_text_model *tm = shapc_model_text(model);
-    if (!tm)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_explain: not a text model");
-    if (!text && len > 0)
-        return shapc_error_set(err, SHAPC_EINVAL, "shapc_text_explain: text is NULL");
-    if (mask == SHAPC_TEXT_MASK_TOKEN && shapc_text_mask_id(tm) == SHAPC_TEXT_NO_ID)
+    if (tm && mask == SHAPC_TEXT_MASK_TOKEN && shapc_text_mask_id(tm) == SHAPC_TEXT_NO_ID) {
+        if (out)
+            memset(out, 0, sizeof *out);
         return shapc_error_set(err, SHAPC_EINVAL, "text model has no mask token: use "
                                "removal masking");
-    const size_t k = shapc_model_n_outputs(model);
-    shapc_status st = prepare(tm, k, text ? text : "", len, out, err);
-    if (st == SHAPC_OK)
-        st = shapc_text_predict_ids(tm, out->ids, out->n_tokens, out->pred, err);
+    }
+    shapc_status st = shapc_text_prepare(model, text, len, out, err);
     if (st != SHAPC_OK)
         return st;
+    const size_t k = out->n_outputs;
     const shapc_link link = options ? options->link : SHAPC_LINK_IDENTITY;
     const size_t n = out->n_tokens;
     if (n == 0) {

@@ -185,9 +185,9 @@ static void build_summary(shapc__json *j, const shapc_results *r)
     shapc__json_key(j, "timings");
     shapc__json_begin_object(j);
     shapc__json_key(j, "total_s");
-    shapc__json_number_exact(j, m->total_s);
+    shapc__json_number(j, m->total_s);
     shapc__json_key(j, "explain_s");
-    shapc__json_number_exact(j, m->explain_s);
+    shapc__json_number(j, m->explain_s);
     shapc__json_key(j, "per_instance_s");
     shapc__json_number(j, m->explain_s / (double)n);
     shapc__json_end_object(j);

@@ -1,17 +1,18 @@
-/* mpi_explain.c - the MPI work queue behind `mpirun -n P shapc explain` (mpi_explain.h,
- * docs/mpi.md). Built only with -DSHAPC_WITH_MPI=ON.
+/* mpi_schedule.c - the MPI work queue behind `mpirun -n P shapc explain` (mpi_schedule.h,
+ * schedule.h, docs/mpi.md). Built only with -DSHAPC_WITH_MPI=ON.
  *
  * Protocol (all point-to-point on MPI_COMM_WORLD, rank 0 is the only receiver of requests):
  *   worker -> 0  TAG_REQ     empty: "give me a row" (first message of a worker)
- *   worker -> 0  TAG_RESULT  one finished row's record, which is also the next request
- *   worker -> 0  TAG_ERR     the int exit status of a failed row (error already printed)
+ *   worker -> 0  TAG_RESULT  one finished row in the results' row codec (results.h), which is
+ *                            also the next request
+ *   worker -> 0  TAG_ERR     the shapc_status of a failed row (the worker reports the error)
  *   0 -> worker  TAG_ROW     u64 row index, or ROW_STOP: no more work, leave the loop
  * Rank 0 also explains rows: a second thread takes indices from the same counter, while the
  * main thread (the only one calling MPI, MPI_THREAD_FUNNELED) polls for messages with a short
  * sleep, so the coordinator costs no core. One row per request keeps the balance dynamic;
  * a request is tiny next to the seconds a row of KernelSHAP takes. */
 #define _POSIX_C_SOURCE 200809L
-#include "mpi_explain.h"
+#include "mpi_schedule.h"
 
 #include <mpi.h>
 #include <pthread.h>
@@ -21,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "args.h"
 #include "signals.h"
 
 enum { TAG_REQ = 1, TAG_RESULT = 2, TAG_ERR = 3, TAG_ROW = 4 };
@@ -46,33 +46,32 @@ static int launched_by_mpi(void)
            getenv("PMI_SIZE");
 }
 
-static int mpi_fail(int code, const char *what)
+static shapc_status mpi_fail(int code, const char *what, shapc_error *err)
 {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     if (MPI_Error_string(code, msg, &len) != MPI_SUCCESS)
         snprintf(msg, sizeof msg, "error %d", code);
-    return shapc_cli_fail("MPI: %s: %s (a rank died or the job was stopped?)", what, msg);
+    return shapc_error_set(err, SHAPC_EIO, "MPI: %s: %s (a rank died or the job was stopped?)",
+                           what, msg);
 }
 
-int shapc_cli_mpi_init(shapc_cli_mpi *m)
+shapc_status shapc_cli_mpi_init(shapc_cli_scheduler *m, shapc_error *err)
 {
-    memset(m, 0, sizeof *m);
-    m->size = 1;
-    m->node_ranks = 1;
     if (!launched_by_mpi())
-        return -1;
+        return SHAPC_OK;
     int provided = 0, code;
     if ((code = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided)) != MPI_SUCCESS)
-        return shapc_cli_fail("MPI: initialisation failed (error %d)", code);
-    m->initialised = 1;
+        return shapc_error_set(err, SHAPC_EIO, "MPI: initialisation failed (error %d)", code);
+    m->mpi = 1;
     /* Errors come back as codes, so rank 0 can report them and keep its journal instead of
      * being torn down inside a library call. */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &m->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m->size);
     if (provided < MPI_THREAD_FUNNELED && m->size > 1)
-        return shapc_cli_fail("MPI: the library does not support threads (MPI_THREAD_FUNNELED)");
+        return shapc_error_set(err, SHAPC_EUNSUPPORTED, "MPI: the library does not support "
+                               "threads (MPI_THREAD_FUNNELED)");
     MPI_Comm node;
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
         MPI_SUCCESS) {
@@ -81,27 +80,27 @@ int shapc_cli_mpi_init(shapc_cli_mpi *m)
     }
     if (m->node_ranks < 1)
         m->node_ranks = 1;
-    return -1;
+    return SHAPC_OK;
 }
 
-int shapc_cli_mpi_agree(shapc_cli_mpi *m, int rc)
+int shapc_cli_mpi_agree(shapc_cli_scheduler *m, int rc)
 {
-    if (!m->initialised || m->size < 2)
+    if (!m->mpi || m->size < 2)
         return rc;
-    int mine = rc >= 0 ? rc : -1, worst = -1, code;
-    if ((code = MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD)) != MPI_SUCCESS)
-        return mpi_fail(code, "setting up the ranks");
+    int mine = rc >= 0 ? rc : -1, worst = -1;
+    if (MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return 1; /* the link is gone: nothing to agree on */
     if (worst < 0)
         return -1;
     m->released = 1; /* every rank stops here: nobody waits for anybody */
     return rc >= 0 ? rc : worst;
 }
 
-void shapc_cli_mpi_end(shapc_cli_mpi *m, int rc)
+void shapc_cli_mpi_end(shapc_cli_scheduler *m, int rc)
 {
-    if (!m->initialised)
+    if (!m->mpi)
         return;
-    m->initialised = 0;
+    m->mpi = 0;
     fflush(stdout);
     fflush(stderr);
     /* MPI_Finalize waits for every rank: only safe once the protocol ended on all of them. */
@@ -110,66 +109,14 @@ void shapc_cli_mpi_end(shapc_cli_mpi *m, int rc)
     MPI_Finalize();
 }
 
-/* ============================================================================================
- * Row records: [u64 index][f64 seconds][info][phi (M, K) f32][se (M, K) f32][base (K) f32]
- * [fx (K) f64], host byte order (all ranks run the same binary; docs/mpi.md)
- * ========================================================================================== */
-
-static int record_size(const shapc_cli_mpi_job *job, size_t *size)
+/* A row travels as the results' row codec (results.h): the bytes the journal stores too. */
+static shapc_status record_size(const shapc_cli_job *job, size_t *size, shapc_error *err)
 {
-    size_t MK = job->M * job->K;
-    if (job->M != 0 && MK / job->M != job->K)
-        return -1;
-    if (MK > ((size_t)INT32_MAX - 1024) / 8 - job->K * 2)
-        return -1; /* MPI counts are int */
-    *size = 2 * sizeof(uint64_t) + sizeof(shapc_kernel_info) + 2 * MK * sizeof(float) +
-            job->K * (sizeof(float) + sizeof(double));
-    return 0;
-}
-
-static void put(unsigned char **p, const void *src, size_t len)
-{
-    memcpy(*p, src, len);
-    *p += len;
-}
-
-static void get(const unsigned char **p, void *dst, size_t len)
-{
-    memcpy(dst, *p, len);
-    *p += len;
-}
-
-static void record_pack(const shapc_cli_mpi_job *job, size_t i, unsigned char *buf)
-{
-    const shapc_cli_journal_rows *r = &job->rows;
-    size_t MK = job->M * job->K, K = job->K;
-    uint64_t idx = i;
-    put(&buf, &idx, sizeof idx);
-    put(&buf, &r->seconds[i], sizeof(double));
-    put(&buf, &r->info[i], sizeof(shapc_kernel_info));
-    put(&buf, r->phi + i * MK, MK * sizeof(float));
-    put(&buf, r->se + i * MK, MK * sizeof(float));
-    put(&buf, r->base + i * K, K * sizeof(float));
-    put(&buf, r->fx + i * K, K * sizeof(double));
-}
-
-/* Returns the row index, or ROW_STOP if it is out of range. */
-static uint64_t record_unpack(const shapc_cli_mpi_job *job, const unsigned char *buf)
-{
-    const shapc_cli_journal_rows *r = &job->rows;
-    size_t MK = job->M * job->K, K = job->K;
-    uint64_t idx;
-    get(&buf, &idx, sizeof idx);
-    if (idx >= job->n)
-        return ROW_STOP;
-    size_t i = (size_t)idx;
-    get(&buf, &r->seconds[i], sizeof(double));
-    get(&buf, &r->info[i], sizeof(shapc_kernel_info));
-    get(&buf, r->phi + i * MK, MK * sizeof(float));
-    get(&buf, r->se + i * MK, MK * sizeof(float));
-    get(&buf, r->base + i * K, K * sizeof(float));
-    get(&buf, r->fx + i * K, K * sizeof(double));
-    return idx;
+    *size = shapc_results_row_bytes(job->results);
+    if (*size > (size_t)INT32_MAX - 1024)
+        return shapc_error_set(err, SHAPC_ERANGE, "MPI: a row's record of %zu bytes is too "
+                               "large", *size); /* MPI counts are int */
+    return SHAPC_OK;
 }
 
 /* ============================================================================================
@@ -177,12 +124,13 @@ static uint64_t record_unpack(const shapc_cli_mpi_job *job, const unsigned char 
  * ========================================================================================== */
 
 typedef struct queue {
-    const shapc_cli_mpi_job *job;
+    const shapc_cli_job *job;
     pthread_mutex_t mu;
     size_t next;         /* next row to hand out */
     unsigned char *done; /* (n) 1 once the row's results are in the arrays */
     int stop;            /* hand out no more rows */
-    int local_rc;        /* -1, or the exit status of the local thread's failed row */
+    shapc_status local_st; /* the local thread's failed row, or SHAPC_OK */
+    shapc_error local_err;
     int local_finished;
 } queue;
 
@@ -210,17 +158,19 @@ static void *local_worker(void *arg)
 {
     queue *q = arg;
     size_t i;
+    shapc_error err = {0};
     while (queue_take(q, &i)) {
-        int rc = q->job->explain_row(q->job->ctx, i);
+        shapc_status st = q->job->explain(q->job->ctx, i, 1, &err);
         pthread_mutex_lock(&q->mu);
-        if (rc >= 0) {
-            q->local_rc = rc;
+        if (st != SHAPC_OK) {
+            q->local_st = st;
+            q->local_err = err;
             q->stop = 1;
         } else {
             q->done[i] = 1;
         }
         pthread_mutex_unlock(&q->mu);
-        if (rc >= 0)
+        if (st != SHAPC_OK)
             break;
     }
     pthread_mutex_lock(&q->mu);
@@ -235,39 +185,48 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, size_t *n_done,
-                             int *interrupted)
+/* The first failure of the run wins; later ones stop it too but keep the first message. */
+static void fail_once(shapc_status *st, shapc_error *err, shapc_status now,
+                      const shapc_error *why)
+{
+    if (*st != SHAPC_OK)
+        return;
+    *st = now;
+    if (err && why)
+        *err = *why;
+}
+
+static shapc_status coordinate(shapc_cli_scheduler *m, const shapc_cli_job *job,
+                               size_t *n_done, int *interrupted, shapc_error *err)
 {
     size_t rec;
-    *interrupted = 0;
-    if (record_size(job, &rec) != 0)
-        return shapc_cli_fail("MPI: a row's record (%zu players x %zu columns) is too large",
-                              job->M, job->K);
+    shapc_status st = record_size(job, &rec, err);
+    if (st != SHAPC_OK)
+        return st;
     queue q;
     memset(&q, 0, sizeof q);
     q.job = job;
     q.next = *n_done;
-    q.local_rc = -1;
     q.done = calloc(job->n ? job->n : 1, 1);
     unsigned char *buf = malloc(rec);
     if (!q.done || !buf || pthread_mutex_init(&q.mu, NULL) != 0) {
         free(q.done);
         free(buf);
-        return shapc_cli_fail("out of memory");
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
     }
     pthread_t th;
     if (pthread_create(&th, NULL, local_worker, &q) != 0) {
         pthread_mutex_destroy(&q.mu);
         free(q.done);
         free(buf);
-        return shapc_cli_fail("cannot start a thread");
+        return shapc_error_set(err, SHAPC_ENOMEM, "cannot start a thread");
     }
 
-    int rc = -1, broken = 0, active = m->size - 1;
+    int broken = 0, active = m->size - 1;
     size_t prefix = *n_done;
-    shapc_error err = {0};
+    shapc_error e = {0};
     for (;;) {
-        int sig = shapc_cli_signals_caught();
+        const int sig = shapc_cli_signals_caught();
         if (sig && !*interrupted) {
             *interrupted = sig;
             queue_stop(&q);
@@ -275,23 +234,23 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
         /* Journal the finished prefix (the journal holds rows in order); rows finished out of
          * order wait in the arrays until the rows before them arrive. */
         size_t upto;
-        int local_rc, local_finished;
+        int local_finished;
         pthread_mutex_lock(&q.mu);
         for (upto = prefix; upto < job->n && q.done[upto];)
             upto++;
-        local_rc = q.local_rc;
+        if (q.local_st != SHAPC_OK)
+            fail_once(&st, err, q.local_st, &q.local_err);
         local_finished = q.local_finished;
         pthread_mutex_unlock(&q.mu);
-        for (; prefix < upto && rc < 0; prefix++) {
-            if (shapc_cli_journal_append(job->journal, &job->rows, prefix, &err) != SHAPC_OK) {
-                rc = shapc_cli_fail("%s", err.message);
+        for (; prefix < upto && st == SHAPC_OK; prefix++) {
+            shapc_status js = shapc_cli_journal_append(job->journal, job->results, prefix, &e);
+            if (js != SHAPC_OK) {
+                fail_once(&st, err, js, &e);
                 queue_stop(&q);
             }
         }
         if (job->progress)
             shapc_cli_progress_update(job->progress, prefix);
-        if (local_rc >= 0 && rc < 0)
-            rc = local_rc;
         /* Interrupted or cut off: the other ranks are left to MPI_Abort; only the local row
          * is awaited, so it is journaled. */
         if (*interrupted || broken || active == 0) {
@@ -302,10 +261,10 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
         }
 
         int flag = 0, code;
-        MPI_Status st;
-        if ((code = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st)) !=
+        MPI_Status ms;
+        if ((code = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ms)) !=
             MPI_SUCCESS) {
-            rc = mpi_fail(code, "waiting for the other ranks");
+            fail_once(&st, err, mpi_fail(code, "waiting for the other ranks", &e), &e);
             broken = 1;
             queue_stop(&q);
             continue;
@@ -314,27 +273,30 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
             nap();
             continue;
         }
-        int src = st.MPI_SOURCE, tag = st.MPI_TAG, count = 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
+        int src = ms.MPI_SOURCE, tag = ms.MPI_TAG, count = 0;
+        MPI_Get_count(&ms, MPI_BYTE, &count);
         if (count < 0 || (size_t)count > rec ||
             (tag != TAG_REQ && tag != TAG_RESULT && tag != TAG_ERR)) {
-            rc = shapc_cli_fail("MPI: unexpected message (tag %d, %d bytes) from rank %d", tag,
-                                count, src);
+            fail_once(&st, err, shapc_error_set(&e, SHAPC_EFORMAT, "MPI: unexpected message "
+                                                "(tag %d, %d bytes) from rank %d", tag, count,
+                                                src), &e);
             broken = 1;
             queue_stop(&q);
             continue;
         }
         if ((code = MPI_Recv(buf, (int)rec, MPI_BYTE, src, tag, MPI_COMM_WORLD,
                              MPI_STATUS_IGNORE)) != MPI_SUCCESS) {
-            rc = mpi_fail(code, "receiving a row");
+            fail_once(&st, err, mpi_fail(code, "receiving a row", &e), &e);
             broken = 1;
             queue_stop(&q);
             continue;
         }
         if (tag == TAG_RESULT) {
-            uint64_t i = (size_t)count == rec ? record_unpack(job, buf) : ROW_STOP;
-            if (i == ROW_STOP) {
-                rc = shapc_cli_fail("MPI: malformed row record from rank %d", src);
+            size_t i = 0;
+            if (shapc_results_row_decode(job->results, buf, (size_t)count, &i, &e) !=
+                SHAPC_OK) {
+                fail_once(&st, err, shapc_error_set(&e, SHAPC_EFORMAT, "MPI: malformed row "
+                                                    "record from rank %d", src), &e);
                 broken = 1;
                 queue_stop(&q);
                 continue;
@@ -343,11 +305,12 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
             q.done[i] = 1;
             pthread_mutex_unlock(&q.mu);
         } else if (tag == TAG_ERR) {
-            int wrc = SHAPC_CLI_EXIT_FAIL;
-            if ((size_t)count >= sizeof wrc)
-                memcpy(&wrc, buf, sizeof wrc);
-            if (rc < 0)
-                rc = wrc;
+            /* The worker reported its error itself; the job fails with its status. */
+            int wst = SHAPC_EMODEL;
+            if ((size_t)count >= sizeof wst)
+                memcpy(&wst, buf, sizeof wst);
+            shapc_error quiet = {(shapc_status)wst, {0}};
+            fail_once(&st, err, (shapc_status)wst, &quiet);
             queue_stop(&q);
         }
         uint64_t reply = ROW_STOP;
@@ -356,7 +319,7 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
             reply = i;
         if ((code = MPI_Send(&reply, 1, MPI_UINT64_T, src, TAG_ROW, MPI_COMM_WORLD)) !=
             MPI_SUCCESS) {
-            rc = mpi_fail(code, "sending a row");
+            fail_once(&st, err, mpi_fail(code, "sending a row", &e), &e);
             broken = 1;
             queue_stop(&q);
             continue;
@@ -376,36 +339,37 @@ int shapc_cli_mpi_coordinate(shapc_cli_mpi *m, const shapc_cli_mpi_job *job, siz
                 "shapc: rank 0 stopped by signal %d: the job was cancelled or a rank "
                 "died (%d ranks)\n",
                 *interrupted, m->size);
-        return -1;
+        return SHAPC_OK;
     }
-    if (rc < 0 && prefix < job->n)
-        rc = shapc_cli_fail("MPI: internal error: %zu of %zu rows done", prefix, job->n);
-    return rc;
+    if (st == SHAPC_OK && prefix < job->n)
+        st = shapc_error_set(err, SHAPC_EIO, "MPI: internal error: %zu of %zu rows done",
+                             prefix, job->n);
+    return st;
 }
 
 /* ============================================================================================
  * Ranks > 0
  * ========================================================================================== */
 
-int shapc_cli_mpi_work(shapc_cli_mpi *m, const shapc_cli_mpi_job *job)
+static shapc_status work(shapc_cli_scheduler *m, const shapc_cli_job *job, shapc_error *err)
 {
     size_t rec;
-    if (record_size(job, &rec) != 0)
-        return shapc_cli_fail("MPI: a row's record (%zu players x %zu columns) is too large",
-                              job->M, job->K);
+    shapc_status st = record_size(job, &rec, err);
+    if (st != SHAPC_OK)
+        return st;
     unsigned char *buf = malloc(rec);
     if (!buf)
-        return shapc_cli_fail("out of memory");
-    int rc = -1, code;
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    int code;
     if ((code = MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQ, MPI_COMM_WORLD)) != MPI_SUCCESS) {
         free(buf);
-        return mpi_fail(code, "asking rank 0 for a row");
+        return mpi_fail(code, "asking rank 0 for a row", err);
     }
     for (;;) {
         uint64_t idx;
         if ((code = MPI_Recv(&idx, 1, MPI_UINT64_T, 0, TAG_ROW, MPI_COMM_WORLD,
                              MPI_STATUS_IGNORE)) != MPI_SUCCESS) {
-            rc = mpi_fail(code, "waiting for rank 0");
+            st = mpi_fail(code, "waiting for rank 0", err);
             break;
         }
         if (idx == ROW_STOP) {
@@ -413,27 +377,42 @@ int shapc_cli_mpi_work(shapc_cli_mpi *m, const shapc_cli_mpi_job *job)
             break;
         }
         if (idx >= job->n) {
-            rc =
-                shapc_cli_fail("MPI: rank 0 sent row %llu of %zu", (unsigned long long)idx, job->n);
+            st = shapc_error_set(err, SHAPC_EFORMAT, "MPI: rank 0 sent row %llu of %zu",
+                                 (unsigned long long)idx, job->n);
             break;
         }
-        int row_rc = job->explain_row(job->ctx, (size_t)idx);
-        if (row_rc >= 0) {
+        st = job->explain(job->ctx, (size_t)idx, 1, err);
+        if (st != SHAPC_OK) {
             if (shapc_cli_signals_caught())
-                fprintf(stderr, "shapc: rank %d: stopped by a signal\n", m->rank);
-            rc = row_rc;
-            memcpy(buf, &row_rc, sizeof row_rc);
-            code = MPI_Send(buf, (int)sizeof row_rc, MPI_BYTE, 0, TAG_ERR, MPI_COMM_WORLD);
+                st = shapc_error_set(err, SHAPC_ECANCELED, "rank %d: stopped by a signal",
+                                     m->rank);
+            const int wst = (int)st;
+            memcpy(buf, &wst, sizeof wst);
+            code = MPI_Send(buf, (int)sizeof wst, MPI_BYTE, 0, TAG_ERR, MPI_COMM_WORLD);
         } else {
-            record_pack(job, (size_t)idx, buf);
+            shapc_results_row_encode(job->results, (size_t)idx, buf);
             code = MPI_Send(buf, (int)rec, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
         }
         if (code != MPI_SUCCESS) {
-            rc = mpi_fail(code, "sending a row to rank 0");
+            shapc_error e2 = {0};
+            if (st == SHAPC_OK)
+                st = mpi_fail(code, "sending a row to rank 0", err);
+            else
+                (void)mpi_fail(code, "sending a row to rank 0", &e2);
             m->released = 0;
             break;
         }
+        if (st != SHAPC_OK)
+            break;
     }
     free(buf);
-    return rc;
+    return st;
+}
+
+shapc_status shapc_cli_mpi_run(shapc_cli_scheduler *m, const shapc_cli_job *job,
+                               size_t *n_done, int *interrupted, shapc_error *err)
+{
+    if (m->rank > 0)
+        return work(m, job, err);
+    return coordinate(m, job, n_done, interrupted, err);
 }

@@ -1,0 +1,207 @@
+/* explain_text.c - `shapc explain` on a text model (explain.h, docs/text.md): INPUT is a UTF-8
+ * file with one document per line; each selected document is a row whose players are its
+ * tokens, explained by the library in one call (shapc_text_explain). The results hold token t
+ * of document i in player column t and pad shorter documents with zeros, so the run itself -
+ * journal, --resume, MPI, the results directory - is the one array inputs have. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <shapc/data.h>
+#include <shapc/text.h>
+
+#include "explain.h"
+#include "progress.h"
+
+typedef struct documents {
+    shapc_cli_run *x;
+    char *text;    /* the whole input file */
+    size_t *start; /* (n) byte offset of each selected document */
+    size_t *len;   /* (n) its length (a final \r dropped) */
+    size_t n, first;
+} documents;
+
+static void documents_free(void *kind)
+{
+    documents *t = kind;
+    if (!t)
+        return;
+    free(t->text);
+    free(t->start);
+    free(t->len);
+    free(t);
+}
+
+/* Explains documents i0 .. i0 + nb - 1 into the results, one after another: each spreads its
+ * own masked evaluations over the worker threads. */
+static shapc_status text_explain(void *kind, size_t i0, size_t nb, shapc_error *err)
+{
+    documents *t = kind;
+    shapc_cli_run *x = t->x;
+    for (size_t i = i0; i < i0 + nb; i++) {
+        shapc_text_explanation e;
+        const double t0 = shapc_cli_now();
+        shapc_status st = shapc_text_explain(x->model, t->text + t->start[i], t->len[i],
+                                             x->a.text_mask, &x->ko, &e, err);
+        if (st == SHAPC_OK) {
+            shapc_results_row row = {e.phi, e.se, e.n_tokens, e.base, e.fx, e.info,
+                                     shapc_cli_now() - t0};
+            st = shapc_results_set_row(x->res, i, &row, err);
+        }
+        shapc_text_explanation_free(&e);
+        if (st == SHAPC_ECANCELED)
+            return st;
+        if (st != SHAPC_OK) {
+            char msg[sizeof err->message];
+            memcpy(msg, err->message, sizeof msg);
+            return shapc_error_set(err, st, "%s:%zu: %s", x->a.input_path, t->first + i + 1,
+                                   msg);
+        }
+    }
+    return SHAPC_OK;
+}
+
+/* Splits the file into lines (a final newline ends the last line, it does not start an empty
+ * one) and keeps the --rows ones. */
+static shapc_status select_lines(documents *t, size_t size, shapc_error *err)
+{
+    const shapc_cli_explain_args *a = &t->x->a;
+    size_t n_lines = 0, begin, end;
+    for (size_t i = 0; i < size; i++)
+        n_lines += t->text[i] == '\n';
+    if (size > 0 && t->text[size - 1] != '\n')
+        n_lines++;
+    if (n_lines == 0)
+        return shapc_error_set(err, SHAPC_EINVAL, "%s: no documents (the file is empty)",
+                               a->input_path);
+    if (shapc_cli_range_resolve(&a->rows, n_lines, &begin, &end) != 0)
+        return shapc_error_set(err, SHAPC_ERANGE, "%s: --rows out of range (the file has %zu "
+                               "documents: 0:%zu)", a->input_path, n_lines, n_lines);
+    t->first = begin;
+    t->start = malloc((end - begin) * sizeof *t->start);
+    t->len = malloc((end - begin) * sizeof *t->len);
+    if (!t->start || !t->len)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    for (size_t line = 0, pos = 0; pos < size && line < end; line++) {
+        const char *nl = memchr(t->text + pos, '\n', size - pos);
+        const size_t stop = nl ? (size_t)(nl - t->text) : size;
+        size_t len = stop - pos;
+        if (len > 0 && t->text[pos + len - 1] == '\r')
+            len--;
+        if (line >= begin) {
+            t->start[t->n] = pos;
+            t->len[t->n++] = len;
+        }
+        pos = stop + 1;
+    }
+    return SHAPC_OK;
+}
+
+/* The options of array inputs have no meaning here: say why rather than ignore them. */
+static shapc_status refuse_options(shapc_cli_run *x, shapc_error *err)
+{
+    const shapc_cli_explain_args *a = &x->a;
+    if (a->given_background)
+        return shapc_cli_explain_usage(x, err, "--background does not apply to text models: "
+                                       "the background is the document with its tokens masked "
+                                       "(see --text-mask)");
+    if (a->given_groups)
+        return shapc_cli_explain_usage(x, err, "--groups does not apply to text models: the "
+                                       "players are the document's tokens");
+    const char *other = a->given_segments     ? a->given_segments
+                        : a->given_mask         ? a->given_mask
+                        : a->given_share_design ? a->given_share_design
+                                                : NULL;
+    if (other)
+        return shapc_cli_explain_usage(x, err, "%s does not apply to text models: the players "
+                                       "are the document's tokens (see --text-mask)", other);
+    if (a->text_mask == SHAPC_TEXT_MASK_TOKEN &&
+        shapc_text_mask_id(shapc_model_text(x->model)) == SHAPC_TEXT_NO_ID)
+        return shapc_cli_explain_usage(x, err, "--text-mask token: %s has no mask token",
+                                       a->model_path);
+    return SHAPC_OK;
+}
+
+/* The results of the selected documents: their tokens (players), vocabulary ids (inputs),
+ * f(document) and the output each column explains. */
+static shapc_status lay_out(documents *t, shapc_error *err)
+{
+    shapc_cli_run *x = t->x;
+    const shapc_cli_explain_args *a = &x->a;
+    const size_t k = shapc_model_n_outputs(x->model), K = x->target.columns;
+    shapc_text_explanation *docs = calloc(t->n, sizeof *docs);
+    if (!docs)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    shapc_status st = SHAPC_OK;
+    size_t M = 1;
+    for (size_t i = 0; i < t->n && st == SHAPC_OK; i++) {
+        st = shapc_text_prepare(x->model, t->text + t->start[i], t->len[i], &docs[i], err);
+        if (st != SHAPC_OK) {
+            char msg[sizeof err->message];
+            memcpy(msg, err->message, sizeof msg);
+            st = shapc_error_set(err, st, "%s:%zu: %s", a->input_path, t->first + i + 1, msg);
+        }
+        M = docs[i].n_tokens > M ? docs[i].n_tokens : M;
+    }
+    shapc_results_layout l = shapc_results_layout_default();
+    l.n_rows = t->n;
+    l.n_players = l.n_features = M;
+    l.n_columns = K;
+    l.n_outputs = k;
+    l.documents = 1;
+    if (st == SHAPC_OK)
+        st = shapc_results_create(&l, &x->res, err);
+    for (size_t i = 0; i < t->n && st == SHAPC_OK; i++) {
+        const shapc_text_explanation *e = &docs[i];
+        const shapc_results_data *D = shapc_results_get_data(x->res);
+        st = shapc_results_set_tokens(x->res, i, e->tokens, e->ids, e->in_vocab, e->n_tokens,
+                                      err);
+        D->rows[i] = t->first + i;
+        memcpy(D->pred + i * k, e->pred, k * sizeof *D->pred);
+        for (size_t j = 0; j < K; j++)
+            D->classes[i * K + j] = (int32_t)shapc_cli_class_output(&x->target, j, e->pred, k);
+    }
+    for (size_t i = 0; i < t->n; i++)
+        shapc_text_explanation_free(&docs[i]);
+    free(docs);
+    return st;
+}
+
+shapc_status shapc_cli_explain_setup_text(shapc_cli_run *x, shapc_error *err)
+{
+    const shapc_cli_explain_args *a = &x->a;
+    shapc_status st = refuse_options(x, err);
+    if (st != SHAPC_OK)
+        return st;
+    if ((st = shapc_cli_class_resolve(a->class_text, x->model, a->model_path, &x->target,
+                                      err)) != SHAPC_OK) {
+        x->usage = 1;
+        return st;
+    }
+    documents *t = calloc(1, sizeof *t);
+    if (!t)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    x->kind = t;
+    x->release = documents_free;
+    x->explain = text_explain;
+    x->noun = "document";
+    x->block = 1;
+    t->x = x;
+    size_t size = 0;
+    if ((st = shapc_file_read(a->input_path, 0, &t->text, &size, err)) != SHAPC_OK ||
+        (st = select_lines(t, size, err)) != SHAPC_OK || (st = lay_out(t, err)) != SHAPC_OK ||
+        (st = shapc_cli_explain_common_settings(x, err)) != SHAPC_OK)
+        return st;
+    const shapc_setting settings[] = {
+        {"text_mask", SHAPC_SETTING_STRING,
+         a->text_mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove", 0, 0, {0, 0}},
+        {"batches", SHAPC_SETTING_UINT, NULL, a->batches, 0, {0, 0}},
+        {"rows", SHAPC_SETTING_RANGE, NULL, 0, 0, {t->first, t->first + t->n}},
+    };
+    for (size_t i = 0; st == SHAPC_OK && i < sizeof settings / sizeof settings[0]; i++)
+        st = shapc_results_add_setting(x->res, &settings[i], err);
+    snprintf(x->groups_text, sizeof x->groups_text, "none");
+    snprintf(x->tail_text, sizeof x->tail_text, "--text-mask=%s",
+             a->text_mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove");
+    return st;
+}
