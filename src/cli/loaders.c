@@ -3,13 +3,11 @@
 
 #include "loaders.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
 
 #include "args.h"
 #include "inputs.h"
@@ -168,37 +166,6 @@ shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t 
         }
     }
     return SHAPC_OK;
-}
-
-shapc_status shapc_cli_mkdir_p(const char *dir, shapc_error *err)
-{
-    size_t len = strlen(dir);
-    if (len == 0)
-        return shapc_error_set(err, SHAPC_EINVAL, "empty output directory name");
-    char *buf = malloc(len + 1);
-    if (!buf)
-        return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", dir);
-    memcpy(buf, dir, len + 1);
-    shapc_status st = SHAPC_OK;
-    /* Create each prefix ending at a '/', then the whole path. */
-    for (size_t i = 1; i <= len && st == SHAPC_OK; i++) {
-        if (i < len && buf[i] != '/')
-            continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        struct stat sb;
-        if (mkdir(buf, 0777) != 0) {
-            int e = errno;
-            if (e != EEXIST)
-                st = shapc_error_set(err, SHAPC_EIO, "%s: cannot create directory: %s", buf,
-                                     strerror(e));
-            else if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-                st = shapc_error_set(err, SHAPC_EIO, "%s: exists and is not a directory", buf);
-        }
-        buf[i] = saved;
-    }
-    free(buf);
-    return st;
 }
 
 char *shapc_cli_path_join(const char *dir, const char *name)

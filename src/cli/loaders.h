@@ -34,10 +34,6 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
 shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
                                     size_t first_row, shapc_error *err);
 
-/* mkdir -p: creates dir and missing parents (mode 0777 & ~umask). SHAPC_EIO naming the path
- * if a component cannot be created or exists and is not a directory. */
-shapc_status shapc_cli_mkdir_p(const char *dir, shapc_error *err);
-
 /* Joins dir and name with one '/' into a malloc'd string (NULL on allocation failure). */
 char *shapc_cli_path_join(const char *dir, const char *name);
 

@@ -1,4 +1,5 @@
-/* model_bin.h - internal entry points of the model.bin reader (model_bin.c).
+/* model_bin.h - internal entry points of the model.bin reader (model_bin.c) and writer
+ * (model_bin_write.c).
  *
  * shapc_model_load reads a file into memory and parses it; the parsing half is exposed here
  * so the fuzzer (tests/fuzz/fuzz_model.c) and the regression tests can feed bytes directly
@@ -11,6 +12,14 @@
 
 #include "shapc/model.h"
 #include "shapc/status.h"
+
+/* The file's first bytes and the format version this library writes and reads. */
+#define SHAPC__MODEL_BIN_MAGIC "SHAPCMDL" /* without its NUL */
+#define SHAPC__MODEL_BIN_MAGIC_LEN 8
+#define SHAPC__MODEL_BIN_VERSION 1u
+
+/* CRC-32 (zlib's) over n bytes, continuing from crc: the file's checksum trailer. */
+uint32_t shapc__model_bin_crc(uint32_t crc, const unsigned char *p, size_t n);
 
 /* Loads a model from the len bytes at data (a whole model.bin image, checksum included),
  * with the same validation and errors as shapc_model_load. `name` (NULL: "<memory>") starts
