@@ -105,6 +105,19 @@ int shapc_cli_usage_error(const char *command, const char *fmt, ...)
     return SHAPC_CLI_EXIT_USAGE;
 }
 
+shapc_status shapc_cli_error_context(shapc_error *err, shapc_status st, const char *fmt, ...)
+{
+    char prefix[SHAPC_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    if (err)
+        err->status = st;
+    shapc_error_prefix(err, prefix);
+    return st;
+}
+
 int shapc_cli_fail(const char *fmt, ...)
 {
     va_list ap;

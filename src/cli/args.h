@@ -59,6 +59,14 @@ int shapc_cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Puts "<printf-formatted prefix>: " before err's message and returns st: the caller's
+ * context (file, row) added to a library error. */
+shapc_status shapc_cli_error_context(shapc_error *err, shapc_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Prints "shapc: <message>" and returns SHAPC_CLI_EXIT_FAIL. */
 int shapc_cli_fail(const char *fmt, ...)
 #if defined(__GNUC__)

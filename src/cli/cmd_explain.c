@@ -81,6 +81,12 @@ static shapc_status setup(shapc_cli_run *x, shapc_error *err)
     shapc_status st = open_model(&x->a, &x->model, err);
     if (st != SHAPC_OK)
         return st;
+    /* --class against the model's outputs: a usage error before any file is read. */
+    if ((st = shapc_cli_class_resolve(x->a.class_text, x->model, x->a.model_path, &x->target,
+                                      err)) != SHAPC_OK) {
+        x->usage = 1;
+        return st;
+    }
     st = shapc_model_text(x->model) ? shapc_cli_explain_setup_text(x, err)
                                     : shapc_cli_explain_setup_table(x, err);
     if (st == SHAPC_OK)

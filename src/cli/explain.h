@@ -112,6 +112,12 @@ typedef struct shapc_cli_run {
 shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err);
 shapc_status shapc_cli_explain_setup_text(shapc_cli_run *x, shapc_error *err);
 
+/* Attaches the setup's state (size bytes, zeroed; freed by release) and its explain
+ * function to the run; NULL when out of memory. */
+void *shapc_cli_explain_attach(shapc_cli_run *x, size_t size,
+                               shapc_status (*explain)(void *, size_t, size_t, shapc_error *),
+                               void (*release)(void *), const char *noun);
+
 /* Records a usage error: x->usage = 1, the message as shapc_cli_usage_error words it. */
 shapc_status shapc_cli_explain_usage(shapc_cli_run *x, shapc_error *err, const char *fmt,
                                      ...)
@@ -120,8 +126,18 @@ shapc_status shapc_cli_explain_usage(shapc_cli_run *x, shapc_error *err, const c
 #endif
     ;
 
-/* The settings both kinds record first (sampler, nsamples, max_evals, seed, link, class). */
-shapc_status shapc_cli_explain_common_settings(shapc_cli_run *x, shapc_error *err);
+/* Creates x->res for n rows of M players and d features, the run's explained columns and
+ * the model's outputs; flags: groups per row, rows that are documents. */
+shapc_status shapc_cli_explain_results(shapc_cli_run *x, size_t n, size_t M, size_t d,
+                                       int groups_per_row, int documents, shapc_error *err);
+
+/* Records the settings: those of every kind (sampler, nsamples, max_evals, seed, link,
+ * class), then the kind's own (n), then the explained rows. */
+shapc_status shapc_cli_explain_settings(shapc_cli_run *x, const shapc_setting *own, size_t n,
+                                        shapc_error *err);
+
+/* The output each column explains, from the predictions the setup stored. */
+void shapc_cli_explain_classes(shapc_cli_run *x);
 
 /* Points the options' progress callback at the CLI's signal flag: Ctrl-C or SIGTERM cancels
  * the explanation in flight (SHAPC_ECANCELED). */

@@ -30,7 +30,47 @@ shapc_status shapc_cli_explain_usage(shapc_cli_run *x, shapc_error *err, const c
     return shapc_error_set(err, SHAPC_EINVAL, "%s", msg);
 }
 
-shapc_status shapc_cli_explain_common_settings(shapc_cli_run *x, shapc_error *err)
+void *shapc_cli_explain_attach(shapc_cli_run *x, size_t size,
+                               shapc_status (*explain)(void *, size_t, size_t, shapc_error *),
+                               void (*release)(void *), const char *noun)
+{
+    void *kind = calloc(1, size);
+    if (kind) {
+        x->kind = kind;
+        x->explain = explain;
+        x->release = release;
+        x->noun = noun;
+    }
+    return kind;
+}
+
+shapc_status shapc_cli_explain_results(shapc_cli_run *x, size_t n, size_t M, size_t d,
+                                       int groups_per_row, int documents, shapc_error *err)
+{
+    shapc_results_layout l = shapc_results_layout_default();
+    l.n_rows = n;
+    l.n_players = M;
+    l.n_columns = x->target.columns;
+    l.n_outputs = shapc_model_n_outputs(x->model);
+    l.n_features = d;
+    l.groups_per_row = groups_per_row;
+    l.documents = documents;
+    return shapc_results_create(&l, &x->res, err);
+}
+
+void shapc_cli_explain_classes(shapc_cli_run *x)
+{
+    const shapc_results_layout *l = shapc_results_get_layout(x->res);
+    const shapc_results_data *D = shapc_results_get_data(x->res);
+    const size_t k = l->n_outputs, K = l->n_columns;
+    for (size_t i = 0; i < l->n_rows; i++)
+        for (size_t j = 0; j < K; j++)
+            D->classes[i * K + j] =
+                (int32_t)shapc_cli_class_output(&x->target, j, D->pred + i * k, k);
+}
+
+shapc_status shapc_cli_explain_settings(shapc_cli_run *x, const shapc_setting *own, size_t n,
+                                        shapc_error *err)
 {
     const shapc_cli_explain_args *a = &x->a;
     const shapc_cli_class *c = &x->target;
@@ -45,10 +85,15 @@ shapc_status shapc_cli_explain_common_settings(shapc_cli_run *x, shapc_error *er
         {"class", c->mode == SHAPC_CLI_CLASS_ONE ? SHAPC_SETTING_UINT : SHAPC_SETTING_STRING,
          cls, c->index, 0, {0, 0}},
     };
+    const shapc_results_data *D = shapc_results_view(x->res);
+    const size_t last = D->rows[shapc_results_get_layout(x->res)->n_rows - 1];
+    const shapc_setting rows = {"rows", SHAPC_SETTING_RANGE, NULL, 0, 0, {D->rows[0], last + 1}};
     shapc_status st = SHAPC_OK;
     for (size_t i = 0; st == SHAPC_OK && i < sizeof settings / sizeof settings[0]; i++)
         st = shapc_results_add_setting(x->res, &settings[i], err);
-    return st;
+    for (size_t i = 0; st == SHAPC_OK && i < n; i++)
+        st = shapc_results_add_setting(x->res, &own[i], err);
+    return st == SHAPC_OK ? shapc_results_add_setting(x->res, &rows, err) : st;
 }
 
 /* ============================================================================================

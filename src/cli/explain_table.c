@@ -41,8 +41,6 @@ typedef struct table {
 static void table_free(void *kind)
 {
     table *t = kind;
-    if (!t)
-        return;
     shapc_kernel_free(t->kernel);
     shapc_array_free(t->input);
     shapc_array_free(t->bg_file);
@@ -244,9 +242,7 @@ static shapc_status build_segments(table *t, shapc_error *err)
         shapc_status st = shapc_image_slic(in + i * t->d, t->h, t->w, t->c, a->segments, 10.0,
                                            t->seg + i * t->h * t->w, &t->seg_n[i], err);
         if (st != SHAPC_OK) {
-            char msg[sizeof err->message];
-            memcpy(msg, err->message, sizeof msg);
-            return shapc_error_set(err, st, "%s: row %zu: %s", a->input_path, t->row0 + i, msg);
+            return shapc_cli_error_context(err, st, "%s: row %zu", a->input_path, t->row0 + i);
         }
         m = t->seg_n[i] > m ? t->seg_n[i] : m;
     }
@@ -342,10 +338,8 @@ static shapc_status table_explain(void *kind, size_t i0, size_t nb, shapc_error 
         if ((st = explain_block(t, i, 1, err)) == SHAPC_ECANCELED)
             return st;
         if (st != SHAPC_OK) {
-            char msg[sizeof err->message];
-            memcpy(msg, err->message, sizeof msg);
-            return shapc_error_set(err, st, "%s: row %zu: %s", t->x->a.input_path, t->row0 + i,
-                                   msg);
+            return shapc_cli_error_context(err, st, "%s: row %zu", t->x->a.input_path,
+                                           t->row0 + i);
         }
     }
     return SHAPC_OK;
@@ -413,12 +407,9 @@ static shapc_status create_kernel(table *t, shapc_error *err)
         x->ko.n_threads = 1;
     shapc_status st = shapc_kernel_create(x->model, t->bg, t->bg_n, t->bg_w, &x->ko, &t->kernel,
                                           err);
-    if (st != SHAPC_OK) {
-        char msg[sizeof err->message];
-        memcpy(msg, err->message, sizeof msg);
-        return shapc_error_set(err, st, "%s: background: %s",
-                               a->bg_path ? a->bg_path : a->model_path, msg);
-    }
+    if (st != SHAPC_OK)
+        return shapc_cli_error_context(err, st, "%s: background",
+                                       a->bg_path ? a->bg_path : a->model_path);
     if (a->grouped &&
         (st = shapc_kernel_set_groups(t->kernel, t->group_of, t->M, err)) != SHAPC_OK)
         return st;
@@ -434,18 +425,9 @@ static shapc_status create_results(table *t, shapc_error *err)
 {
     shapc_cli_run *x = t->x;
     const shapc_cli_explain_args *a = &x->a;
-    shapc_results_layout l = shapc_results_layout_default();
-    l.n_rows = t->n;
-    l.n_players = t->M;
-    l.n_columns = x->target.columns;
-    l.n_outputs = t->k;
-    l.n_features = t->d;
-    l.groups_per_row = t->seg != NULL;
-    shapc_status st = shapc_results_create(&l, &x->res, err);
+    shapc_status st = shapc_cli_explain_results(x, t->n, t->M, t->d, t->seg != NULL, 0, err);
     if (st == SHAPC_OK)
         st = shapc_results_set_players(x->res, (const char *const *)t->names, err);
-    if (st == SHAPC_OK)
-        st = shapc_cli_explain_common_settings(x, err);
     char groups[64];
     if (a->groups_json)
         snprintf(groups, sizeof groups, "%.60s", a->groups_json);
@@ -464,41 +446,32 @@ static shapc_status create_results(table *t, shapc_error *err)
         {"background.rows", SHAPC_SETTING_UINT, NULL, t->bg_n, 0, {0, 0}},
         {"background.row_range", SHAPC_SETTING_RANGE, NULL, 0, 0,
          {t->bg_row0, t->bg_row0 + t->bg_n}},
-        {"rows", SHAPC_SETTING_RANGE, NULL, 0, 0, {t->row0, t->row0 + t->n}},
     };
-    for (size_t i = 0; st == SHAPC_OK && i < sizeof settings / sizeof settings[0]; i++)
-        st = shapc_results_add_setting(x->res, &settings[i], err);
     if (st != SHAPC_OK)
         return st;
-
     const shapc_results_data *D = shapc_results_get_data(x->res);
     const float *in = shapc_array_cdata(t->input);
-    const size_t n = t->n, d = t->d, k = t->k, K = x->target.columns;
+    const size_t n = t->n, d = t->d, k = t->k;
     memcpy(D->inputs, in, n * d * sizeof *in);
     for (size_t i = 0; i < n; i++) {
         D->rows[i] = t->row0 + i;
         D->row_players[i] = t->seg ? t->seg_n[i] : t->M;
     }
+    st = shapc_cli_explain_settings(x, settings, sizeof settings / sizeof settings[0], err);
     for (size_t f = 0; f < d; f++)
         D->groups[f] = (int32_t)t->group_of[f];
     for (size_t i = 0; t->seg && i < n; i++)
         for (size_t f = 0; f < d; f++)
             D->groups[i * d + f] = t->seg[i * (d / t->c) + f / t->c];
-    for (size_t i = 0; i < n; i += SHAPC_CLI_PREDICT_CHUNK) {
+    for (size_t i = 0; i < n && st == SHAPC_OK; i += SHAPC_CLI_PREDICT_CHUNK) {
         const size_t m = n - i < SHAPC_CLI_PREDICT_CHUNK ? n - i : SHAPC_CLI_PREDICT_CHUNK;
         if ((st = shapc_model_predict(x->model, in + i * d, m, D->pred + i * k, err)) !=
-            SHAPC_OK) {
-            char msg[sizeof err->message];
-            memcpy(msg, err->message, sizeof msg);
-            return shapc_error_set(err, st, "%s: rows of %s: %s", a->model_path, a->input_path,
-                                   msg);
-        }
+            SHAPC_OK)
+            return shapc_cli_error_context(err, st, "%s: rows of %s", a->model_path,
+                                           a->input_path);
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < K; j++)
-            D->classes[i * K + j] =
-                (int32_t)shapc_cli_class_output(&x->target, j, D->pred + i * k, k);
-    return SHAPC_OK;
+    shapc_cli_explain_classes(x);
+    return st;
 }
 
 shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err)
@@ -507,13 +480,9 @@ shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err)
     if (a->given_text_mask)
         return shapc_cli_explain_usage(x, err, "--text-mask applies to text models only; %s "
                                        "is not one", a->model_path);
-    table *t = calloc(1, sizeof *t);
+    table *t = shapc_cli_explain_attach(x, sizeof *t, table_explain, table_free, "row");
     if (!t)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-    x->kind = t;
-    x->release = table_free;
-    x->explain = table_explain;
-    x->noun = "row";
     t->x = x;
     t->d = shapc_model_n_inputs(x->model);
     t->k = shapc_model_n_outputs(x->model);
@@ -528,14 +497,8 @@ shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err)
             t->c *= shape[i];
     }
     shapc_status st = load_input(t, err);
-    if (st != SHAPC_OK)
-        return st;
-    if ((st = shapc_cli_class_resolve(a->class_text, x->model, a->model_path, &x->target,
-                                      err)) != SHAPC_OK) {
-        x->usage = 1;
-        return st;
-    }
-    if ((st = shapc_cli_check_finite(a->input_path, shapc_array_cdata(t->input), t->n, t->d,
+    if (st != SHAPC_OK ||
+        (st = shapc_cli_check_finite(a->input_path, shapc_array_cdata(t->input), t->n, t->d,
                                      t->row0, err)) != SHAPC_OK ||
         (st = load_background(t, err)) != SHAPC_OK || (st = build_players(t, err)) != SHAPC_OK ||
         (a->segments && (st = build_segments(t, err)) != SHAPC_OK) ||

@@ -17,31 +17,20 @@ typedef struct documents {
     shapc_cli_run *x;
     char *text;    /* the whole input file */
     size_t *start; /* (n) byte offset of each selected document */
-    size_t *len;   /* (n) its length (a final \r dropped) */
+    size_t *len;   /* (n) its length (a final \r dropped); one block with start */
     size_t n, first;
 } documents;
-
-static void documents_free(void *kind)
-{
-    documents *t = kind;
-    if (!t)
-        return;
-    free(t->text);
-    free(t->start);
-    free(t->len);
-    free(t);
-}
 
 /* Explains documents i0 .. i0 + nb - 1 into the results, one after another: each spreads its
  * own masked evaluations over the worker threads. */
 static shapc_status text_explain(void *kind, size_t i0, size_t nb, shapc_error *err)
 {
-    documents *t = kind;
-    shapc_cli_run *x = t->x;
+    documents *docs = kind;
+    shapc_cli_run *x = docs->x;
     for (size_t i = i0; i < i0 + nb; i++) {
         shapc_text_explanation e;
         const double t0 = shapc_cli_now();
-        shapc_status st = shapc_text_explain(x->model, t->text + t->start[i], t->len[i],
+        shapc_status st = shapc_text_explain(x->model, docs->text + docs->start[i], docs->len[i],
                                              x->a.text_mask, &x->ko, &e, err);
         if (st == SHAPC_OK) {
             shapc_results_row row = {e.phi, e.se, e.n_tokens, e.base, e.fx, e.info,
@@ -51,25 +40,30 @@ static shapc_status text_explain(void *kind, size_t i0, size_t nb, shapc_error *
         shapc_text_explanation_free(&e);
         if (st == SHAPC_ECANCELED)
             return st;
-        if (st != SHAPC_OK) {
-            char msg[sizeof err->message];
-            memcpy(msg, err->message, sizeof msg);
-            return shapc_error_set(err, st, "%s:%zu: %s", x->a.input_path, t->first + i + 1,
-                                   msg);
-        }
+        if (st != SHAPC_OK)
+            return shapc_cli_error_context(err, st, "%s:%zu", x->a.input_path,
+                                           docs->first + i + 1);
     }
     return SHAPC_OK;
 }
 
+static void documents_free(void *kind)
+{
+    documents *docs = kind;
+    free(docs->start);
+    free(docs->text);
+    free(docs);
+}
+
 /* Splits the file into lines (a final newline ends the last line, it does not start an empty
  * one) and keeps the --rows ones. */
-static shapc_status select_lines(documents *t, size_t size, shapc_error *err)
+static shapc_status select_lines(documents *docs, size_t size, shapc_error *err)
 {
-    const shapc_cli_explain_args *a = &t->x->a;
+    const shapc_cli_explain_args *a = &docs->x->a;
     size_t n_lines = 0, begin, end;
     for (size_t i = 0; i < size; i++)
-        n_lines += t->text[i] == '\n';
-    if (size > 0 && t->text[size - 1] != '\n')
+        n_lines += docs->text[i] == '\n';
+    if (size > 0 && docs->text[size - 1] != '\n')
         n_lines++;
     if (n_lines == 0)
         return shapc_error_set(err, SHAPC_EINVAL, "%s: no documents (the file is empty)",
@@ -77,20 +71,19 @@ static shapc_status select_lines(documents *t, size_t size, shapc_error *err)
     if (shapc_cli_range_resolve(&a->rows, n_lines, &begin, &end) != 0)
         return shapc_error_set(err, SHAPC_ERANGE, "%s: --rows out of range (the file has %zu "
                                "documents: 0:%zu)", a->input_path, n_lines, n_lines);
-    t->first = begin;
-    t->start = malloc((end - begin) * sizeof *t->start);
-    t->len = malloc((end - begin) * sizeof *t->len);
-    if (!t->start || !t->len)
+    docs->first = begin;
+    if (!(docs->start = malloc(2 * (end - begin) * sizeof *docs->start)))
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    docs->len = docs->start + (end - begin);
     for (size_t line = 0, pos = 0; pos < size && line < end; line++) {
-        const char *nl = memchr(t->text + pos, '\n', size - pos);
-        const size_t stop = nl ? (size_t)(nl - t->text) : size;
+        const char *nl = memchr(docs->text + pos, '\n', size - pos);
+        const size_t stop = nl ? (size_t)(nl - docs->text) : size;
         size_t len = stop - pos;
-        if (len > 0 && t->text[pos + len - 1] == '\r')
+        if (len > 0 && docs->text[pos + len - 1] == '\r')
             len--;
         if (line >= begin) {
-            t->start[t->n] = pos;
-            t->len[t->n++] = len;
+            docs->start[docs->n] = pos;
+            docs->len[docs->n++] = len;
         }
         pos = stop + 1;
     }
@@ -124,46 +117,38 @@ static shapc_status refuse_options(shapc_cli_run *x, shapc_error *err)
 
 /* The results of the selected documents: their tokens (players), vocabulary ids (inputs),
  * f(document) and the output each column explains. */
-static shapc_status lay_out(documents *t, shapc_error *err)
+static shapc_status lay_out(documents *docs, shapc_error *err)
 {
-    shapc_cli_run *x = t->x;
+    shapc_cli_run *x = docs->x;
     const shapc_cli_explain_args *a = &x->a;
-    const size_t k = shapc_model_n_outputs(x->model), K = x->target.columns;
-    shapc_text_explanation *docs = calloc(t->n, sizeof *docs);
-    if (!docs)
+    const size_t k = shapc_model_n_outputs(x->model);
+    shapc_text_explanation *prep = calloc(docs->n, sizeof *prep);
+    if (!prep)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
     shapc_status st = SHAPC_OK;
     size_t M = 1;
-    for (size_t i = 0; i < t->n && st == SHAPC_OK; i++) {
-        st = shapc_text_prepare(x->model, t->text + t->start[i], t->len[i], &docs[i], err);
-        if (st != SHAPC_OK) {
-            char msg[sizeof err->message];
-            memcpy(msg, err->message, sizeof msg);
-            st = shapc_error_set(err, st, "%s:%zu: %s", a->input_path, t->first + i + 1, msg);
-        }
-        M = docs[i].n_tokens > M ? docs[i].n_tokens : M;
+    for (size_t i = 0; i < docs->n && st == SHAPC_OK; i++) {
+        st = shapc_text_prepare(x->model, docs->text + docs->start[i], docs->len[i], &prep[i],
+                                err);
+        if (st != SHAPC_OK)
+            st = shapc_cli_error_context(err, st, "%s:%zu", a->input_path, docs->first + i + 1);
+        M = prep[i].n_tokens > M ? prep[i].n_tokens : M;
     }
-    shapc_results_layout l = shapc_results_layout_default();
-    l.n_rows = t->n;
-    l.n_players = l.n_features = M;
-    l.n_columns = K;
-    l.n_outputs = k;
-    l.documents = 1;
     if (st == SHAPC_OK)
-        st = shapc_results_create(&l, &x->res, err);
-    for (size_t i = 0; i < t->n && st == SHAPC_OK; i++) {
-        const shapc_text_explanation *e = &docs[i];
+        st = shapc_cli_explain_results(x, docs->n, M, M, 0, 1, err);
+    for (size_t i = 0; i < docs->n && st == SHAPC_OK; i++) {
+        const shapc_text_explanation *e = &prep[i];
         const shapc_results_data *D = shapc_results_get_data(x->res);
         st = shapc_results_set_tokens(x->res, i, e->tokens, e->ids, e->in_vocab, e->n_tokens,
                                       err);
-        D->rows[i] = t->first + i;
+        D->rows[i] = docs->first + i;
         memcpy(D->pred + i * k, e->pred, k * sizeof *D->pred);
-        for (size_t j = 0; j < K; j++)
-            D->classes[i * K + j] = (int32_t)shapc_cli_class_output(&x->target, j, e->pred, k);
     }
-    for (size_t i = 0; i < t->n; i++)
-        shapc_text_explanation_free(&docs[i]);
-    free(docs);
+    if (st == SHAPC_OK)
+        shapc_cli_explain_classes(x);
+    for (size_t i = 0; i < docs->n; i++)
+        shapc_text_explanation_free(&prep[i]);
+    free(prep);
     return st;
 }
 
@@ -173,35 +158,23 @@ shapc_status shapc_cli_explain_setup_text(shapc_cli_run *x, shapc_error *err)
     shapc_status st = refuse_options(x, err);
     if (st != SHAPC_OK)
         return st;
-    if ((st = shapc_cli_class_resolve(a->class_text, x->model, a->model_path, &x->target,
-                                      err)) != SHAPC_OK) {
-        x->usage = 1;
-        return st;
-    }
-    documents *t = calloc(1, sizeof *t);
-    if (!t)
+    documents *docs = shapc_cli_explain_attach(x, sizeof *docs, text_explain, documents_free,
+                                               "document");
+    if (!docs)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-    x->kind = t;
-    x->release = documents_free;
-    x->explain = text_explain;
-    x->noun = "document";
     x->block = 1;
-    t->x = x;
+    docs->x = x;
     size_t size = 0;
-    if ((st = shapc_file_read(a->input_path, 0, &t->text, &size, err)) != SHAPC_OK ||
-        (st = select_lines(t, size, err)) != SHAPC_OK || (st = lay_out(t, err)) != SHAPC_OK ||
-        (st = shapc_cli_explain_common_settings(x, err)) != SHAPC_OK)
+    if ((st = shapc_file_read(a->input_path, 0, &docs->text, &size, err)) != SHAPC_OK ||
+        (st = select_lines(docs, size, err)) != SHAPC_OK || (st = lay_out(docs, err)) != SHAPC_OK)
         return st;
-    const shapc_setting settings[] = {
-        {"text_mask", SHAPC_SETTING_STRING,
-         a->text_mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove", 0, 0, {0, 0}},
+    const char *mask = a->text_mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove";
+    const shapc_setting own[] = {
+        {"text_mask", SHAPC_SETTING_STRING, mask, 0, 0, {0, 0}},
         {"batches", SHAPC_SETTING_UINT, NULL, a->batches, 0, {0, 0}},
-        {"rows", SHAPC_SETTING_RANGE, NULL, 0, 0, {t->first, t->first + t->n}},
     };
-    for (size_t i = 0; st == SHAPC_OK && i < sizeof settings / sizeof settings[0]; i++)
-        st = shapc_results_add_setting(x->res, &settings[i], err);
+    st = shapc_cli_explain_settings(x, own, 2, err);
     snprintf(x->groups_text, sizeof x->groups_text, "none");
-    snprintf(x->tail_text, sizeof x->tail_text, "--text-mask=%s",
-             a->text_mask == SHAPC_TEXT_MASK_TOKEN ? "token" : "remove");
+    snprintf(x->tail_text, sizeof x->tail_text, "--text-mask=%s", mask);
     return st;
 }

@@ -108,29 +108,20 @@ shapc_status shapc_cli_hash_file(uint64_t *h, const char *path, shapc_error *err
  * Serialisation
  * ========================================================================================== */
 
-static unsigned char *put(unsigned char *p, const void *v, size_t len)
+/* The header's words at their offsets: the six sizes are u64 from HDR_WORDS on. */
+enum { HDR_VERSION = 8, HDR_FINGERPRINT = 16, HDR_WORDS = 24, HDR_SETTINGS = 64 };
+
+static void word_at(unsigned char *h, size_t index, size_t v)
 {
-    memcpy(p, v, len);
-    return p + len;
+    const uint64_t u = v;
+    memcpy(h + HDR_WORDS + 8 * index, &u, 8);
 }
 
-static const unsigned char *get(const unsigned char *p, void *v, size_t len)
-{
-    memcpy(v, p, len);
-    return p + len;
-}
-
-static void put_u64(unsigned char **p, size_t v)
-{
-    uint64_t u = v;
-    *p = put(*p, &u, 8);
-}
-
-static size_t get_u64(const unsigned char **p)
+static uint64_t read_word(const unsigned char *h, size_t index)
 {
     uint64_t u;
-    *p = get(*p, &u, 8);
-    return (size_t)u;
+    memcpy(&u, h + HDR_WORDS + 8 * index, 8);
+    return u;
 }
 
 /* Record size: magic and CRC, then the results' row codec (results.h). */
@@ -142,20 +133,18 @@ static size_t record_size(const shapc_results *res)
 static void encode_header(unsigned char *h, const shapc_cli_journal_layout *l,
                           const shapc_results_layout *rl, size_t rec)
 {
-    unsigned char *p = h;
-    uint32_t version = JOURNAL_VERSION, crc = 0;
+    const uint32_t version = JOURNAL_VERSION;
     memset(h, 0, HDR_SIZE);
-    p = put(p, JOURNAL_MAGIC, 8);
-    p = put(p, &version, 4);
-    p = put(p, &crc, 4);
-    p = put(p, &l->fingerprint, 8);
-    put_u64(&p, rl->n_rows);
-    put_u64(&p, rl->n_players);
-    put_u64(&p, rl->n_columns);
-    put_u64(&p, rl->n_outputs);
-    put_u64(&p, rec);
-    memcpy(p, l->settings, strnlen(l->settings, SHAPC_CLI_JOURNAL_SETTINGS - 1));
-    crc = crc_skipping(h, HDR_SIZE, HDR_CRC_OFF);
+    memcpy(h, JOURNAL_MAGIC, 8);
+    memcpy(h + HDR_VERSION, &version, 4);
+    memcpy(h + HDR_FINGERPRINT, &l->fingerprint, 8);
+    word_at(h, 0, rl->n_rows);
+    word_at(h, 1, rl->n_players);
+    word_at(h, 2, rl->n_columns);
+    word_at(h, 3, rl->n_outputs);
+    word_at(h, 4, rec);
+    memcpy(h + HDR_SETTINGS, l->settings, strnlen(l->settings, SHAPC_CLI_JOURNAL_SETTINGS - 1));
+    const uint32_t crc = crc_skipping(h, HDR_SIZE, HDR_CRC_OFF);
     memcpy(h + HDR_CRC_OFF, &crc, 4);
 }
 
@@ -251,20 +240,19 @@ static shapc_status check_header(const unsigned char *h, const shapc_cli_journal
                                  const shapc_results_layout *rl, const char *path,
                                  shapc_error *err)
 {
-    const unsigned char *p = h + 8;
     uint32_t version, crc;
     uint64_t fp;
     char old[SHAPC_CLI_JOURNAL_SETTINGS], why[200];
-    p = get(p, &version, 4);
-    p = get(p, &crc, 4);
+    memcpy(&version, h + HDR_VERSION, 4);
+    memcpy(&crc, h + HDR_CRC_OFF, 4);
     if (memcmp(h, JOURNAL_MAGIC, 8) != 0 || version != JOURNAL_VERSION ||
         crc != crc_skipping(h, HDR_SIZE, HDR_CRC_OFF))
         return shapc_error_set(err, SHAPC_EFORMAT, "%s: not a shapc journal or a damaged "
                                "header; remove it to start over", path);
-    p = get(p, &fp, 8);
-    size_t n = get_u64(&p), M = get_u64(&p), K = get_u64(&p), k_all = get_u64(&p);
-    (void)get_u64(&p);
-    memcpy(old, p, sizeof old);
+    memcpy(&fp, h + HDR_FINGERPRINT, 8);
+    const uint64_t n = read_word(h, 0), M = read_word(h, 1), K = read_word(h, 2);
+    const uint64_t k_all = read_word(h, 3);
+    memcpy(old, h + HDR_SETTINGS, sizeof old);
     old[sizeof old - 1] = '\0';
     if (fp == l->fingerprint && n == rl->n_rows && M == rl->n_players && K == rl->n_columns &&
         k_all == rl->n_outputs)

@@ -15,7 +15,6 @@
 #include <shapc/status.h>
 
 #define MAX_TEXT_PLOTS 200  /* text_<row>.png files; more documents are still in the JSON */
-#define VOCAB_PLOT_WORDS 20 /* bars of vocab_importance.png */
 
 #if defined(__SANITIZE_ADDRESS__)
 /* fontconfig (under pango) keeps its font caches until exit by design; LeakSanitizer would
@@ -74,14 +73,6 @@ int shapc_cli_render_is_image(const shapc_results *r, size_t *h, size_t *w, size
     *w = m->input_shape[1];
     *c = m->input_rank == 3 ? m->input_shape[2] : 1;
     return (*c == 1 || *c == 3) && *h >= 2 && *w >= 2;
-}
-
-const char *shapc_cli_render_column_name(const shapc_results *r, size_t c)
-{
-    const shapc_setting *cls = shapc_results_find_setting(r, "class");
-    if (cls && cls->type == SHAPC_SETTING_STRING && strcmp(cls->text, "predicted") == 0)
-        return "predicted class";
-    return META(r)->outputs[DATA(r)->classes[c]];
 }
 
 /* 1 if every row of predictions looks like probabilities (in [0,1], summing to ~1). */
@@ -157,6 +148,14 @@ static void column_title(const shapc_results *r, size_t col, char *buf, size_t c
         snprintf(buf, cap, "SHAP values for each row's predicted output");
 }
 
+shapc_plot_options shapc_cli_render_titled(const shapc_plot_options *o, const char *title)
+{
+    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
+    if (!opt.title)
+        opt.title = title;
+    return opt;
+}
+
 static shapc_status oom(shapc_error *err, const char *path)
 {
     return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", path);
@@ -171,7 +170,6 @@ shapc_status shapc_cli_render_beeswarm(const shapc_results *r, size_t col, const
 {
     const shapc_results_layout *l = LAYOUT(r);
     const size_t n = l->n_rows, M = l->n_players;
-    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
     double *phi = malloc(n * M * sizeof *phi);
     float *values = player_values(r);
@@ -184,8 +182,7 @@ shapc_status shapc_cli_render_beeswarm(const shapc_results *r, size_t col, const
         for (size_t g = 0; g < M; g++)
             phi[i * M + g] = (double)PHI(r, i, g, col);
     column_title(r, col, title, sizeof title);
-    if (!opt.title)
-        opt.title = title;
+    const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_beeswarm(path, &opt, phi, values, n, M, META(r)->players, err);
     free(phi);
     free(values);
@@ -196,7 +193,6 @@ shapc_status shapc_cli_render_bar(const shapc_results *r, size_t col, const char
                                   const shapc_plot_options *o, shapc_error *err)
 {
     const shapc_results_layout *l = LAYOUT(r);
-    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
     double *imp = calloc(l->n_players, sizeof *imp);
     if (!imp)
@@ -205,8 +201,7 @@ shapc_status shapc_cli_render_bar(const shapc_results *r, size_t col, const char
         for (size_t j = 0; j < l->n_players; j++)
             imp[j] += fabs((double)PHI(r, i, j, col)) / (double)l->n_rows;
     column_title(r, col, title, sizeof title);
-    if (!opt.title)
-        opt.title = title;
+    const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_bar(path, &opt, imp, l->n_players, META(r)->players, err);
     free(imp);
     return st;
@@ -218,7 +213,6 @@ shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size
 {
     const shapc_results_layout *l = LAYOUT(r);
     const size_t M = l->n_players, K = l->n_columns;
-    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[512];
     double *phi = malloc(M * sizeof *phi);
     float *values = player_values(r);
@@ -238,8 +232,7 @@ shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size
                  DATA(r)->rows[row], META(r)->outputs[DATA(r)->classes[row * K + col]]);
     else
         snprintf(title, sizeof title, "Row %zu", DATA(r)->rows[row]);
-    if (!opt.title)
-        opt.title = title;
+    const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_waterfall(path, &opt, phi, values + row * M, M,
                                            META(r)->players, base, fx, err);
     free(phi);
@@ -254,7 +247,6 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const si
     const shapc_results_layout *l = LAYOUT(r);
     const shapc_results_data *D = DATA(r);
     size_t h, w, c;
-    shapc_plot_options opt = o ? *o : shapc_plot_options_default();
     char title[256];
     if (!shapc_cli_render_is_image(r, &h, &w, &c))
         return shapc_error_set(err, SHAPC_EINVAL, "%s: the model input is not an image (H, W[, "
@@ -298,90 +290,11 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const si
      * score in parentheses would read as one. */
     d.probs = probabilities(r) ? probs : NULL;
     snprintf(title, sizeof title, "Row %zu", D->rows[row]);
-    if (!opt.title)
-        opt.title = title;
+    const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_image(path, &opt, &d, err);
     free(pix);
     free(probs);
     free(labels);
-    return st;
-}
-
-/* ============================================================================================
- * Documents: the text plot and the vocabulary
- * ========================================================================================== */
-
-shapc_status shapc_cli_render_text(const shapc_results *r, size_t row, size_t col,
-                                   const char *path, const shapc_plot_options *o,
-                                   shapc_error *err)
-{
-    const shapc_results_data *D = DATA(r);
-    const size_t t_n = D->row_players[row], K = LAYOUT(r)->n_columns;
-    shapc_plot_options po = o ? *o : shapc_plot_options_default();
-    char title[256];
-    char **toks = calloc(t_n ? t_n : 1, sizeof *toks);
-    double *phi = malloc((t_n ? t_n : 1) * sizeof *phi);
-    shapc_status st = toks && phi ? SHAPC_OK : oom(err, path);
-    for (size_t t = 0; st == SHAPC_OK && t < t_n; t++) {
-        /* The plot takes each token with its leading space, as shap's tokenizers give it. */
-        int sp = 0;
-        const char *word = shapc_results_token(r, row, t, &sp, NULL, NULL);
-        const size_t len = strlen(word) + 2;
-        if (!(toks[t] = malloc(len))) {
-            st = oom(err, path);
-            break;
-        }
-        snprintf(toks[t], len, "%s%s", sp ? " " : "", word);
-        phi[t] = (double)PHI(r, row, t, col);
-    }
-    if (st == SHAPC_OK) {
-        if (!o) {
-            snprintf(title, sizeof title, "document %zu: %s", D->rows[row],
-                     META(r)->outputs[D->classes[row * K + col]]);
-            po.title = title;
-        }
-        st = shapc_plot_text(path, &po, (const char *const *)toks, phi, t_n,
-                             (double)D->base[row * K + col], D->fx[row * K + col], err);
-    }
-    for (size_t t = 0; toks && t < t_n; t++)
-        free(toks[t]);
-    free(toks);
-    free(phi);
-    return st;
-}
-
-/* vocab_importance.png: mean |phi| per word of the first column, top 20. */
-static shapc_status render_vocabulary(const shapc_results *r, const char *path,
-                                      shapc_error *err)
-{
-    shapc_results_word *w = NULL;
-    size_t n = 0;
-    shapc_status st = shapc_results_vocabulary(r, &w, &n, err);
-    if (st != SHAPC_OK || n == 0) {
-        shapc_results_vocabulary_free(w, n);
-        return st;
-    }
-    shapc_plot_options po = shapc_plot_options_default();
-    char title[256];
-    const char **names = malloc(n * sizeof *names);
-    double *imp = malloc(n * sizeof *imp);
-    if (!names || !imp) {
-        st = oom(err, path);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            names[i] = w[i].word;
-            imp[i] = w[i].mean_abs_phi[0];
-        }
-        snprintf(title, sizeof title, "mean |SHAP value| per word (%s)",
-                 shapc_cli_render_column_name(r, 0));
-        po.title = title;
-        po.xlabel = "mean |SHAP value| over occurrences";
-        po.max_display = VOCAB_PLOT_WORDS;
-        st = shapc_plot_bar(path, &po, imp, n, names, err);
-    }
-    free((void *)names);
-    free(imp);
-    shapc_results_vocabulary_free(w, n);
     return st;
 }
 
@@ -414,7 +327,7 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
         }
         snprintf(path, sizeof path, "%s/vocab_importance.png", dir);
         if (st == SHAPC_OK && (!missing_only || !file_exists(path)))
-            st = render_vocabulary(r, path, err);
+            st = shapc_cli_render_vocabulary(r, path, err);
         return st;
     }
     const size_t col = shapc_cli_render_main_column(r);

@@ -47,6 +47,13 @@ shapc_status shapc_cli_render_text(const shapc_results *r, size_t row, size_t co
                                    const char *path, const shapc_plot_options *o,
                                    shapc_error *err);
 
+/* The mean |phi| per word of the first column, top 20 (vocab_importance.png). */
+shapc_status shapc_cli_render_vocabulary(const shapc_results *r, const char *path,
+                                         shapc_error *err);
+
+/* o's options (NULL: the defaults), with title where they give none. */
+shapc_plot_options shapc_cli_render_titled(const shapc_plot_options *o, const char *title);
+
 /* Explained column whose mean |phi| over all rows is largest (the summary plot's choice). */
 size_t shapc_cli_render_main_column(const shapc_results *r);
 /* Column of row i to draw for one instance: the model's predicted (argmax) output if it is

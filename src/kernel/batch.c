@@ -7,6 +7,7 @@
  * baseline and `shapc_kernel_set_groups` with those groups, whichever rows share the call and
  * however many threads run it. Building one costs the model on the baseline once, small next
  * to the explanation; in exchange nothing of the kernel changes, so rows run in parallel. */
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/kernel_impl.h"
@@ -76,10 +77,10 @@ static shapc_status explain_one(const batch_task *t, size_t i, shapc_error *err)
             st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
     }
     shapc_kernel_free(row);
-    if (st != SHAPC_OK && st != SHAPC_ECANCELED && err) {
-        char msg[sizeof err->message];
-        memcpy(msg, err->message, sizeof msg);
-        shapc_error_set(err, st, "row %zu: %s", i, msg);
+    if (st != SHAPC_OK && st != SHAPC_ECANCELED) {
+        char row_name[32];
+        snprintf(row_name, sizeof row_name, "row %zu", i);
+        shapc_error_prefix(err, row_name);
     }
     return st;
 }
