@@ -1,6 +1,7 @@
 # test_mpi.sh - `shapc explain` under MPI (docs/mpi.md): `mpirun -n 2` and `-n 3` (an uneven
 # split) give result files byte-identical to a single-process run with the same seed, a run
-# interrupted in a single process resumes correctly under `mpirun -n 2`, a job whose rank is
+# interrupted in a single process resumes correctly under `mpirun -n 2`, text documents give
+# the same files under `mpirun -n 2` as in one process, a job whose rank is
 # killed stops with its finished rows journaled and resumes to the same results, and a setup
 # error on every rank ends the job with the error and a failing exit status.
 # Skips (exit 0) when the binary was built without -DSHAPC_WITH_MPI=ON or mpirun is missing.
@@ -45,6 +46,19 @@ run_ok "$SHAPC" explain "$M" big.idx --rows 0:200 --seed 11 --class predicted --
 run_ok "${MPIRUN[@]}" -n 2 "$SHAPC" explain "$M" big.idx --rows 0:200 --seed 11 \
     --class predicted --threads 1 --no-plots -q -o mpi-b
 same_finished ref-b mpi-b
+
+# ---- text documents: rows with their own players, handed out like any other rows ----
+words=(good bad fun dull film and)
+for i in $(seq 1 200); do
+    line="w$i"
+    for t in $(seq 1 $((3 + i % 14))); do line="$line ${words[$(((i + t * 5) % 6))]}"; done
+    echo "$line"
+done >tdocs.txt
+TARGS=(explain "$FIX/text.bin" tdocs.txt --class pos --seed 3 --no-plots -q)
+run_ok "$SHAPC" "${TARGS[@]}" -o tref
+run_ok "${MPIRUN[@]}" -n 2 "$SHAPC" "${TARGS[@]}" -o tmpi
+same_results tref tmpi "$TEXT_RESULT_FILES"
+[ ! -e "tmpi/$JOURNAL" ] || fail "tmpi: a finished run left its journal"
 
 # ---- interrupted single-process run, resumed under mpirun -n 2 ----
 "$SHAPC" "${ARGS[@]}" -o resumed >"$WORK/bg.out" 2>"$WORK/bg.err" &

@@ -1,8 +1,8 @@
 # test_resume.sh - long runs lose nothing: `shapc explain` journals each finished row, stops
 # cleanly on SIGINT/SIGTERM (message, exit 130/143, journal kept, no result files), and
 # `--resume` after an interrupt, a SIGKILL or a torn journal tail gives files byte-identical to
-# an uninterrupted run. A second run into a locked directory and a resume with other settings
-# fail with one clear line.
+# an uninterrupted run - for array inputs and for text documents. A second run into a locked
+# directory and a resume with other settings fail with one clear line.
 source "$(dirname "$0")/lib.sh" "$@"
 
 M=$FIX/model.bin
@@ -132,4 +132,36 @@ mkdir -p bad
 printf 'not a journal' >bad/$JOURNAL
 expect_fail 1 "$SHAPC" "${ARGS[@]}" -o bad --resume
 assert_contains "$ERRLINE" "not a shapc journal"
+# ---- text documents: a run killed with SIGKILL resumes to identical files ----
+# Documents of 16 tokens (so each is sampled, not enumerated), one unknown word each so no two
+# are alike. A journal record is then 56 + 4 (2 M K + K + k_all + K) + 8 K bytes: M = 16
+# players, K = 1 column (--class pos), k_all = 2 outputs.
+if [ -n "${SHAPC_VALGRIND:-}" ]; then ND=30; else ND=1500; fi
+words=(good bad fun dull film and)
+for i in $(seq 1 "$ND"); do
+    line="w$i"
+    for t in $(seq 1 15); do line="$line ${words[$(((i * 7 + t * t) % 6))]}"; done
+    echo "$line"
+done >docs.txt
+JOURNAL_RECORD=$((56 + 4 * (2 * 16 + 1 + 2 + 1) + 8))
+ARGS=(explain "$FIX/text.bin" docs.txt --class pos --seed 3 --no-plots -q)
+run_ok "$SHAPC" "${ARGS[@]}" -o tref
+for f in $TEXT_RESULT_FILES; do
+    [ -s "tref/$f" ] || fail "text run: tref/$f missing"
+done
+start_bg tkill
+kill -KILL "$BG"
+wait_bg
+kept=$(rows_in tkill)
+[ "$kept" -ge 3 ] && [ "$kept" -lt "$ND" ] || fail "text SIGKILL: $kept of $ND documents journaled"
+[ ! -e tkill/shap_values.npy ] || fail "a killed text run wrote results"
+run_ok "$SHAPC" "${ARGS[@]}" -o tkill --resume
+same_results tref tkill "$TEXT_RESULT_FILES"
+[ ! -e tkill/$JOURNAL ] || fail "the resumed text run left its journal"
+# another --text-mask is another run: refused, naming it
+start_bg tmask
+kill -KILL "$BG"
+wait_bg
+expect_fail 1 "$SHAPC" "${ARGS[@]}" -o tmask --resume --text-mask token
+assert_contains "$ERRLINE" "--text-mask=remove, now --text-mask=token"
 exit 0

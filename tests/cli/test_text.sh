@@ -45,6 +45,31 @@ assert words["good"]["count"] == 2 and "<unk>" in words
 summ = json.load(open(d + "/summary.json"))
 assert summ["kind"] == "text" and [i["n_players"] for i in summ["instances"]] == [6, 0, 3]
 PYEOF
+    # The arrays: documents are rows, token t of document i is player t, shorter documents
+    # are padded to the longest (6 tokens) with zeros and inputs of -1 (docs/text.md).
+    "$PY" - out <<'PYEOF' || fail "text .npy checks"
+import json, sys
+import numpy as np
+d = sys.argv[1]
+vals = json.load(open(d + "/text_values.json"))
+phi, se = np.load(d + "/shap_values.npy"), np.load(d + "/stderr.npy")
+base, pred = np.load(d + "/base_values.npy"), np.load(d + "/predictions.npy")
+cls, ids = np.load(d + "/classes.npy"), np.load(d + "/inputs.npy")
+assert phi.shape == se.shape == (3, 6, 1) and phi.dtype == np.float32, phi.shape
+assert base.shape == (3, 1) and pred.shape == (3, 2) and ids.shape == (3, 6)
+assert (cls == 1).all(), cls  # --class pos
+for i, v in enumerate(vals):
+    t = len(v["tokens"])
+    assert (ids[i, :t] >= 0).all() and (ids[i, t:] == -1).all(), (i, ids[i])
+    assert (phi[i, t:] == 0).all() and (se[i, t:] == 0).all(), i
+    # the JSON's values are the arrays' (float32, with the 9 digits that read back exactly)
+    assert (np.float32([p[0] for p in v["phi"]]).reshape(t) == phi[i, :t, 0]).all(), i
+    assert np.float32(v["base"][0]) == base[i, 0], i
+    # efficiency: the values add up to f(x) - base, f(x) the model's probability of pos
+    assert abs(phi[i, :, 0].sum() + base[i, 0] - pred[i, 1]) < 1e-5, i
+# words outside the vocabulary are scored as <unk>: the same id as "!" and ","
+assert ids[0, 2] == ids[0, 5] == ids[2, 1], ids
+PYEOF
 fi
 
 # Mask-token masking and the predicted class run too; the base value then differs.

@@ -10,6 +10,9 @@
  *   bg.npy           float32 (5, 16): a background file
  *   input_bad.idx    uint8 (3, 4, 3): wrong shape for the model
  *   input_nan.npy    float32 (3, 16) with a NaN in row 1
+ *   text.bin         a text model: 8 words (<unk> and <mask> included), mean embedding bag
+ *                    of 4 dimensions -> dense 2 softmax (neg, pos); "good"/"fun" lean pos,
+ *                    "bad"/"dull" neg
  *
  * usage: make_fixtures OUTDIR (the directory must exist). */
 #include <math.h>
@@ -19,6 +22,7 @@
 
 #include <shapc/data.h>
 #include <shapc/model.h>
+#include <shapc/text.h>
 
 #define D 16
 #define HIDDEN 8
@@ -57,6 +61,42 @@ static int write_array(const char *dir, const char *name, shapc_dtype dtype, siz
     shapc_status st = is_npy ? shapc_npy_write(path, a, &err) : shapc_idx_write(path, a, &err);
     shapc_array_free(a);
     return check(st, &err);
+}
+
+/* text.bin: an embedding bag whose first dimension carries sentiment, through a dense
+ * softmax layer, so explanations have a known sign per word. */
+static int write_text_model(const char *dir)
+{
+    static const char *const vocab[8] = {"<unk>", "<mask>", "good", "bad",
+                                         "fun",   "dull",   "film", "and"};
+    static const float sentiment[8] = {0.0f, 0.0f, 1.5f, -1.5f, 1.0f, -1.0f, 0.1f, 0.0f};
+    static const char *const labels[2] = {"neg", "pos"};
+    float emb[8 * 4], w[2 * 4] = {-1.0f, 0.3f, -0.2f, 0.1f, 1.0f, -0.3f, 0.2f, -0.1f};
+    float b[2] = {0.05f, -0.05f};
+    unsigned seed = 777u;
+    for (size_t v = 0; v < 8; v++) {
+        emb[v * 4] = sentiment[v];
+        for (size_t e = 1; e < 4; e++)
+            emb[v * 4 + e] = 0.5f * next_unit(&seed);
+    }
+    shapc_layer_spec layer = {SHAPC_LAYER_DENSE, 4, 2, w, b, SHAPC_ACT_SOFTMAX};
+    shapc_text_spec spec = shapc_text_spec_default();
+    spec.dense.input_rank = 1;
+    spec.dense.input_shape[0] = 4;
+    spec.dense.n_layers = 1;
+    spec.dense.layers = &layer;
+    spec.dense.output_names = labels;
+    spec.vocab_size = 8;
+    spec.vocab = vocab;
+    spec.unk_id = 0;
+    spec.mask_id = 1;
+    spec.embed_dim = 4;
+    spec.embedding = emb;
+    spec.max_tokens = 64;
+    char path[4096];
+    shapc_error err = {0};
+    snprintf(path, sizeof path, "%s/text.bin", dir);
+    return check(shapc_text_model_save(path, &spec, &err), &err);
 }
 
 int main(int argc, char **argv)
@@ -139,7 +179,8 @@ int main(int argc, char **argv)
         write_array(dir, "input.npy", SHAPC_F32, 2, s_rows, img_f, sizeof img_f) ||
         write_array(dir, "bg.npy", SHAPC_F32, 2, s_bg, bg, sizeof bg) ||
         write_array(dir, "input_bad.idx", SHAPC_U8, 3, s_bad, img, N_IN * 12) ||
-        write_array(dir, "input_nan.npy", SHAPC_F32, 2, s_rows, nan_rows, sizeof nan_rows))
+        write_array(dir, "input_nan.npy", SHAPC_F32, 2, s_rows, nan_rows, sizeof nan_rows) ||
+        write_text_model(dir))
         return 1;
     return 0;
 }
