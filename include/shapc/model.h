@@ -180,9 +180,10 @@ typedef struct shapc_process_options {
 SHAPC_API shapc_process_options shapc_process_options_default(void);
 
 /* Starts argv[0] (searched in PATH, no shell) with the remaining NULL-terminated argv as its
- * arguments (shapc_command_split, command.h, turns one command string into such an argv), once, and keeps it running while the model lives. The model speaks the binary
- * protocol of docs/protocol.md over the child's stdin/stdout: a handshake giving d, k, the
- * optional input shape and output names, then one request frame of n x d float32 rows per
+ * arguments (shapc_command_split, command.h, turns one command string into such an argv),
+ * once, and keeps it running while the model lives. The model speaks the binary protocol of
+ * docs/protocol.md over the child's stdin/stdout: a handshake giving d, k, the optional input
+ * shape and output names, then one request frame of n x d float32 rows per
  * batch and one reply frame of n x k float32 values. shapc_model_predict splits calls into
  * frames of at most opt->batch rows. opt NULL = defaults.
  * Every message names the command: "model command 'python3 serve.py': exited with status 1

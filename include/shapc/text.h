@@ -100,8 +100,8 @@ SHAPC_API shapc_status shapc_text_model_save(const char *path, const shapc_text_
 SHAPC_API const shapc_text_model *shapc_model_text(const shapc_model *model);
 
 SHAPC_API size_t shapc_text_vocab_size(const shapc_text_model *tm);
-SHAPC_API const char *shapc_text_vocab_word(const shapc_text_model *tm, size_t id); /* NULL if
-                                                                                        out of range */
+/* The word of id, or NULL if out of range. */
+SHAPC_API const char *shapc_text_vocab_word(const shapc_text_model *tm, size_t id);
 SHAPC_API size_t shapc_text_unk_id(const shapc_text_model *tm);
 SHAPC_API size_t shapc_text_mask_id(const shapc_text_model *tm); /* or SHAPC_TEXT_NO_ID */
 SHAPC_API size_t shapc_text_embed_dim(const shapc_text_model *tm);

@@ -4,6 +4,7 @@
 
 #include <shapc/data.h>
 #include <shapc/model.h>
+#include <shapc/text.h>
 
 #include "args.h"
 #include "commands.h"
@@ -67,6 +68,9 @@ int shapc_cli_info(int argc, char **argv)
     if (shapc_model_background(model, &n_bg))
         printf("background:  %zu rows (%s weights)\n", n_bg,
                shapc_model_background_weights(model) ? "explicit" : "uniform");
+    else if (shapc_model_text(model))
+        printf("background:  none needed (the baseline is the document with its tokens "
+               "masked)\n");
     else
         printf("background:  none (explain needs --background)\n");
     long long size = shapc_cli_file_size(model_path);

@@ -380,7 +380,8 @@ static int by_key(const void *pa, const void *pb)
 static void put_top_tokens(buf *b, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
-    const size_t K = shapc_results_get_layout(r)->n_columns, M = shapc_results_get_layout(r)->n_players;
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const size_t K = l->n_columns, M = l->n_players;
     const size_t t_n = D->row_players[i], shown = t_n < TEXT_TOP_TOKENS ? t_n : TEXT_TOP_TOKENS;
     const char *const *outputs = shapc_results_get_meta(r)->outputs;
     ranked *rk = malloc(t_n * sizeof *rk);

@@ -40,8 +40,8 @@ int shapc_cli_journal_exists(const char *dir);
 
 /* Opens DIR's journal for appending. If one exists and resume is set, its header must match
  * layout and the shape of rows (SHAPC_EINVAL with a message naming what differs otherwise);
- * its valid records are decoded into rows (rows 0..*n_done-1), a torn tail is cut off and its size put in
- * *dropped_bytes. Otherwise a new journal with no records is created (*n_done = 0). An
+ * its valid records are decoded into rows (rows 0..*n_done-1), a torn tail is cut off and its
+ * size put in *dropped_bytes. Otherwise a new journal with no records is created (*n_done = 0). An
  * existing journal without resume is SHAPC_EINVAL. Errors: SHAPC_EIO, SHAPC_ENOMEM, SHAPC_EINVAL,
  * SHAPC_EFORMAT (a damaged header). */
 shapc_status shapc_cli_journal_open(const char *dir, const shapc_cli_journal_layout *layout,

@@ -30,7 +30,8 @@ const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"
 #define LAYOUT(r) shapc_results_get_layout(r)
 #define DATA(r) shapc_results_view(r)
 #define META(r) shapc_results_get_meta(r)
-#define PHI(r, i, g, c) (DATA(r)->phi[((i) * LAYOUT(r)->n_players + (g)) * LAYOUT(r)->n_columns + (c)])
+#define PHI(r, i, g, c)                                                                        \
+    (DATA(r)->phi[((i) * LAYOUT(r)->n_players + (g)) * LAYOUT(r)->n_columns + (c)])
 
 size_t shapc_cli_render_main_column(const shapc_results *r)
 {

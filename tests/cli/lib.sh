@@ -43,7 +43,8 @@ for candidate in python3 /usr/bin/python3; do
 done
 if [ -z "$PY" ]; then
     [ "${SHAPC_ALLOW_NO_NUMPY:-0}" = 1 ] ||
-        fail "no python3 with numpy for the numeric checks (install python3-numpy, or set SHAPC_ALLOW_NO_NUMPY=1 to skip them)"
+        fail "no python3 with numpy for the numeric checks (install python3-numpy, or set" \
+            "SHAPC_ALLOW_NO_NUMPY=1 to skip them)"
     echo "note: no python3 with numpy; skipping the numeric checks (SHAPC_ALLOW_NO_NUMPY=1)" >&2
 fi
 
