@@ -134,9 +134,11 @@ expect_fail 1 "$SHAPC" "${ARGS[@]}" -o bad --resume
 assert_contains "$ERRLINE" "not a shapc journal"
 # ---- text documents: a run killed with SIGKILL resumes to identical files ----
 # Documents of 16 tokens (so each is sampled, not enumerated), one unknown word each so no two
-# are alike. A journal record is then 56 + 4 (2 M K + K + k_all + K) + 8 K bytes: M = 16
-# players, K = 1 column (--class pos), k_all = 2 outputs.
-if [ -n "${SHAPC_VALGRIND:-}" ]; then ND=30; else ND=1500; fi
+# are alike; a document takes about a millisecond (30 under ASan), so the kill, within 10 ms of
+# the third journaled one, lands long before the last. A journal record is then
+# 56 + 4 (2 M K + K + k_all + K) + 8 K bytes: M = 16 players, K = 1 column (--class pos),
+# k_all = 2 outputs.
+if [ -n "${SHAPC_VALGRIND:-}" ]; then ND=30; else ND=200; fi
 words=(good bad fun dull film and)
 for i in $(seq 1 "$ND"); do
     line="w$i"
