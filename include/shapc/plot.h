@@ -1,9 +1,10 @@
 /* plot.h - the renderer: shap's plots drawn with cairo and pango, straight to a file.
  *
- * Five kinds, in shap's visual language (positive SHAP red #ff0051, negative blue #008bfb, the
+ * Six kinds, in shap's visual language (positive SHAP red #ff0051, negative blue #008bfb, the
  * blue-purple-red "red_blue" map for feature values, grey for missing values):
  *   beeswarm  - one row per feature, one dot per instance, dots coloured by feature value;
  *   bar       - mean |phi| per feature with the value printed at each bar;
+ *   stacked bar - mean |phi| per feature and output, stacked (shap's multi-output summary);
  *   waterfall - one instance, from E[f(X)] to f(x), the largest contributions as arrows;
  *   image     - input image, then per class the faded grey image under a phi overlay;
  *   text      - tokens in reading order with a background coloured by phi.
@@ -46,6 +47,13 @@ extern "C" {
 typedef struct _cairo cairo_t;
 
 typedef struct shapc_plot_options {
+    size_t size;             /* sizeof(shapc_plot_options) as the caller was compiled: set by
+                              * shapc_plot_options_default(). The renderer reads only the
+                              * fields inside it (later fields take their defaults), so later
+                              * versions may append fields without breaking callers. A size
+                              * too small to hold the fields through xlabel, or larger than
+                              * this library's struct, is SHAPC_EINVAL ("initialise them with
+                              * shapc_plot_options_default()"). */
     double width;            /* points; 0 = fit to content */
     double height;           /* points; 0 = fit to content */
     double dpi;              /* PNG resolution; 72 gives one pixel per point */
@@ -56,7 +64,8 @@ typedef struct shapc_plot_options {
     const char *xlabel;      /* overrides the plot's x axis label; NULL = shap's label */
 } shapc_plot_options;
 
-/* width 0, height 0, dpi 100, "DejaVu Sans", 10 pt, max_display 10, no title. */
+/* size set, width 0, height 0, dpi 100, "DejaVu Sans", 10 pt, max_display 10, no title. Every
+ * function below takes options == NULL as these defaults. */
 SHAPC_API shapc_plot_options shapc_plot_options_default(void);
 
 /* ---- beeswarm summary ----
@@ -85,6 +94,29 @@ SHAPC_API shapc_status shapc_plot_bar_draw(cairo_t *cr, double x, double y, doub
 SHAPC_API shapc_status shapc_plot_bar(const char *path, const shapc_plot_options *options,
                                       const double *importance, size_t m,
                                       const char *const *names, shapc_error *err);
+
+/* ---- stacked bar: shap's multi-output summary ----
+ * shap.summary_plot(list_of_arrays, X): one horizontal bar per feature whose segments are its
+ * mean |phi| for each explained output (class), stacked.
+ *   importance (m, k) row-major: importance[i * k + c] = mean |phi| of feature i for output c
+ *       (finite, >= 0: a negative entry is SHAPC_EINVAL, a non-finite one SHAPC_ENONFINITE);
+ *   names (m) or NULL ("Feature i"); class_names (k) or NULL ("Class c"), NULL entries too.
+ * Features are ordered by their total over the outputs, the largest on top; beyond
+ * max_display the last row is "Sum of N other features", still one segment per output.
+ * Outputs are ordered by their mean |phi| over all features, the largest first: that is the
+ * order of the segments from left to right and of the legend at the right, and the i-th
+ * output in it is coloured with shap's class cycle red_blue_circle(i / k) (blue, red, then
+ * through the warm and green hues back towards blue). m >= 1, k >= 1. */
+SHAPC_API shapc_status shapc_plot_bar_stacked_draw(cairo_t *cr, double x, double y, double w,
+                                                   double h, const shapc_plot_options *options,
+                                                   const double *importance, size_t m, size_t k,
+                                                   const char *const *names,
+                                                   const char *const *class_names,
+                                                   shapc_error *err);
+SHAPC_API shapc_status shapc_plot_bar_stacked(const char *path, const shapc_plot_options *options,
+                                              const double *importance, size_t m, size_t k,
+                                              const char *const *names,
+                                              const char *const *class_names, shapc_error *err);
 
 /* ---- waterfall ----
  * One instance: phi (m), values (m) or NULL (labels then show names only), names (m) or NULL,

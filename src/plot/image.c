@@ -14,6 +14,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
 #include "util/alloc.h"
@@ -308,8 +309,10 @@ shapc_status shapc_plot_image_draw(cairo_t *cr, double x, double y, double w, do
                                    const shapc_plot_options *options,
                                    const shapc_plot_image_data *data, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
-    shapc_status st = img_check(data, err);
+    shapc_plot_options o;
+    shapc_status st = shapc__plot_options_read(options, &o, "image plot", err);
+    if (st == SHAPC_OK)
+        st = img_check(data, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0))
@@ -320,10 +323,12 @@ shapc_status shapc_plot_image_draw(cairo_t *cr, double x, double y, double w, do
 shapc_status shapc_plot_image(const char *path, const shapc_plot_options *options,
                               const shapc_plot_image_data *data, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     double w, h, pw, aspect;
     cairo_t *scr;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "image plot", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = img_check(data, err);
     if (st != SHAPC_OK)

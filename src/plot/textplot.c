@@ -12,6 +12,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
 #include "util/alloc.h"
@@ -161,9 +162,11 @@ shapc_status shapc_plot_text_draw(cairo_t *cr, double x, double y, double w, dou
                                   const double *phi, size_t t, double base, double fx,
                                   shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     txt_ctx c = {tokens, phi, t, base, fx};
-    shapc_status st = txt_check(tokens, phi, t, base, fx, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "text plot", err);
+    if (st == SHAPC_OK)
+        st = txt_check(tokens, phi, t, base, fx, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0))
@@ -175,10 +178,12 @@ shapc_status shapc_plot_text(const char *path, const shapc_plot_options *options
                              const char *const *tokens, const double *phi, size_t t, double base,
                              double fx, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     txt_ctx c = {tokens, phi, t, base, fx};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "text plot", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = txt_check(tokens, phi, t, base, fx, err);
     if (st != SHAPC_OK)

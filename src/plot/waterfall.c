@@ -11,6 +11,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
 #include "util/alloc.h"
@@ -271,9 +272,11 @@ shapc_status shapc_plot_waterfall_draw(cairo_t *cr, double x, double y, double w
                                        const float *values, size_t m, const char *const *names,
                                        double base, double fx, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     wf_ctx c = {phi, values, m, names, base, fx};
-    shapc_status st = wf_check(phi, m, base, fx, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "waterfall", err);
+    if (st == SHAPC_OK)
+        st = wf_check(phi, m, base, fx, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0) || o.max_display < 1)
@@ -287,10 +290,12 @@ shapc_status shapc_plot_waterfall(const char *path, const shapc_plot_options *op
                                   const char *const *names, double base, double fx,
                                   shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     wf_ctx c = {phi, values, m, names, base, fx};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "waterfall", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = wf_check(phi, m, base, fx, err);
     if (st != SHAPC_OK)
