@@ -105,14 +105,17 @@ SHAPC_API shapc_status shapc_file_write_atomic(const char *path, const void *dat
 
 /* Reads a numeric CSV table (RFC 4180: comma-separated, fields may be "quoted" with ""
  * escaping a quote and may then hold commas and newlines; CRLF or LF line ends; a UTF-8 BOM
- * is skipped). The first record is the header: one unique, non-empty feature name per column.
- * Every later record must have the header's field count and only finite decimal numbers
- * (surrounding spaces allowed). Blank lines at the end are ignored.
+ * is skipped). The first record is the header: one unique, non-empty feature name per column,
+ * valid UTF-8 (a Latin-1 header is refused, not repaired: the names become player names in
+ * JSON and plots). Every later record must have the header's field count and only finite
+ * decimal numbers (surrounding spaces allowed); a NUL byte in any field is refused. Blank
+ * lines at the end are ignored.
  * *out: float32 (n_rows, n_cols); *names: n_cols NUL-terminated strings; both owned by the
  * caller (shapc_array_free, shapc_csv_names_free). Errors name the file, the physical line and
  * the column: SHAPC_EIO (open/read), SHAPC_EFORMAT ("data.csv: line 7, column 'age': missing
  * value", "line 4: 3 fields, the header has 4", unterminated quote, empty file, no data rows,
- * duplicate names), SHAPC_ENONFINITE (NaN/inf text), SHAPC_ERANGE (beyond float32),
+ * duplicate names, NUL bytes, invalid UTF-8 in the header), SHAPC_ENONFINITE (NaN/inf text),
+ * SHAPC_ERANGE (beyond float32: "line 2, column 'c': '1e999' is outside the float32 range"),
  * SHAPC_ENOMEM. */
 SHAPC_API shapc_status shapc_csv_read(const char *path, shapc_array **out, char ***names,
                                       size_t *n_cols, shapc_error *err);
