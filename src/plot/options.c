@@ -22,6 +22,7 @@ shapc_plot_options shapc_plot_options_default(void)
     o.max_display = 10;
     o.title = NULL;
     o.xlabel = NULL;
+    o.link = 0; /* SHAPC_LINK_IDENTITY */
     return o;
 }
 
@@ -39,5 +40,8 @@ shapc_status shapc__plot_options_read(const shapc_plot_options *in, shapc_plot_o
                                sizeof *out);
     memcpy(out, in, in->size);
     out->size = sizeof *out;
+    if (out->link != 0 && out->link != 1)
+        return shapc_error_set(err, SHAPC_EINVAL, "%s: plot options link %d (need 0 identity "
+                               "or 1 logit)", what, out->link);
     return SHAPC_OK;
 }
