@@ -6,9 +6,6 @@
 
 #include "util/alloc.h"
 
-/* Degrees of freedom of the pooled within-row variance in each row's estimate. */
-#define SHRINK 2.0
-
 int shapc__pstats_init(shapc__pstats *p, size_t m, size_t k)
 {
     memset(p, 0, sizeof *p);
@@ -64,7 +61,7 @@ int shapc__rstats_init(shapc__rstats *r, size_t n_rows, size_t m, size_t k)
     r->n = shapc__calloc(n_rows, sizeof *r->n);
     r->mean_s = shapc__calloc(cells, sizeof *r->mean_s);
     r->m2_s = shapc__calloc(cells, sizeof *r->m2_s);
-    r->scratch = shapc__malloc(mk * sizeof *r->scratch);
+    r->scratch = shapc__malloc(2 * mk * sizeof *r->scratch);
     if (!r->n || !r->mean_s || !r->m2_s || !r->scratch) {
         shapc__rstats_free(r);
         return 0;
@@ -119,13 +116,27 @@ void shapc__pstats_estimate(const shapc__pstats *p, const double *base, double *
     }
 }
 
+/* t_{0.975, nu} / z_{0.975}: by Cornish-Fisher expansion of Student's t (Abramowitz & Stegun
+ * 26.7.5), within 0.1% of the quantile from nu = 3 up, conservative below. */
+static double t_ratio(double nu)
+{
+    const double z = 1.959963984540054, z3 = z * z * z, z5 = z3 * z * z;
+    if (!(nu > 1.0))
+        nu = 1.0;
+    const double t =
+        z + (z3 + z) / (4.0 * nu) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * nu * nu);
+    return t / z;
+}
+
 void shapc__rstats_estimate(const shapc__rstats *r, const uint32_t *rows, size_t n_rows,
                             const double *w, double *phi, double *se)
 {
     const size_t mk = r->m * r->k;
+    double *var = r->scratch, *den = r->scratch + mk;
     memset(phi, 0, mk * sizeof *phi);
     memset(se, 0, mk * sizeof *se);
-    /* The pooled within-row variance (se holds its sum of squares for now). */
+    memset(var, 0, 2 * mk * sizeof *var);
+    /* The pooled within-row variance (se holds it for now), for rows walked once. */
     double dof = 0.0;
     for (size_t a = 0; a < n_rows; a++) {
         const size_t j = rows[a];
@@ -138,24 +149,28 @@ void shapc__rstats_estimate(const shapc__rstats *r, const uint32_t *rows, size_t
     }
     for (size_t q = 0; q < mk; q++)
         se[q] = dof > 0.0 ? se[q] / dof : (double)INFINITY;
-    /* phi = sum_j w_j mean_j; var = sum_j w_j^2 s_j^2 / n_j, each row's own variance shrunk
-     * towards the pooled one by SHRINK degrees of freedom: a row whose first samples happened
-     * to vary little gets few more (Neyman allocation), and its own estimate alone would then
-     * understate. */
-    double *var = r->scratch;
-    memset(var, 0, mk * sizeof *var);
+    /* phi = sum_j w_j mean_j, var = sum_j w_j^2 s_j^2 / n_j, and the Welch-Satterthwaite
+     * degrees of freedom of var, nu = var^2 / sum_j (w_j^2 s_j^2 / n_j)^2 / (n_j - 1). */
     for (size_t a = 0; a < n_rows; a++) {
         const size_t j = rows[a];
-        const double nj = r->n[j], wj = w[j];
+        const double nj = r->n[j], wj = w[j], f = wj * wj / nj;
         const double *mean = r->mean_s + j * mk, *m2 = r->m2_s + j * mk;
-        const double f = wj * wj / nj / (nj - 1.0 + SHRINK);
         for (size_t q = 0; q < mk; q++) {
             phi[q] += wj * mean[q];
-            var[q] += f * (m2[q] + SHRINK * se[q]);
+            const double term = f * (nj >= 2.0 ? m2[q] / (nj - 1.0) : se[q]);
+            var[q] += term;
+            den[q] += nj >= 2.0 ? term * term / (nj - 1.0) : term * term / dof;
         }
     }
-    for (size_t q = 0; q < mk; q++)
-        se[q] = isfinite(se[q]) ? sqrt(var[q]) : (double)INFINITY;
+    /* A value's variance is often carried by a few background rows (a pixel that differs
+     * from x in only some of them), whose few samples each give var few degrees of freedom:
+     * the errors are scaled by t_{0.975, nu} / 1.96 so that +-1.96 SE stays a 95% interval. */
+    for (size_t q = 0; q < mk; q++) {
+        if (!isfinite(se[q]))
+            continue;
+        const double nu = den[q] > 0.0 ? var[q] * var[q] / den[q] : (double)INFINITY;
+        se[q] = sqrt(var[q]) * (isfinite(nu) ? t_ratio(nu) : 1.0);
+    }
 }
 
 void shapc__efficiency_fix(size_t m, size_t k, const double *delta, double *phi, const double *se)

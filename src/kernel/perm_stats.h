@@ -29,7 +29,7 @@ typedef struct shapc__rstats {
     double *n;       /* (n_rows) samples per row */
     double *mean_s;  /* (n_rows, m, k) */
     double *m2_s;    /* (n_rows, m, k) */
-    double *scratch; /* (m, k) */
+    double *scratch; /* (2, m, k) */
 } shapc__rstats;
 
 /* Return 0 on allocation failure (the struct is then empty and safe to free). */
@@ -47,7 +47,8 @@ void shapc__pstats_estimate(const shapc__pstats *p, const double *base, double *
 /* Stratified estimate over the rows listed in rows (n_rows of r's, weights w by row index,
  * each row with at least one sample): phi = sum_j w_j mean_j, se^2 = sum_j w_j^2 s_j^2 / n_j
  * with s_j^2 the row's sample variance (pooled over the rows with two or more samples for
- * those with one). */
+ * those with one), scaled by t_{0.975, nu} / z_{0.975} for its Welch-Satterthwaite degrees
+ * of freedom nu. */
 void shapc__rstats_estimate(const shapc__rstats *r, const uint32_t *rows, size_t n_rows,
                             const double *w, double *phi, double *se);
 

@@ -44,7 +44,12 @@
 #define JOB_ROWS 2048 /* pairs per job: until their rows reach this (at most MAX_JOB_PAIRS) */
 #define MAX_JOB_PAIRS 64
 #define ROUND_JOBS 16 /* jobs run between two updates of the moments */
-#define MIN_PAIRS 4   /* even a tiny budget draws these (the standard errors need them) */
+#define MIN_PAIRS 4
+/* Share of the budget allocated equally over the rows (the rest by Neyman allocation): a
+ * defensive mixture, so a row whose first samples understated its variance still gets some.
+ * Measured on Fashion-MNIST pixels (docs/performance.md): 0 and 0.1 alike, 0.5 lets the worst
+ * output's error grow from 0.18 to 0.20, equal allocation (1) to 0.26. */
+#define DEFENSIVE 0.1 /* even a tiny budget draws these (the standard errors need them) */
 /* The stratified design keeps moments per background row: at most this many rows and bytes. */
 #define STRAT_MAX_ROWS 4096
 #define STRAT_MAX_BYTES ((size_t)256 << 20)
@@ -382,9 +387,10 @@ static void choose_design(perm *pm, size_t budget)
  * S_j^2 sums the row's within-row variances over players and outputs, each output scaled by
  * its squared norm ||phi_o||^2 (what the relative errors the user sees are made of; floored
  * at 1% of the largest, so an output with nothing to explain does not take the budget).
- * Called after two cycles, when every row has two samples; rows without variance get no
- * more. Adaptive allocation of this kind leaves the estimate consistent (its bias, through
- * the dependence of n_j on the row's own variance estimate, vanishes with the samples). */
+ * Called after two cycles, when every row has two samples, and again as the samples grow;
+ * DEFENSIVE of the budget stays equally allocated. Adaptive allocation of this kind leaves
+ * the estimate consistent (its bias, through the dependence of n_j on the row's own variance
+ * estimate, vanishes with the samples; the unbiasedness test over 200 seeds holds). */
 static void allocate(perm *pm, const shapc__rstats *r, const double *phi, size_t budget)
 {
     const size_t m = pm->m, k = pm->k, mk = m * k;
@@ -412,23 +418,30 @@ static void allocate(perm *pm, const shapc__rstats *r, const double *phi, size_t
         pm->target[j] = w[j] * sqrt(v) / sqrt((double)pm->cost[j]);
         denom += pm->target[j] * (double)pm->cost[j];
     }
+    double cycle = 0.0;
+    for (size_t a = 0; a < pm->n_pos; a++)
+        cycle += (double)pm->cost[pm->pos[a]];
     for (size_t a = 0; a < pm->n_pos; a++) {
         const uint32_t j = pm->pos[a];
-        pm->target[j] = denom > 0.0 ? pm->target[j] * (double)budget / denom : 0.0;
+        const double neyman = denom > 0.0 ? pm->target[j] * (double)budget / denom : 0.0;
+        pm->target[j] = DEFENSIVE * (double)budget / cycle + (1.0 - DEFENSIVE) * neyman;
     }
 }
 
-/* The row the next pair goes to once allocated: the one furthest below its target (lowest
- * index among ties). */
+/* The row the next pair goes to once allocated: the one furthest behind its target in
+ * proportion (lowest index among ties), so that every row advances towards its share at the
+ * same pace and an early stop (--tol) finds them all in proportion. */
 static uint32_t next_row(const perm *pm)
 {
     uint32_t best = pm->pos[0];
-    double gap = -INFINITY;
+    double lag = INFINITY;
     for (size_t a = 0; a < pm->n_pos; a++) {
         const uint32_t j = pm->pos[a];
-        const double g = pm->target[j] - pm->count[j];
-        if (g > gap) {
-            gap = g;
+        if (!(pm->target[j] > 0.0))
+            continue;
+        const double r = pm->count[j] / pm->target[j];
+        if (r < lag) {
+            lag = r;
             best = j;
         }
     }
@@ -554,8 +567,9 @@ shapc_status shapc__permutation_explain(const shapc_kernel *kr, shapc__session *
         const double q = shapc__tol_shortfall(m, k, phi, se, tol);
         if (q <= 1.0)
             break;
-        /* Errors go as 1 / sqrt(pairs). */
-        const double need = (double)done_pairs * q * q * 1.05;
+        /* Errors go as 1 / sqrt(pairs) - and faster while the early ones, from few samples
+         * per row, are inflated for their few degrees of freedom: at most 4x per step. */
+        const double need = fmin((double)done_pairs * q * q * 1.05, 4.0 * (double)done_pairs);
         check = need > (double)SIZE_MAX / 2 ? SIZE_MAX : (size_t)need + 1;
     }
     if (pm.strat)
