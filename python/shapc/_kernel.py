@@ -117,13 +117,15 @@ class Explanation:
 
     values (n, M) or (n, M, k); base_values (n) or (n, k); data (n, d) the explained rows;
     feature_names (M) or None; stderr like values; output_names (k) or None; info one dict
-    per row (n_players, n_coalitions, n_evals, exact, sampler); predictions (n, k) raw f(x).
+    per row (n_players, n_coalitions, n_evals, exact, sampler); predictions (n, k) raw f(x);
+    groups (d) the player of each feature, or None; model a dict (path, description,
+    input_shape) and settings the options used, both for Results.save.
     Indexing (exp[0], exp[:, :, 1], exp[:, "age"]) slices rows, features and outputs of every
     attribute together; a feature or output may be given by name."""
 
     def __init__(self, values, base_values=None, data=None, feature_names=None, stderr=None,
                  output_names=None, info=None, predictions=None, groups=None,
-                 description=None, settings=None, axes=None):
+                 model=None, settings=None, axes=None):
         self.values = values
         self.base_values = base_values
         self.data = data
@@ -133,7 +135,7 @@ class Explanation:
         self.info = info
         self.predictions = predictions
         self.groups = groups
-        self.description = description
+        self.model = model
         self.settings = settings
         # what each axis of values is: "rows", "features", "outputs"
         self.axes = axes if axes is not None else \
@@ -186,7 +188,7 @@ class Explanation:
             take(self.data, data_ax), take(self.feature_names, feat_ax),
             take(self.stderr, self.axes), take(self.output_names, out_ax),
             take(self.info, rows_ax), take(self.predictions, rows_ax + ("_k",)),
-            self.groups, self.description, self.settings, kept)
+            self.groups, self.model, self.settings, kept)
 
     def save(self, path):
         """Writes the CLI's results directory (docs/cli.md); see shapc.Results."""
@@ -287,7 +289,8 @@ class KernelExplainer:
             self.D = model.n_outputs
             self.output_names = list(output_names) if output_names is not None \
                 else model.output_names
-            self.description = model.description
+            self._model_info = {"path": model.path, "description": model.description,
+                                "input_shape": list(model.input_shape)}
         elif callable(model):
             self._native = False
             y = _as_float_rows(model(self.data.copy()), "f")
@@ -312,8 +315,9 @@ class KernelExplainer:
             self._model = CallbackModel(model, d, self.D, self.vector_out,
                                         self._defaults.get("batch_size"), self.output_names)
             self._handle = self._model.handle
-            self.description = "python: %s" % getattr(model, "__qualname__",
-                                                      type(model).__name__)
+            self._model_info = {"path": None, "input_shape": [d],
+                                "description": "python: %s" % getattr(
+                                    model, "__qualname__", type(model).__name__)}
         else:
             raise TypeError("model must be callable or a shapc.Model, not %s"
                             % type(model).__name__)
@@ -430,15 +434,15 @@ class KernelExplainer:
             pred = fx
         else:
             pred = self._predict(xs)
-        o = dict(self._defaults)
-        o.update(kwargs)
-        settings = {k: v for k, v in o.items() if k in _CALL_OPTIONS and k != "groups"
-                    and not callable(v)}
-        settings["link"] = self.link
-        settings["background_rows"] = self.N
-        settings["explain_s"] = time.monotonic() - t0
+        ko = self._options(dict(self._defaults, **kwargs))
+        settings = {"sampler": _lib.SAMPLER_NAMES[ko.sampler], "nsamples": ko.nsamples,
+                    "max_evals": ko.max_evals, "seed": ko.seed, "link": self.link,
+                    "tol": ko.tol, "batches": ko.n_batches, "groups": None if group_of is None
+                    else len(set(group_of.tolist())),
+                    "background": {"source": "python", "rows": self.N},
+                    "explain_s": time.monotonic() - t0}
         exp = Explanation(values, base, xs, names, stderr, self.output_names, self.info,
-                          pred, group_of, self.description, settings)
+                          pred, group_of, dict(self._model_info), settings)
         return exp[0] if single else exp
 
     def _predict(self, xs):

@@ -240,11 +240,14 @@ class Results:
         info = exp.info if isinstance(exp.info, list) else None
         names = None if exp.feature_names is None else list(exp.feature_names)
         settings = dict(getattr(exp, "settings", None) or {})
+        model = dict(getattr(exp, "model", None) or {})
+        model.setdefault("path", None)
+        model.setdefault("description", None)
+        if data is not None and not model.get("input_shape"):
+            model["input_shape"] = [int(data.shape[1])]
         summary = {"shapc_version": _version(), "command": "explain",
                    "argv": [os.path.basename(sys.executable)] + list(sys.argv),
-                   "model": {"path": None, "description": getattr(exp, "description", None),
-                             "input_shape": [int(data.shape[1])] if data is not None else None},
-                   "input": None,
+                   "model": model, "input": None,
                    "settings": {k2: v2 for k2, v2 in settings.items() if k2 != "explain_s"}}
         if "explain_s" in settings:
             summary["timings"] = {"explain_s": settings["explain_s"],
@@ -274,6 +277,5 @@ class Results:
             not np.array_equal(self.groups.reshape(-1)[:self.inputs.shape[1]],
                                np.arange(self.inputs.shape[1])) else None
         return Explanation(v, b, self.inputs, self.players, se, onames, None,
-                           self.predictions, groups,
-                           (self.summary.get("model") or {}).get("description"),
+                           self.predictions, groups, self.summary.get("model"),
                            self.summary.get("settings"))
