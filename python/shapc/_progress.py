@@ -2,10 +2,11 @@
 
 The library calls the progress callback after each row and between chunks of model
 evaluations (kernel.h). The callback draws a bar - tqdm when importable, else one line on
-stderr rewritten in place - once the run has lasted `delay` seconds, and returns nonzero to
-cancel the C call (SHAPC_ECANCELED) when asked to stop: by a KeyboardInterrupt raised inside
-it (Python f on the calling thread) or by Progress.cancel() (native models, whose C call runs
-on a helper thread while the calling thread waits for Ctrl-C).
+stderr (rewritten in place on a terminal) - once the run has lasted `delay` seconds, and
+returns nonzero to cancel the C call (SHAPC_ECANCELED) when asked to stop: by a
+KeyboardInterrupt raised inside it (Python f on the calling thread) or by Progress.cancel()
+(native models, whose C call runs on a helper thread while the calling thread waits for
+Ctrl-C).
 """
 import sys
 import threading
@@ -60,20 +61,24 @@ class Progress:
         if self._bar is not None:
             self._bar.update(done - self._bar.n)
             return
-        if now - self._last_draw < 0.2 and done < self.total:
+        # a terminal gets one line redrawn in place; a log file a line every 5 s
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        if now - self._last_draw < (0.2 if tty else 5.0) and done < self.total:
             return
         self._last_draw = now
         el = now - self.start
-        eta = el / done * (self.total - done) if done else float("nan")
-        self.stream.write("\rshapc: %d/%d rows, %.1f s, ETA %s   "
-                          % (done, self.total, el, "%.0f s" % eta if done else "?"))
+        eta = "%.0f s" % (el / done * (self.total - done)) if done else "?"
+        line = "shapc: %d/%d rows, %.1f s, ETA %s" % (done, self.total, el, eta)
+        self.stream.write("\r" + line + "   " if tty else line + "\n")
         self.stream.flush()
+        self._tty = tty
 
     def close(self):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
         elif self._line:
-            self.stream.write("\n")
-            self.stream.flush()
+            if getattr(self, "_tty", False):
+                self.stream.write("\n")
+                self.stream.flush()
             self._line = False
