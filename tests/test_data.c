@@ -509,7 +509,7 @@ static void test_idx_malformed(void **state)
     tu_tmp_path(path, sizeof path, "data_truncmsg.idx");
     tu_write_file(path, good, 12 + 12);
     assert_int_equal(shapc_idx_read(path, 0, &a, &err), SHAPC_ETRUNC);
-    assert_non_null(strstr(err.message, "header promises 32 data bytes, file has 12 after"));
+    assert_non_null(strstr(err.message, "header promises (4, 8) = 32 data bytes, file has 12 after"));
 
     /* missing files are I/O errors */
     tu_tmp_path(path, sizeof path, "data_does_not_exist.idx");

@@ -55,6 +55,26 @@ shapc__rgb shapc__red_blue(double t)
     return lch_to_rgb(54.0, 70.0 + 20.0 * t, h0 + (h1 - h0) * t);
 }
 
+shapc__rgb shapc__red_blue_circle(double t)
+{
+    /* shap/plots/colors/_colors.py: constant lightness 54; chroma and hue interpolated
+     * blue -> red over the first half and red -> blue (hue increasing through the warm and
+     * green hues) over the second. */
+    const double pi = 3.14159265358979323846;
+    const double hb = 4.6588, hr = 0.35470565, cb = 70.0, cr = 90.0;
+    if (!(t == t) || isinf(t))
+        t = 0;
+    t -= floor(t);
+    if (t <= 0.5) {
+        double u = t / 0.5;
+        return lch_to_rgb(54.0, cb + (cr - cb) * u, hb + (hr + 2 * pi - hb) * u);
+    }
+    {
+        double u = (t - 0.5) / 0.5;
+        return lch_to_rgb(54.0, cr + (cb - cr) * u, hr + (hb - hr) * u);
+    }
+}
+
 void shapc__red_transparent_blue(double v, shapc__rgb *rgb, double *alpha)
 {
     /* shap's red_transparent_blue endpoints: (30, 136, 229) and (255, 13, 87). */
