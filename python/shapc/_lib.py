@@ -97,7 +97,8 @@ class KernelInfo(ctypes.Structure):  # shapc_kernel_info
                 ("sampler", ctypes.c_int)]
 
 
-_PLOT_OPTIONS_TAIL = [
+_PLOT_OPTIONS_FIELDS = [
+    ("size", ctypes.c_size_t),
     ("width", ctypes.c_double),
     ("height", ctypes.c_double),
     ("dpi", ctypes.c_double),
@@ -106,22 +107,16 @@ _PLOT_OPTIONS_TAIL = [
     ("max_display", ctypes.c_size_t),
     ("title", ctypes.c_char_p),
     ("xlabel", ctypes.c_char_p),
+    ("link", ctypes.c_int),
 ]
 
 
 class PlotOptions(ctypes.Structure):  # shapc_plot_options
-    _fields_ = [("size", ctypes.c_size_t)] + _PLOT_OPTIONS_TAIL
+    _fields_ = _PLOT_OPTIONS_FIELDS
 
 
 class _PlotOptionsRet(ctypes.Structure):
-    _fields_ = [("size", ctypes.c_size_t)] + _PLOT_OPTIONS_TAIL + _SPARE
-
-
-class PlotOptionsNoSize(ctypes.Structure):
-    """shapc_plot_options before it gained its leading size field (branch uxlib). A library
-    of that age returns width = 0.0 where `size` now is, which is how it is recognised; this
-    class can go once every libshapc in use has the field."""
-    _fields_ = _PLOT_OPTIONS_TAIL
+    _fields_ = _PLOT_OPTIONS_FIELDS + _SPARE
 
 
 class PlotImageData(ctypes.Structure):  # shapc_plot_image_data
@@ -133,7 +128,9 @@ class PlotImageData(ctypes.Structure):  # shapc_plot_image_data
                 ("phi", ctypes.POINTER(ctypes.c_double)),
                 ("p", ctypes.c_size_t),
                 ("labels", ctypes.POINTER(ctypes.c_char_p)),
-                ("probs", ctypes.POINTER(ctypes.c_double))]
+                ("probs", ctypes.POINTER(ctypes.c_double)),
+                ("groups", ctypes.POINTER(ctypes.c_int32)),
+                ("row_labels", ctypes.POINTER(ctypes.c_char_p))]
 
 
 # ---- functions ------------------------------------------------------------------------------
@@ -232,12 +229,9 @@ class _Library:
                           "the package and the library come from different versions"
                           % (self.path, ko.size, ctypes.sizeof(KernelOptions)))
         po = self.plot_options_default()
-        if po.size == 0:  # the field is width = 0.0: a library from before the size field
-            self.plot_options_type = PlotOptionsNoSize
-        elif po.size == ctypes.sizeof(PlotOptions):
-            self.plot_options_type = PlotOptions
-        else:
-            raise OSError("%s: shapc_plot_options is %d bytes, this package mirrors %d"
+        if po.size != ctypes.sizeof(PlotOptions):
+            raise OSError("%s: shapc_plot_options is %d bytes, this package mirrors %d: "
+                          "the package and the library come from different versions"
                           % (self.path, po.size, ctypes.sizeof(PlotOptions)))
 
     def kernel_options(self):
@@ -248,10 +242,9 @@ class _Library:
         return o
 
     def plot_options(self):
-        """shapc_plot_options_default() in the library's layout."""
+        """shapc_plot_options_default(), as the exact-size struct the package passes."""
         ret = self.plot_options_default()
-        t = self.plot_options_type
-        o = t()
+        o = PlotOptions()
         ctypes.memmove(ctypes.addressof(o), ctypes.addressof(ret), ctypes.sizeof(o))
         return o
 

@@ -8,8 +8,9 @@
     shapc.summary_plot(values, X)                              # shap's defaults
 
 Every function takes an Explanation (explainer(X)) or plain arrays, and the style keywords
-width, height (points; 0 = fit), dpi (PNG only; 100), title, xlabel, font, font_size and,
-for row plots, max_display. With path=None the PNG bytes are returned (a bytes object that
+width, height (points; 0 = fit), dpi (PNG only; 100), title, xlabel, font, font_size, link
+("logit" for values in log-odds: the waterfall then also shows probabilities; taken from an
+Explanation by default) and, for row plots, max_display. With path=None the PNG bytes are returned (a bytes object that
 Jupyter displays); with a path the file is written (its extension picks the format) and
 None is returned. Multi-output values take output= (an index or output name); without it
 the beeswarm and bar plots use the output with the largest mean |SHAP value| (as `shapc
@@ -33,8 +34,12 @@ class PNG(bytes):
 
 
 def _options(width=0, height=0, dpi=100, title=None, xlabel=None, font=None, font_size=None,
-             max_display=None):
+             max_display=None, link=None):
     o = _lib.lib().plot_options()
+    if link is not None:
+        if link not in _lib.LINK:
+            raise ValueError("link must be 'identity' or 'logit', not %r" % (link,))
+        o.link = _lib.LINK[link]
     o.width, o.height, o.dpi = float(width or 0), float(height or 0), float(dpi)
     if font is not None:
         o.font_family = str(font).encode("utf-8")
@@ -241,6 +246,9 @@ def waterfall(shap_values, base_value=None, fx=None, features=None, feature_name
     shap_values is an Explanation of one row (exp[i]) or a 1-D array with base_value."""
     vals, data, names, base, onames, pred, groups, axes = _unpack(shap_values, features,
                                                                   feature_names)
+    settings = getattr(shap_values, "settings", None) or {}
+    if "link" not in style and settings.get("link") in _lib.LINK:
+        style["link"] = settings["link"]
     if axes is not None and "rows" in axes:
         if vals.shape[0] != 1:
             raise ValueError("waterfall: explains one row; pass exp[i]")
@@ -281,15 +289,16 @@ def waterfall(shap_values, base_value=None, fx=None, features=None, feature_name
         names_arr, base, fx, e))
 
 
-def image(shap_values, pixel_values=None, labels=None, probs=None, *, groups=None, path=None,
-          **style):
+def image(shap_values, pixel_values=None, labels=None, probs=None, *, groups=None,
+          row_labels=None, path=None, **style):
     """Per row: the image, then per output the faded grey image under a red/blue overlay.
 
     pixel_values (n, h, w) or (n, h, w, c), c = 1 or 3, raw units. shap_values: an
     Explanation (its data reshaped to the images), a list of p arrays (one per output) each
     (n, h, w[, c]) or (n, h*w*c), or one array (n, h, w[, c][, p]) / (n, h*w*c[, p]).
     Values over channels are summed per pixel; with groups (d, one player per feature) the
-    player values are spread over their pixels. labels: p names (or (n, p)); probs (n, p)."""
+    player values are spread over their pixels and their outlines drawn. labels: p names (or
+    (n, p)); probs (n, p); row_labels: n titles over the input images."""
     if hasattr(shap_values, "values") and hasattr(shap_values, "base_values"):
         vals = np.asarray(shap_values.values, dtype=np.float64)
         axes = getattr(shap_values, "axes", None) or ("rows", "features", "outputs")[:vals.ndim]
@@ -355,10 +364,21 @@ def image(shap_values, pixel_values=None, labels=None, probs=None, *, groups=Non
     pr = None
     if probs is not None:
         pr = np.ascontiguousarray(np.asarray(probs, dtype=np.float64).reshape(n, p))
-    data = _lib.PlotImageData(_lib.f32ptr(images), n, h, w, c, _lib.f64ptr(phi), p,
-                              ctypes.cast(lab, ctypes.POINTER(ctypes.c_char_p))
-                              if lab is not None else None,
-                              _lib.f64ptr(pr) if pr is not None else None)
+    outline = None
+    if groups is not None:  # the player of each pixel (its first channel's), every row
+        outline = np.ascontiguousarray(np.tile(gp[:, 0], (n, 1)), dtype=np.int32)
+    rl = None
+    if row_labels is not None:
+        if len(row_labels) != n:
+            raise ValueError("image: %d row_labels for %d rows" % (len(row_labels), n))
+        rl = _lib.strings([str(s) for s in row_labels])
+    data = _lib.PlotImageData(
+        _lib.f32ptr(images), n, h, w, c, _lib.f64ptr(phi), p,
+        ctypes.cast(lab, ctypes.POINTER(ctypes.c_char_p)) if lab is not None else None,
+        _lib.f64ptr(pr) if pr is not None else None,
+        outline.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)) if outline is not None
+        else None,
+        ctypes.cast(rl, ctypes.POINTER(ctypes.c_char_p)) if rl is not None else None)
     o = _options(**style)
     L = _lib.lib()
     return _render(path, lambda pth, e: L.plot_image(pth, ctypes.byref(o),

@@ -45,8 +45,7 @@ int main(void)
     FIELD(shapc_kernel_info, sampler);
     END();
     BEGIN(shapc_plot_options, "PlotOptions");
-    /* no size: the Python side checks whichever layout the library has (width moves to
-     * offset 8 when the leading size field is there) */
+    FIELD(shapc_plot_options, size);
     FIELD(shapc_plot_options, width);
     FIELD(shapc_plot_options, height);
     FIELD(shapc_plot_options, dpi);
@@ -55,6 +54,7 @@ int main(void)
     FIELD(shapc_plot_options, max_display);
     FIELD(shapc_plot_options, title);
     FIELD(shapc_plot_options, xlabel);
+    FIELD(shapc_plot_options, link);
     END();
     BEGIN(shapc_plot_image_data, "PlotImageData");
     FIELD(shapc_plot_image_data, images);
@@ -66,6 +66,8 @@ int main(void)
     FIELD(shapc_plot_image_data, p);
     FIELD(shapc_plot_image_data, labels);
     FIELD(shapc_plot_image_data, probs);
+    FIELD(shapc_plot_image_data, groups);
+    FIELD(shapc_plot_image_data, row_labels);
     END();
     printf("}\n");
     return 0;
