@@ -44,11 +44,18 @@
  * Arguments
  * ========================================================================================== */
 
+/* Checks the arguments and clears the outputs; *total = the input's total weight. */
 static shapc_status check_input(const char *what, const float *rows, size_t n, size_t d,
-                                const float *weights, size_t k, double *total,
+                                const float *weights, size_t k, shapc_array **out,
+                                shapc_array **out_weights, const size_t *k_out, double *total,
                                 shapc_error *err)
 {
     size_t nd, i;
+    if (!out || !k_out)
+        return shapc_error_set(err, SHAPC_EINVAL, "%s: NULL output", what);
+    *out = NULL;
+    if (out_weights)
+        *out_weights = NULL;
     if (!rows || n == 0 || d == 0)
         return shapc_error_set(err, SHAPC_EINVAL, "%s: need rows (n >= 1, d >= 1)", what);
     if (k == 0 || k > n)
@@ -129,12 +136,7 @@ shapc_status shapc_background_sample(const float *rows, size_t n, size_t d,
     shapc__rng rng;
     shapc_status st;
 
-    if (!out_rows || !k_out)
-        return shapc_error_set(err, SHAPC_EINVAL, "%s: NULL output", what);
-    *out_rows = NULL;
-    if (out_weights)
-        *out_weights = NULL;
-    st = check_input(what, rows, n, d, weights, k, &total, err);
+    st = check_input(what, rows, n, d, weights, k, out_rows, out_weights, k_out, &total, err);
     if (st != SHAPC_OK)
         return st;
     pick = shapc__calloc(weights ? k : n, sizeof *pick);
@@ -438,12 +440,7 @@ shapc_status shapc_background_kmeans(const float *rows, size_t n, size_t d,
     shapc__rng rng;
     shapc_status st;
 
-    if (!out_centroids || !k_out)
-        return shapc_error_set(err, SHAPC_EINVAL, "%s: NULL output", what);
-    *out_centroids = NULL;
-    if (out_weights)
-        *out_weights = NULL;
-    st = check_input(what, rows, n, d, weights, k, &total, err);
+    st = check_input(what, rows, n, d, weights, k, out_centroids, out_weights, k_out, &total, err);
     if (st != SHAPC_OK)
         return st;
     memset(&s, 0, sizeof s);

@@ -90,6 +90,28 @@ void shapc__red_transparent_blue(double v, shapc__rgb *rgb, double *alpha)
     *alpha = fabs(v);
 }
 
+void shapc__colour_bar(cairo_t *cr, double x, double y, double w, double h,
+                       void (*map)(double v, shapc__rgb *rgb, double *alpha))
+{
+    cairo_pattern_t *grad = cairo_pattern_create_linear(x, 0, x + w, 0);
+    int s;
+    /* 21 stops: both maps are piecewise smooth in |v| with a kink at 0, which a stop hits. */
+    for (s = 0; s <= 20; s++) {
+        shapc__rgb c;
+        double a;
+        map(-1 + s / 10.0, &c, &a);
+        cairo_pattern_add_color_stop_rgb(grad, s / 20.0, 1 - a + c.r * a, 1 - a + c.g * a,
+                                         1 - a + c.b * a);
+    }
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_set_source(cr, grad);
+    cairo_fill_preserve(cr);
+    cairo_pattern_destroy(grad);
+    shapc__set_rgb(cr, shapc__color_grid());
+    cairo_set_line_width(cr, 0.5);
+    cairo_stroke(cr);
+}
+
 void shapc__set_rgb(cairo_t *cr, shapc__rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
 
 void shapc__set_rgba(cairo_t *cr, shapc__rgb c, double alpha)

@@ -26,6 +26,11 @@ shapc__rgb shapc__red_blue_circle(double t);
  * (blue for v < 0, red for v > 0) and its opacity |v|. */
 void shapc__red_transparent_blue(double v, shapc__rgb *rgb, double *alpha);
 
+/* A colour bar: the rectangle (x, y, w, h) shaded left to right from v = -1 to v = 1 with
+ * map's colour at map's opacity over white, outlined in grid grey. */
+void shapc__colour_bar(cairo_t *cr, double x, double y, double w, double h,
+                       void (*map)(double v, shapc__rgb *rgb, double *alpha));
+
 void shapc__set_rgb(cairo_t *cr, shapc__rgb c);
 void shapc__set_rgba(cairo_t *cr, shapc__rgb c, double alpha);
 

@@ -194,22 +194,7 @@ static void draw_colorbar(cairo_t *cr, const shapc_plot_options *o, double cx, d
                           double width, double lim)
 {
     shapc__font f = shapc__font_make(o, 1.0, 0);
-    cairo_pattern_t *grad = cairo_pattern_create_linear(cx - width / 2, 0, cx + width / 2, 0);
-    int s;
-    for (s = 0; s <= 20; s++) {
-        shapc__rgb c;
-        double a, v = -1 + s / 10.0;
-        shapc__red_transparent_blue(v, &c, &a);
-        cairo_pattern_add_color_stop_rgb(grad, s / 20.0, 1 - a + c.r * a, 1 - a + c.g * a,
-                                         1 - a + c.b * a);
-    }
-    cairo_rectangle(cr, cx - width / 2, y, width, 10);
-    cairo_set_source(cr, grad);
-    cairo_fill_preserve(cr);
-    cairo_pattern_destroy(grad);
-    shapc__set_rgb(cr, shapc__color_grid());
-    cairo_set_line_width(cr, 0.5);
-    cairo_stroke(cr);
+    shapc__colour_bar(cr, cx - width / 2, y, width, 10, shapc__red_transparent_blue);
     shapc__xaxis(cr, &f, cx - width / 2, cx + width / 2, y + 10, -lim, lim,
                  o->xlabel ? o->xlabel : "SHAP value");
 }

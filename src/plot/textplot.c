@@ -17,6 +17,8 @@
 #include "shapc/plot.h"
 #include "util/alloc.h"
 
+#define TOKEN_OPACITY 0.85 /* of the strongest token's background */
+
 typedef struct txt_ctx {
     const char *const *tokens;
     const double *phi;
@@ -85,27 +87,19 @@ static void header_layout(cairo_t *cr, const shapc_plot_options *o, const txt_ct
     hd->height += 10;
 }
 
+/* The token background at phi / max |phi| = v: colour at opacity 0.85 |v|. */
+static void token_colour(double v, shapc__rgb *rgb, double *alpha)
+{
+    *rgb = v < 0 ? shapc__color_neg() : shapc__color_pos();
+    *alpha = fabs(v) * TOKEN_OPACITY;
+}
+
 static void legend_draw(cairo_t *cr, const shapc_plot_options *o, const txt_header *hd,
                         double x, double y)
 {
     shapc__font f = shapc__font_make(o, 1.0, 0);
     double x0 = x + hd->bar_x, y0 = y + hd->bar_y;
-    int s;
-    cairo_pattern_t *grad = cairo_pattern_create_linear(x0, 0, x0 + LEGEND_W, 0);
-    /* The token background: colour at opacity 0.85 |phi| / max |phi| over white. */
-    for (s = 0; s <= 20; s++) {
-        double v = -1 + s / 10.0, a = fabs(v) * 0.85;
-        shapc__rgb c = v < 0 ? shapc__color_neg() : shapc__color_pos();
-        cairo_pattern_add_color_stop_rgb(grad, s / 20.0, 1 - a + c.r * a, 1 - a + c.g * a,
-                                         1 - a + c.b * a);
-    }
-    cairo_rectangle(cr, x0, y0, LEGEND_W, LEGEND_BAR_H);
-    cairo_set_source(cr, grad);
-    cairo_fill_preserve(cr);
-    cairo_pattern_destroy(grad);
-    shapc__set_rgb(cr, shapc__color_grid());
-    cairo_set_line_width(cr, 0.5);
-    cairo_stroke(cr);
+    shapc__colour_bar(cr, x0, y0, LEGEND_W, LEGEND_BAR_H, token_colour);
     shapc__xaxis(cr, &f, x0, x0 + LEGEND_W, y0 + LEGEND_BAR_H, -hd->mx, hd->mx, "");
     shapc__set_rgb(cr, shapc__color_text());
     shapc__text_draw(cr, &f, "SHAP value", x0 - 6, y0 + LEGEND_BAR_H / 2, 1, 0.5);
@@ -159,7 +153,7 @@ static double flow(cairo_t *cr, const shapc_plot_options *o, const txt_ctx *c, d
             }
             if (a > 0.0) {
                 shapc__set_rgba(cr, c->phi[i] >= 0 ? shapc__color_pos() : shapc__color_neg(),
-                                a * 0.85);
+                                a * TOKEN_OPACITY);
                 cairo_rectangle(cr, px + sw - 1, py + (lh - th) / 2 - 1, tw - sw + 2, th + 2);
                 cairo_fill(cr);
             }
