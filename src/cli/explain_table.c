@@ -81,7 +81,7 @@ static shapc_status load_input(table *t, shapc_error *err)
     size_t n_file = 0;
     shapc_status st = shapc_cli_load_rows(a->input_path, t->x->model, &a->rows, &t->row0,
                                           &n_file, &t->input, err);
-    if (st == SHAPC_ERANGE)
+    if (shapc_cli_rows_outside(st, err))
         return shapc_error_set(err, st, "%s: --rows out of range (the file has %zu rows: 0:%zu)",
                                a->input_path, n_file, n_file);
     if (st != SHAPC_OK)
@@ -103,7 +103,7 @@ static shapc_status load_background(table *t, shapc_error *err)
         /* Only the --background-rows of the file are loaded. */
         st = shapc_cli_load_rows(a->bg_path, t->x->model, &a->bg_rows, &t->bg_row0, &bg_total,
                                  &t->bg_file, err);
-        if (st == SHAPC_ERANGE)
+        if (shapc_cli_rows_outside(st, err))
             return shapc_error_set(err, st, "%s: --background-rows out of range (the "
                                    "background has %zu rows: 0:%zu)", bg_name, bg_total,
                                    bg_total);
