@@ -226,8 +226,8 @@ static shapc_status set_names(shapc_model *m, const shapc__onnx_model *om, shapc
     if (n != om->k)
         st = shapc_error_set(err, SHAPC_EFORMAT, "%s: metadata shapc.output_names has %zu "
                              "names for %zu outputs", om->g->path, n, om->k);
-    else
-        st = shapc_model_set_output_names(m, (const char *const *)names, err);
+    else if ((st = shapc_model_set_output_names(m, (const char *const *)names, err)) != SHAPC_OK)
+        shapc_error_prefix(err, om->g->path);
     shapc__free(names);
     shapc__free(copy);
     return st;
@@ -258,7 +258,11 @@ static shapc_status finish_model(shapc_model *m, shapc__onnx_model *om, shapc_er
     shapc__first_stage stage;
     shapc_status st;
     int found;
-    if ((st = set_shape(m, om, err)) != SHAPC_OK || (st = set_names(m, om, err)) != SHAPC_OK)
+    if ((st = set_shape(m, om, err)) != SHAPC_OK) {
+        shapc_error_prefix(err, om->g->path);
+        return st;
+    }
+    if ((st = set_names(m, om, err)) != SHAPC_OK)
         return st;
     snprintf(label, sizeof label, "onnx opset %lld, %zu nodes%s", (long long)om->g->opset,
              om->g->n_order, om->fixed ? ", fixed batch" : "");
@@ -267,8 +271,10 @@ static shapc_status finish_model(shapc_model *m, shapc__onnx_model *om, shapc_er
     if (!om->fixed && !om->ids) {
         if ((found = shapc__onnx_stage_detect(om, &stage)) < 0)
             return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", om->g->path);
-        if (found && (st = shapc__model_set_first_stage(m, &stage, err)) != SHAPC_OK)
+        if (found && (st = shapc__model_set_first_stage(m, &stage, err)) != SHAPC_OK) {
+            shapc_error_prefix(err, om->g->path);
             return st;
+        }
     }
     return SHAPC_OK;
 }
@@ -322,8 +328,10 @@ shapc_status shapc__onnx_model_load_mem(const void *data, size_t len, const char
     om->chunk = om->chunk < 1 ? 1 : om->chunk > MAX_CHUNK ? MAX_CHUNK : om->chunk;
     if ((st = shapc__onnx_text_setup(om, err)) != SHAPC_OK)
         goto fail;
-    if ((st = shapc_model_create(om->d, om->k, onnx_predict, om, om_free, &m, err)) != SHAPC_OK)
+    if ((st = shapc_model_create(om->d, om->k, onnx_predict, om, om_free, &m, err)) != SHAPC_OK) {
+        shapc_error_prefix(err, name);
         goto fail;
+    }
     if ((st = finish_model(m, om, err)) != SHAPC_OK) {
         shapc_model_free(m);
         return st;

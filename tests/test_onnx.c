@@ -1,0 +1,832 @@
+/* test_onnx.c - ONNX models (src/model/onnx_*.c): predictions against references computed
+ * here, the first stage against plain evaluation and the explainer with and without it,
+ * image layout, load-time folding, fixed-batch graphs, loading by content, and every kind of
+ * bad file the loader must refuse with one line naming it. Models are built in memory with
+ * protobuf-c (support/onnx_build.c); ONNX's own operator tests run in
+ * tests/onnx/node_conformance.c, real exported models in samples/onnx. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "model/first_stage.h"
+#include "model/onnx_model.h"
+#include "onnx_build.h"
+#include "shapc/kernel.h"
+#include "shapc/model.h"
+#include "util/alloc.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static float urand(void) /* uniform [-1, 1), reproducible */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (float)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+static void fill(float *v, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = scale * urand();
+}
+
+static shapc_status load(ob_model *m, shapc_model **out, shapc_error *err)
+{
+    unsigned char *bytes;
+    size_t len;
+    ob_pack(m, &bytes, &len);
+    shapc_status st = shapc__onnx_model_load_mem(bytes, len, "test.onnx", out, err);
+    free(bytes);
+    return st;
+}
+
+static shapc_model *load_ok(ob_model *m)
+{
+    shapc_model *model = NULL;
+    shapc_error err = {0};
+    shapc_status st = load(m, &model, &err);
+    if (st != SHAPC_OK)
+        fail_msg("load failed: %s", err.message);
+    return model;
+}
+
+/* ======================================================================================== */
+/* a small MLP: (B, 1, 2, 3) -> Mul -> Flatten -> Gemm -> Relu -> Gemm -> Softmax             */
+/* ======================================================================================== */
+
+#define D 6
+#define H 4
+#define K 3
+
+typedef struct mlp_w {
+    float scale, w1[H * D], b1[H], w2[K * H], b2[K];
+} mlp_w;
+
+static ob_model *mlp_model(const mlp_w *w)
+{
+    ob_model *m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 4, (int64_t[]){-1, 1, 2, 3});
+    ob_init(m, "s", 0, NULL, &w->scale);
+    ob_init(m, "w1", 2, (int64_t[]){H, D}, w->w1);
+    ob_init(m, "b1", 1, (int64_t[]){H}, w->b1);
+    ob_init(m, "w2", 2, (int64_t[]){K, H}, w->w2);
+    ob_init(m, "b2", 1, (int64_t[]){K}, w->b2);
+    ob_node_new(m, "Mul", "scale", "x,s", "xs");
+    ob_node_new(m, "Flatten", "flat", "xs", "f");
+    ob_attr_int(ob_node_new(m, "Gemm", "fc1", "f,w1,b1", "h"), "transB", 1);
+    ob_node_new(m, "Relu", "relu", "h", "a");
+    ob_attr_int(ob_node_new(m, "Gemm", "fc2", "a,w2,b2", "z"), "transB", 1);
+    ob_attr_int(ob_node_new(m, "Softmax", "sm", "z", "p"), "axis", 1);
+    ob_output(m, "p");
+    ob_meta(m, "shapc.output_names", "cat\ndog\nbird");
+    return m;
+}
+
+static void mlp_ref(const mlp_w *w, const float *x, double *p)
+{
+    double h[H], z[K], mx = -1e300, s = 0.0;
+    for (size_t j = 0; j < H; j++) {
+        h[j] = w->b1[j];
+        for (size_t f = 0; f < D; f++)
+            h[j] += (double)w->w1[j * D + f] * (double)(x[f] * w->scale);
+        h[j] = h[j] > 0 ? h[j] : 0;
+    }
+    for (size_t c = 0; c < K; c++) {
+        z[c] = w->b2[c];
+        for (size_t j = 0; j < H; j++)
+            z[c] += (double)w->w2[c * H + j] * h[j];
+        mx = z[c] > mx ? z[c] : mx;
+    }
+    for (size_t c = 0; c < K; c++)
+        s += exp(z[c] - mx);
+    for (size_t c = 0; c < K; c++)
+        p[c] = exp(z[c] - mx) / s;
+}
+
+/* The stage's pieces in order equal predict (to float32 rounding). */
+static void check_stage(const shapc_model *model, const float *x, size_t n)
+{
+    const shapc__first_stage *fs = shapc__model_first_stage(model);
+    const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
+    float *xp = malloc(n * d * sizeof *xp), *pre, *out = malloc(n * k * sizeof *out);
+    float *ref = malloc(n * k * sizeof *ref);
+    assert_non_null(fs);
+    pre = malloc(n * fs->h * sizeof *pre);
+    assert_int_equal(fs->d, d);
+    fs->preprocess(fs->ctx, x, n, xp);
+    fs->preact(fs->ctx, xp, n, pre);
+    fs->activate(fs->ctx, pre, n);
+    assert_int_equal(fs->finish(fs->ctx, pre, n, out, NULL, NULL), SHAPC_OK);
+    assert_int_equal(shapc_model_predict(model, x, n, ref, NULL), SHAPC_OK);
+    for (size_t i = 0; i < n * k; i++)
+        assert_near(out[i], ref[i], 1e-5 * (fabs(ref[i]) + 1e-3));
+    /* and W^T is what preact multiplies: pre(xp) = pre(0) + sum_f xp_f wt[f] */
+    float *zero = calloc(d, sizeof *zero), *b = malloc(fs->h * sizeof *b);
+    fs->preact(fs->ctx, zero, 1, b);
+    fs->preact(fs->ctx, xp, n, pre);
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < fs->h; j++) {
+            double acc = b[j];
+            for (size_t f = 0; f < d; f++)
+                acc += (double)xp[r * d + f] * (double)fs->wt[f * fs->h + j];
+            assert_near(pre[r * fs->h + j], acc, 1e-5 * (fabs(acc) + 1.0));
+        }
+    free(zero);
+    free(b);
+    free(xp);
+    free(pre);
+    free(out);
+    free(ref);
+}
+
+/* Exact Shapley values (few features) with and without the first stage agree. */
+static void check_structure(const shapc_model *model, const float *x, const float *bg,
+                            size_t n_bg)
+{
+    const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
+    double *phi[2];
+    for (int v = 0; v < 2; v++) {
+        shapc_kernel_options opt = shapc_kernel_options_default();
+        shapc_kernel *kr = NULL;
+        shapc_kernel_info info;
+        opt.use_structure = v;
+        opt.sampler = SHAPC_SAMPLER_EXACT;
+        phi[v] = calloc(d * k, sizeof *phi[v]);
+        assert_int_equal(shapc_kernel_create(model, bg, n_bg, NULL, &opt, &kr, NULL), SHAPC_OK);
+        assert_int_equal(shapc_kernel_explain(kr, x, phi[v], NULL, NULL, &info, NULL), SHAPC_OK);
+        assert_true(info.exact);
+        shapc_kernel_free(kr);
+    }
+    double mx = 0;
+    for (size_t i = 0; i < d * k; i++) {
+        assert_near(phi[0][i], phi[1][i], 1e-6);
+        mx = fabs(phi[0][i]) > mx ? fabs(phi[0][i]) : mx;
+    }
+    assert_true(mx > 1e-4); /* the comparison had something to compare */
+    free(phi[0]);
+    free(phi[1]);
+}
+
+static void test_mlp(void **state)
+{
+    (void)state;
+    mlp_w w;
+    float x[5 * D], bg[3 * D], out[5 * K];
+    double ref[K];
+    w.scale = 0.5f;
+    fill(w.w1, H * D, 1.0f);
+    fill(w.b1, H, 0.5f);
+    fill(w.w2, K * H, 1.0f);
+    fill(w.b2, K, 0.5f);
+    fill(x, 5 * D, 2.0f);
+    fill(bg, 3 * D, 2.0f);
+    ob_model *m = mlp_model(&w);
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    assert_int_equal(shapc_model_n_inputs(model), D);
+    assert_int_equal(shapc_model_n_outputs(model), K);
+    assert_int_equal(shapc_model_input_rank(model), 3); /* (H, W, C) = (2, 3, 1) */
+    assert_int_equal(shapc_model_input_shape(model)[0], 2);
+    assert_int_equal(shapc_model_input_shape(model)[2], 1);
+    assert_string_equal(shapc_model_output_name(model, 2), "bird");
+    assert_null(shapc_model_background(model));
+    assert_non_null(strstr(shapc_model_describe(model), "onnx opset 13"));
+    assert_int_equal(shapc_model_predict(model, x, 5, out, NULL), SHAPC_OK);
+    for (size_t r = 0; r < 5; r++) {
+        mlp_ref(&w, x + r * D, ref);
+        for (size_t c = 0; c < K; c++)
+            assert_near(out[r * K + c], ref[c], 1e-6);
+    }
+    const shapc__first_stage *fs = shapc__model_first_stage(model);
+    assert_non_null(fs);
+    assert_int_equal(fs->h, H);
+    assert_true(fs->relu);
+    /* W^T row f holds W[:, f] (times nothing: the scale is preprocessing) */
+    for (size_t f = 0; f < D; f++)
+        for (size_t j = 0; j < H; j++)
+            assert_near(fs->wt[f * H + j], w.w1[j * D + f], 0);
+    check_stage(model, x, 5);
+    check_structure(model, x, bg, 3);
+    shapc_model_free(model);
+}
+
+/* MatMul + Add bias, a constant subtraction before, Tanh after: still a first stage. */
+static void test_matmul_stage(void **state)
+{
+    (void)state;
+    float wm[D * H], b[H], mean[D], x[4 * D], bg[2 * D];
+    fill(wm, D * H, 1.0f);
+    fill(b, H, 1.0f);
+    fill(mean, D, 1.0f);
+    fill(x, 4 * D, 1.0f);
+    fill(bg, 2 * D, 1.0f);
+    ob_model *m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, D});
+    ob_init(m, "mean", 1, (int64_t[]){D}, mean);
+    ob_init(m, "w", 2, (int64_t[]){D, H}, wm);
+    ob_init(m, "b", 1, (int64_t[]){H}, b);
+    ob_node_new(m, "Sub", "center", "x,mean", "xc");
+    ob_node_new(m, "MatMul", "mm", "xc,w", "y");
+    ob_node_new(m, "Add", "bias", "y,b", "z");
+    ob_node_new(m, "Tanh", "act", "z", "t");
+    ob_node *rm = ob_node_new(m, "ReduceMean", "rm", "t", "o");
+    ob_attr_ints(rm, "axes", 1, (int64_t[]){1});
+    ob_attr_int(rm, "keepdims", 0);
+    ob_output(m, "o");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    const shapc__first_stage *fs = shapc__model_first_stage(model);
+    assert_non_null(fs);
+    assert_false(fs->relu);
+    check_stage(model, x, 4);
+    check_structure(model, x, bg, 2);
+    shapc_model_free(model);
+}
+
+/* ======================================================================================== */
+/* images: (H, W, C) rows against NCHW graphs                                               */
+/* ======================================================================================== */
+
+enum { IC = 3, IH = 4, IW = 5, OC = 2 };
+
+/* Conv 3x3 pad 1 -> BatchNormalization -> Relu -> GlobalAveragePool -> Flatten -> Gemm, in
+ * double precision over NCHW data. */
+static void cnn_ref(const float *img_chw, const float *cw, const float *cb, const float *bn,
+                    const float *gw, const float *gb, double *out)
+{
+    double pooled[OC];
+    for (size_t o = 0; o < OC; o++) {
+        double sum = 0;
+        for (size_t y = 0; y < IH; y++)
+            for (size_t xx = 0; xx < IW; xx++) {
+                double acc = cb[o];
+                for (size_t c = 0; c < IC; c++)
+                    for (size_t ky = 0; ky < 3; ky++)
+                        for (size_t kx = 0; kx < 3; kx++) {
+                            long iy = (long)y + (long)ky - 1, ix = (long)xx + (long)kx - 1;
+                            if (iy < 0 || ix < 0 || iy >= IH || ix >= IW)
+                                continue;
+                            acc += (double)cw[((o * IC + c) * 3 + ky) * 3 + kx] *
+                                   (double)img_chw[(c * IH + (size_t)iy) * IW + (size_t)ix];
+                        }
+                /* bn: gamma, beta, mean, var per channel */
+                acc = (acc - (double)bn[2 * OC + o]) / sqrt((double)bn[3 * OC + o] + 1e-5) *
+                          (double)bn[o] + (double)bn[OC + o];
+                sum += acc > 0 ? acc : 0;
+            }
+        pooled[o] = sum / (IH * IW);
+    }
+    for (size_t k = 0; k < 2; k++) {
+        out[k] = gb[k];
+        for (size_t o = 0; o < OC; o++)
+            out[k] += (double)gw[k * OC + o] * pooled[o];
+    }
+}
+
+static void test_cnn_layout(void **state)
+{
+    (void)state;
+    float cw[OC * IC * 9], cb[OC], bn[4 * OC], gw[2 * OC], gb[2];
+    float hwc[3 * IH * IW * IC], chw[IH * IW * IC], out[3 * 2];
+    double ref[2];
+    fill(cw, OC * IC * 9, 1.0f);
+    fill(cb, OC, 0.5f);
+    fill(bn, 4 * OC, 1.0f);
+    for (size_t o = 0; o < OC; o++)
+        bn[3 * OC + o] = fabsf(bn[3 * OC + o]) + 0.5f; /* variances */
+    fill(gw, 2 * OC, 1.0f);
+    fill(gb, 2, 1.0f);
+    fill(hwc, 3 * IH * IW * IC, 1.0f);
+    ob_model *m = ob_new(13);
+    ob_input(m, "img", OB_FLOAT, 4, (int64_t[]){-1, IC, IH, IW});
+    ob_init(m, "cw", 4, (int64_t[]){OC, IC, 3, 3}, cw);
+    ob_init(m, "cb", 1, (int64_t[]){OC}, cb);
+    ob_init(m, "g", 1, (int64_t[]){OC}, bn);
+    ob_init(m, "be", 1, (int64_t[]){OC}, bn + OC);
+    ob_init(m, "mu", 1, (int64_t[]){OC}, bn + 2 * OC);
+    ob_init(m, "va", 1, (int64_t[]){OC}, bn + 3 * OC);
+    ob_init(m, "gw", 2, (int64_t[]){2, OC}, gw);
+    ob_init(m, "gb", 1, (int64_t[]){2}, gb);
+    ob_node *cv = ob_node_new(m, "Conv", "conv", "img,cw,cb", "c");
+    ob_attr_ints(cv, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    ob_attr_ints(cv, "kernel_shape", 2, (int64_t[]){3, 3});
+    ob_node_new(m, "BatchNormalization", "bn", "c,g,be,mu,va", "n");
+    ob_node_new(m, "Relu", "relu", "n", "r");
+    ob_node_new(m, "GlobalAveragePool", "gap", "r", "p");
+    ob_node_new(m, "Flatten", "flat", "p", "f");
+    ob_attr_int(ob_node_new(m, "Gemm", "head", "f,gw,gb", "o"), "transB", 1);
+    ob_output(m, "o");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    assert_int_equal(shapc_model_input_rank(model), 3);
+    assert_int_equal(shapc_model_input_shape(model)[0], IH);
+    assert_int_equal(shapc_model_input_shape(model)[1], IW);
+    assert_int_equal(shapc_model_input_shape(model)[2], IC);
+    assert_null(shapc__model_first_stage(model)); /* a convolution first */
+    assert_int_equal(shapc_model_predict(model, hwc, 3, out, NULL), SHAPC_OK);
+    for (size_t r = 0; r < 3; r++) {
+        for (size_t y = 0; y < IH; y++)
+            for (size_t xx = 0; xx < IW; xx++)
+                for (size_t c = 0; c < IC; c++)
+                    chw[(c * IH + y) * IW + xx] = hwc[r * IH * IW * IC + (y * IW + xx) * IC + c];
+        cnn_ref(chw, cw, cb, bn, gw, gb, ref);
+        for (size_t k = 0; k < 2; k++)
+            assert_near(out[r * 2 + k], ref[k], 1e-5);
+    }
+    shapc_model_free(model);
+}
+
+/* A dense layer straight on a 3-channel NCHW input: the stage's W^T rows follow shapc's
+ * (H, W, C) feature order, not the exporter's (C, H, W) one. */
+static void test_stage_permuted(void **state)
+{
+    (void)state;
+    enum { DD = IC * IH * IW };
+    float w[2 * DD], b[2], x[2 * DD], bg[2 * DD], out[2 * 2];
+    fill(w, 2 * DD, 1.0f);
+    fill(b, 2, 1.0f);
+    fill(x, 2 * DD, 1.0f);
+    fill(bg, 2 * DD, 1.0f);
+    ob_model *m = ob_new(13);
+    ob_input(m, "img", OB_FLOAT, 4, (int64_t[]){-1, IC, IH, IW});
+    ob_init(m, "w", 2, (int64_t[]){2, DD}, w);
+    ob_init(m, "b", 1, (int64_t[]){2}, b);
+    ob_node_new(m, "Flatten", "flat", "img", "f");
+    ob_attr_int(ob_node_new(m, "Gemm", "fc", "f,w,b", "o"), "transB", 1);
+    ob_output(m, "o");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    const shapc__first_stage *fs = shapc__model_first_stage(model);
+    assert_non_null(fs);
+    /* raw feature (y, x, c) is the exporter's (c, y, x) */
+    for (size_t y = 0; y < IH; y++)
+        for (size_t xx = 0; xx < IW; xx++)
+            for (size_t c = 0; c < IC; c++)
+                assert_near(fs->wt[((y * IW + xx) * IC + c) * 2 + 1],
+                            w[DD + (c * IH + y) * IW + xx], 0);
+    assert_int_equal(shapc_model_predict(model, x, 2, out, NULL), SHAPC_OK);
+    for (size_t r = 0; r < 2; r++)
+        for (size_t k = 0; k < 2; k++) {
+            double acc = b[k];
+            for (size_t y = 0; y < IH; y++)
+                for (size_t xx = 0; xx < IW; xx++)
+                    for (size_t c = 0; c < IC; c++)
+                        acc += (double)w[k * DD + (c * IH + y) * IW + xx] *
+                               (double)x[r * DD + (y * IW + xx) * IC + c];
+            assert_near(out[r * 2 + k], acc, 1e-5);
+        }
+    check_stage(model, x, 2);
+    shapc_model_free(model);
+}
+
+/* ======================================================================================== */
+/* shape subgraphs, fixed batches, loading by content                                       */
+/* ======================================================================================== */
+
+/* x.view(x.size(0), -1) as torch exports it: Shape -> Gather -> Unsqueeze -> Concat. */
+static void add_view_subgraph(ob_model *m, const char *in, const char *out)
+{
+    ob_init_i64(m, "zero", 0, NULL, (int64_t[]){0});
+    ob_init_i64(m, "ax0", 1, (int64_t[]){1}, (int64_t[]){0});
+    ob_init_i64(m, "minus1", 1, (int64_t[]){1}, (int64_t[]){-1});
+    ob_node_new(m, "Shape", "shape", in, "shp");
+    ob_node_new(m, "Gather", "g0", "shp,zero", "n");
+    ob_node_new(m, "Unsqueeze", "u0", "n,ax0", "nu");
+    ob_attr_int(ob_node_new(m, "Concat", "cat", "nu,minus1", "target"), "axis", 0);
+    char ins[64];
+    snprintf(ins, sizeof ins, "%s,target", in);
+    ob_node_new(m, "Reshape", "view", ins, out);
+}
+
+static void test_folding(void **state)
+{
+    (void)state;
+    float w[2 * 6], x[7 * 6], out[7 * 2];
+    fill(w, 12, 1.0f);
+    fill(x, 42, 1.0f);
+    ob_model *m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 3, (int64_t[]){-1, 2, 3});
+    ob_init(m, "w", 2, (int64_t[]){6, 2}, w);
+    add_view_subgraph(m, "x", "flat");
+    ob_node_new(m, "MatMul", "mm", "flat,w", "o");
+    ob_output(m, "o");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    /* the shape subgraph is gone: Reshape (a view) and MatMul remain */
+    assert_non_null(strstr(shapc_model_describe(model), "2 nodes"));
+    assert_non_null(shapc__model_first_stage(model));
+    for (size_t n = 1; n <= 7; n += 6) {
+        assert_int_equal(shapc_model_predict(model, x, n, out, NULL), SHAPC_OK);
+        for (size_t r = 0; r < n; r++)
+            for (size_t k = 0; k < 2; k++) {
+                double acc = 0;
+                for (size_t f = 0; f < 6; f++)
+                    acc += (double)x[r * 6 + f] * (double)w[f * 2 + k];
+                assert_near(out[r * 2 + k], acc, 1e-5);
+            }
+    }
+    shapc_model_free(model);
+}
+
+/* Exported with a fixed batch of 1 and a constant reshape target: runs one row at a time. */
+static void test_fixed_batch(void **state)
+{
+    (void)state;
+    float w[6 * 2], b[2], x[3 * 6], out[3 * 2];
+    fill(w, 12, 1.0f);
+    fill(b, 2, 1.0f);
+    fill(x, 18, 1.0f);
+    ob_model *m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 3, (int64_t[]){1, 2, 3});
+    ob_init_i64(m, "shape", 1, (int64_t[]){2}, (int64_t[]){1, 6});
+    ob_init(m, "w", 2, (int64_t[]){6, 2}, w);
+    ob_init(m, "b", 1, (int64_t[]){2}, b);
+    ob_node_new(m, "Reshape", "view", "x,shape", "f");
+    ob_node_new(m, "Gemm", "fc", "f,w,b", "o");
+    ob_output(m, "o");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    assert_non_null(strstr(shapc_model_describe(model), "fixed batch"));
+    assert_int_equal(shapc_model_predict(model, x, 3, out, NULL), SHAPC_OK);
+    for (size_t r = 0; r < 3; r++)
+        for (size_t k = 0; k < 2; k++) {
+            double acc = b[k];
+            for (size_t f = 0; f < 6; f++)
+                acc += (double)x[r * 6 + f] * (double)w[f * 2 + k];
+            assert_near(out[r * 2 + k], acc, 1e-5);
+        }
+    shapc_model_free(model);
+}
+
+static void test_load_by_content(void **state)
+{
+    (void)state;
+    mlp_w w;
+    char path[512];
+    unsigned char *bytes;
+    size_t len;
+    shapc_model *model = NULL;
+    shapc_error err = {0};
+    memset(&w, 0, sizeof w);
+    w.scale = 1.0f;
+    ob_model *m = mlp_model(&w);
+    ob_pack(m, &bytes, &len);
+    ob_free(m);
+    tu_write_file(tu_tmp_path(path, sizeof path, "onnx_named.bin"), bytes, len);
+    free(bytes);
+    assert_int_equal(shapc_model_load(path, &model, &err), SHAPC_OK);
+    assert_non_null(strstr(shapc_model_describe(model), "onnx"));
+    shapc_model_free(model);
+    model = NULL;
+    assert_int_equal(shapc_model_load_onnx(path, &model, &err), SHAPC_OK);
+    shapc_model_free(model);
+    /* and the reverse: model.bin given to the ONNX entry point is refused, naming it */
+    assert_int_equal(shapc_model_load_onnx("/nonexistent/m.onnx", &model, &err), SHAPC_EIO);
+    assert_non_null(strstr(err.message, "/nonexistent/m.onnx"));
+}
+
+/* ======================================================================================== */
+/* bad files                                                                                */
+/* ======================================================================================== */
+
+/* Loads bytes expecting status st and a message starting with the file name and containing
+ * `what`. */
+static void expect_bytes(const unsigned char *bytes, size_t len, shapc_status st,
+                         const char *what)
+{
+    shapc_model *model = (shapc_model *)(uintptr_t)1;
+    shapc_error err = {0};
+    shapc_status got = shapc__onnx_model_load_mem(bytes, len, "bad.onnx", &model, &err);
+    if (got != st || !strstr(err.message, what) || strncmp(err.message, "bad.onnx", 8) != 0 ||
+        strchr(err.message, '\n'))
+        fail_msg("expected %s '%s', got %s '%s'", shapc_status_name(st), what,
+                 shapc_status_name(got), err.message);
+    assert_null(model);
+}
+
+static void expect_fail(ob_model *m, shapc_status st, const char *what)
+{
+    unsigned char *bytes;
+    size_t len;
+    ob_pack(m, &bytes, &len);
+    ob_free(m);
+    expect_bytes(bytes, len, st, what);
+    free(bytes);
+}
+
+/* The MLP with one change made by `edit` before packing. */
+static ob_model *mlp_small(void)
+{
+    static mlp_w w;
+    w.scale = 1.0f;
+    return mlp_model(&w);
+}
+
+static void test_truncated_and_corrupted(void **state)
+{
+    (void)state;
+    unsigned char *bytes;
+    size_t len;
+    ob_model *m = mlp_small();
+    ob_pack(m, &bytes, &len);
+    ob_free(m);
+    /* truncated anywhere: an error naming the file (or, rarely, a still-valid prefix) */
+    expect_bytes(bytes, len / 2, SHAPC_EFORMAT, "malformed or truncated");
+    expect_bytes(bytes, 0, SHAPC_EFORMAT, "");
+    for (size_t cut = 1; cut < len; cut += 7) {
+        shapc_model *model = NULL;
+        shapc_error err = {0};
+        if (shapc__onnx_model_load_mem(bytes, cut, "bad.onnx", &model, &err) != SHAPC_OK)
+            assert_int_equal(strncmp(err.message, "bad.onnx: ", 10), 0);
+        shapc_model_free(model);
+    }
+    /* every single-byte corruption: loads or fails cleanly, never crashes (ASan checks) */
+    unsigned char *c = malloc(len);
+    for (size_t i = 0; i < len; i += 3) {
+        static const unsigned char vals[] = {0x00, 0xff, 0x7f, 0x80, 0x08};
+        for (size_t v = 0; v < sizeof vals; v++) {
+            shapc_model *model = NULL;
+            shapc_error err = {0};
+            memcpy(c, bytes, len);
+            c[i] = vals[v];
+            if (shapc__onnx_model_load_mem(c, len, "bad.onnx", &model, &err) == SHAPC_OK) {
+                float x[D] = {0}, y[K];
+                (void)shapc_model_predict(model, x, 1, y, &err);
+            } else {
+                assert_int_equal(strncmp(err.message, "bad.onnx: ", 10), 0);
+            }
+            shapc_model_free(model);
+        }
+    }
+    free(c);
+    free(bytes);
+    /* not protobuf at all, and protobuf that is not a model */
+    expect_bytes((const unsigned char *)"\x08\x07\xff\xff\xff", 5, SHAPC_EFORMAT, "bad.onnx");
+    expect_bytes((const unsigned char *)"\x08\x07", 2, SHAPC_EFORMAT, "no graph");
+}
+
+/* A graph nested 30,000 attribute levels deep: protobuf-c would recurse once per level and
+ * overflow the stack, had the schema kept its recursive fields (cmake/onnx_proto.cmake). */
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    const size_t levels = 30000;
+    size_t cap = levels * 16 + 64, len = 0;
+    unsigned char *buf = malloc(cap), *tmp = malloc(cap);
+    /* built inside out: graph(node(attribute(g = graph(...)))) */
+    for (size_t i = 0; i < levels; i++) {
+        const unsigned char fields[3] = {6 << 3 | 2, 5 << 3 | 2, 1 << 3 | 2}; /* g, attr, node */
+        for (int f = 0; f < 3; f++) {
+            size_t n = 0, v = len;
+            tmp[n++] = fields[f];
+            do {
+                tmp[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                v >>= 7;
+            } while (v);
+            memmove(buf + n, buf, len);
+            memcpy(buf, tmp, n);
+            len += n;
+        }
+    }
+    memmove(buf + 2, buf, len);
+    buf[0] = 0x08; /* ir_version 7, then graph = field 7 */
+    buf[1] = 0x07;
+    len += 2;
+    /* wrap the outermost node list as ModelProto.graph */
+    {
+        size_t n = 0, v = len - 2;
+        tmp[n++] = 7 << 3 | 2;
+        do {
+            tmp[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+            v >>= 7;
+        } while (v);
+        memmove(buf + 2 + n, buf + 2, len - 2);
+        memcpy(buf + 2, tmp, n);
+        len += n;
+    }
+    shapc_model *model = NULL;
+    shapc_error err = {0};
+    assert_int_not_equal(shapc__onnx_model_load_mem(buf, len, "deep.onnx", &model, &err),
+                         SHAPC_OK);
+    assert_int_equal(strncmp(err.message, "deep.onnx: ", 11), 0);
+    assert_null(model);
+    free(buf);
+    free(tmp);
+}
+
+static void test_graph_errors(void **state)
+{
+    (void)state;
+    float w[4] = {1, 2, 3, 4};
+    ob_model *m;
+
+    /* missing initializer */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "MatMul", "fc", "x,weight", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EFORMAT, "node 'fc' (MatMul, opset 13): input 'weight' is not produced");
+
+    /* dangling input in the middle of the graph */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Relu", "r1", "x", "a");
+    ob_node_new(m, "Add", "add", "a,nowhere", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EFORMAT, "input 'nowhere' is not produced by any node");
+
+    /* an output nobody produces */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Relu", "r1", "x", "a");
+    ob_output(m, "z");
+    expect_fail(m, SHAPC_EFORMAT, "graph output 'z' is not produced");
+
+    /* a cycle */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Add", "a1", "x,t2", "t1");
+    ob_node_new(m, "Relu", "a2", "t1", "t2");
+    ob_output(m, "t2");
+    expect_fail(m, SHAPC_EFORMAT, "cycle through node");
+
+    /* a value defined twice */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Relu", "r1", "x", "a");
+    ob_node_new(m, "Relu", "r2", "x", "a");
+    ob_output(m, "a");
+    expect_fail(m, SHAPC_EFORMAT, "value 'a' is defined twice");
+
+    /* an unsupported operator names node, op type and opset */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "NonMaxSuppression", "nms", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "node 'nms' (NonMaxSuppression, opset 13): operator not "
+                                       "supported");
+
+    /* an opset outside 11..17 for an operator that changed */
+    m = ob_new(9);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Softmax", "sm", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "node 'sm' (Softmax, opset 9)");
+    m = ob_new(18);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Relu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "opset 18 is not supported");
+
+    /* shapes that do not fit an operator */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 3});
+    ob_init(m, "w", 2, (int64_t[]){2, 2}, w);
+    ob_node_new(m, "Gemm", "fc", "x,w", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ESHAPE, "node 'fc' (Gemm, opset 13): inner dimensions");
+
+    /* an input element type shapc does not run */
+    m = ob_new(13);
+    ob_input(m, "x", 2 /* UINT8 */, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Relu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "graph input 'x' has element type UINT8");
+
+    /* two runtime inputs */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_input(m, "y", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Add", "a", "x,y", "z");
+    ob_output(m, "z");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "2 runtime inputs");
+
+    /* a symbolic dimension other than the batch */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, -1});
+    ob_node_new(m, "Relu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "dimension 1 is symbolic");
+
+    /* initializer whose data does not match its dims */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_init_raw(m, "w", 2, (int64_t[]){2, 3}, w, sizeof w);
+    ob_node_new(m, "MatMul", "fc", "x,w", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EFORMAT, "initializer 'w' declares 6 elements but holds 4");
+
+    /* a graph input of the wrong shape for the model's operators */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 4, (int64_t[]){-1, 3, 8, 8});
+    ob_init(m, "w", 4, (int64_t[]){1, 1, 1, 1}, w);
+    ob_node_new(m, "Conv", "conv", "x,w", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ESHAPE, "node 'conv' (Conv, opset 13): weights 'w'");
+}
+
+/* Absurd sizes are refused from the declared numbers, before anything that large exists. */
+static void test_absurd_dims(void **state)
+{
+    (void)state;
+    ob_model *m;
+    float w[1] = {1};
+
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, (int64_t)1 << 40});
+    ob_node_new(m, "Relu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ERANGE, "graph input 'x' dimension 1 is 1099511627776");
+
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 3, (int64_t[]){-1, 1 << 20, 1 << 20});
+    ob_node_new(m, "Relu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ERANGE, "more than 2^28");
+
+    /* an initializer claiming 10^12 elements with one value stored */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 1});
+    ob_init_raw(m, "w", 2, (int64_t[]){1000000, 1000000}, w, sizeof w);
+    ob_node_new(m, "Mul", "mul", "x,w", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ERANGE, "initializer 'w' declares more than 2^28 elements");
+
+    /* a reshape target of absurd size */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 4});
+    ob_init_i64(m, "t", 1, (int64_t[]){3}, (int64_t[]){-1, 1 << 30, 1 << 30});
+    ob_node_new(m, "Reshape", "rs", "x,t", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_ESHAPE, "node 'rs' (Reshape, opset 13)");
+}
+
+/* Every allocation of a load and a prediction may fail: each failure is reported and leaks
+ * nothing (LeakSanitizer in the sanitizer build). */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    mlp_w w;
+    unsigned char *bytes;
+    size_t len, n_fail = 0;
+    float x[2 * D], out[2 * K];
+    fill(w.w1, H * D, 1.0f);
+    fill(w.b1, H, 1.0f);
+    fill(w.w2, K * H, 1.0f);
+    fill(w.b2, K, 1.0f);
+    fill(x, 2 * D, 1.0f);
+    w.scale = 1.0f;
+    ob_model *m = mlp_model(&w);
+    ob_pack(m, &bytes, &len);
+    ob_free(m);
+    for (size_t n = 1; n < 100000; n++) {
+        shapc_model *model = NULL;
+        shapc_error err = {0};
+        shapc__alloc_fail_after(n);
+        shapc_status st = shapc__onnx_model_load_mem(bytes, len, "oom.onnx", &model, &err);
+        shapc__alloc_fail_after(0);
+        if (st == SHAPC_OK) {
+            for (size_t k = 1; k < 200; k++) {
+                shapc__alloc_fail_after(k);
+                st = shapc_model_predict(model, x, 2, out, &err);
+                shapc__alloc_fail_after(0);
+                if (st == SHAPC_OK)
+                    break;
+                if (st != SHAPC_ENOMEM)
+                    fail_msg("predict with allocation %zu failing: %s", k, err.message);
+            }
+            assert_int_equal(st, SHAPC_OK);
+            shapc_model_free(model);
+            break;
+        }
+        n_fail++;
+        assert_null(model);
+        if (strncmp(err.message, "oom.onnx: ", 10) != 0)
+            fail_msg("allocation %zu failing: '%s' does not name the file", n, err.message);
+    }
+    assert_true(n_fail > 20); /* the loader allocates: the loop did inject failures */
+    free(bytes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mlp),
+        cmocka_unit_test(test_matmul_stage),
+        cmocka_unit_test(test_cnn_layout),
+        cmocka_unit_test(test_stage_permuted),
+        cmocka_unit_test(test_folding),
+        cmocka_unit_test(test_fixed_batch),
+        cmocka_unit_test(test_load_by_content),
+        cmocka_unit_test(test_truncated_and_corrupted),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_graph_errors),
+        cmocka_unit_test(test_absurd_dims),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
