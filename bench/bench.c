@@ -17,87 +17,13 @@
 
 #include "shapc/shapc.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void die(const shapc_error *err)
-{
-    fprintf(stderr, "shapc_bench: %s\n", err->message);
-    exit(1);
-}
-
-/* ---- a small tabular model for the accuracy section ------------------------------------ *
- * 13 correlated features (a wine-like table: a latent factor plus noise), an MLP 13 -> 32 tanh
- * -> 3 softmax with fixed pseudo-random weights. Exact values come from the full enumeration
- * of the 2^13 - 2 coalitions, which the test suite checks against brute force. */
-typedef struct tab_mlp {
-    float w1[32 * 13], b1[32], w2[3 * 32];
-} tab_mlp;
-
-static uint64_t lcg(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return *s >> 33;
-}
-
-static double unif(uint64_t *s) { return (double)lcg(s) / 2147483648.0; }
-
-static double gauss(uint64_t *s)
-{
-    double u = unif(s) + 1e-12, v = unif(s);
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
-}
-
-static shapc_status tab_predict(void *user, const float *x, size_t n, float *out, shapc_error *e)
-{
-    const tab_mlp *m = user;
-    (void)e;
-    for (size_t r = 0; r < n; r++) {
-        float h[32], z[3], mx = -1e30f, s = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            float a = m->b1[j];
-            for (int i = 0; i < 13; i++)
-                a += m->w1[j * 13 + i] * x[r * 13 + (size_t)i];
-            h[j] = tanhf(a);
-        }
-        for (int o = 0; o < 3; o++) {
-            z[o] = 0.0f;
-            for (int j = 0; j < 32; j++)
-                z[o] += m->w2[o * 32 + j] * h[j];
-            mx = z[o] > mx ? z[o] : mx;
-        }
-        for (int o = 0; o < 3; o++)
-            s += (z[o] = expf(z[o] - mx));
-        for (int o = 0; o < 3; o++)
-            out[r * 3 + (size_t)o] = z[o] / s;
-    }
-    return SHAPC_OK;
-}
-
-static void tab_data(uint64_t *s, float *rows, size_t n)
-{
-    for (size_t r = 0; r < n; r++) {
-        double latent = gauss(s);
-        for (int i = 0; i < 13; i++)
-            rows[r * 13 + (size_t)i] = (float)(0.7 * latent * (i % 3 == 0 ? -1 : 1) +
-                                               0.7 * gauss(s));
-    }
-}
+#include "common.h"
 
 static void bench_accuracy(int quick)
 {
     tab_mlp m;
     uint64_t s = 12345;
-    for (int i = 0; i < 32 * 13; i++)
-        m.w1[i] = (float)(gauss(&s) * 0.6);
-    for (int i = 0; i < 32; i++)
-        m.b1[i] = (float)(gauss(&s) * 0.3);
-    for (int i = 0; i < 96; i++)
-        m.w2[i] = (float)(gauss(&s) * 1.2);
+    tab_setup(&m, &s);
     shapc_error err = {0};
     shapc_model *model = NULL;
     if (shapc_model_create(13, 3, tab_predict, &m, NULL, &model, &err) != SHAPC_OK)
@@ -213,6 +139,7 @@ static void bench_share_design(void)
     double t_off = 0.0;
     for (int shared = 0; shared < 2; shared++) {
         shapc_kernel_options opt = shapc_kernel_options_default();
+        opt.sampler = SHAPC_SAMPLER_LEVERAGE;
         opt.share_design = shared;
         shapc_kernel *kr = NULL;
         shapc_blas_set_threads(1);
@@ -282,52 +209,6 @@ static void bench_categorical(void)
 
 /* ---- Fashion-MNIST MLP: throughput, seconds per instance, accuracy at 784 players ------- */
 
-/* Python shap's KernelExplainer on this work (784 pixels, background 100, 2M + 2048
- * coalitions, L1 off), as the performance issue measured it on a 2-core machine. shap is not
- * packaged for Debian, so it is quoted, not re-measured. */
-#define SHAP_SECONDS 3.9
-
-typedef struct fm_data {
-    shapc_model *model;
-    shapc_array *img;
-    const float *x, *bg;
-    const float *bg_w;
-    size_t d, k, n_bg;
-    size_t groups[784];
-} fm_data;
-
-static void fm_load(fm_data *f, const char *model_path, const char *images)
-{
-    shapc_error err = {0};
-    shapc_array *raw = NULL;
-    memset(f, 0, sizeof *f);
-    if (shapc_model_load(model_path, &f->model, &err) != SHAPC_OK ||
-        shapc_idx_read(images, 0, &raw, &err) != SHAPC_OK ||
-        shapc_array_convert(raw, SHAPC_F32, &f->img, &err) != SHAPC_OK)
-        die(&err);
-    shapc_array_free(raw);
-    const shapc_array *bga = shapc_model_background(f->model);
-    f->d = shapc_model_n_inputs(f->model);
-    f->k = shapc_model_n_outputs(f->model);
-    if (!bga || f->d != 784) {
-        fprintf(stderr, "shapc_bench: %s is not a 784-input model with a background\n",
-                model_path);
-        exit(1);
-    }
-    f->n_bg = shapc_array_dim(bga, 0);
-    f->bg = shapc_array_cdata(bga);
-    f->bg_w = shapc_model_background_weights(f->model);
-    f->x = shapc_array_cdata(f->img);
-    for (size_t p = 0; p < f->d; p++)
-        f->groups[p] = (p / 28 / 4) * 7 + (p % 28) / 4; /* 4x4 patches */
-}
-
-static void fm_free(fm_data *f)
-{
-    shapc_array_free(f->img);
-    shapc_model_free(f->model);
-}
-
 /* Model throughput on a large batch vs one plain sgemm of the first layer's shape. */
 static void bench_throughput(const fm_data *f, int quick)
 {
@@ -362,80 +243,6 @@ static void bench_throughput(const fm_data *f, int quick)
     free(h);
     free(batch);
     free(out);
-}
-
-/* Explains instances first .. first+n-1 with `opt` (pixels, or 4x4 patches if grouped),
- * after one untimed instance; returns seconds per instance and, if asked, the values (n, G, k), the standard errors, the
- * model rows and the coalitions used per instance. shapc's worker threads do the threading;
- * OpenBLAS runs single-threaded inside them, as `shapc explain` sets it. */
-static double fm_explain(const fm_data *f, shapc_kernel_options opt, int grouped, size_t first,
-                         size_t n, double *phi, double *se, size_t *rows, size_t *coalitions,
-                         int row_parallel)
-{
-    shapc_error err = {0};
-    shapc_kernel *kr = NULL;
-    shapc_blas_set_threads(1);
-    if (shapc_kernel_create(f->model, f->bg, f->n_bg, f->bg_w, &opt, &kr, &err) != SHAPC_OK ||
-        (grouped && shapc_kernel_set_groups(kr, f->groups, 49, &err) != SHAPC_OK))
-        die(&err);
-    const size_t gk = shapc_kernel_n_players(kr) * f->k;
-    double *p = malloc(gk * sizeof *p), *e = malloc(gk * sizeof *e);
-    if (!p || !e) {
-        fprintf(stderr, "shapc_bench: out of memory\n");
-        exit(1);
-    }
-    /* Untimed instances first (one per thread when rows run in parallel): the workers'
-     * scratch grows to its size once. */
-    const size_t warm = row_parallel ? opt.n_threads : 1;
-    for (size_t i = 0; i < warm; i++)
-        if (shapc_kernel_explain(kr, f->x + (first + n + i) * f->d, p, e, NULL, NULL, &err) !=
-            SHAPC_OK)
-            die(&err);
-    if (row_parallel) {
-        double *wp = malloc(warm * gk * sizeof *wp);
-        if (!wp || shapc_kernel_explain_rows(kr, f->x + (first + n) * f->d, warm, wp, NULL,
-                                             NULL, NULL, &err) != SHAPC_OK)
-            die(&err);
-        free(wp);
-    }
-    size_t n_rows = 0, n_coal = 0;
-    shapc_kernel_info *info = malloc(n * sizeof *info);
-    double *all_p = malloc(n * gk * sizeof *all_p), *all_e = malloc(n * gk * sizeof *all_e);
-    if (!info || !all_p || !all_e) {
-        fprintf(stderr, "shapc_bench: out of memory\n");
-        exit(1);
-    }
-    const double t0 = now();
-    if (row_parallel) {
-        if (shapc_kernel_explain_rows(kr, f->x + first * f->d, n, all_p, all_e, NULL, info,
-                                      &err) != SHAPC_OK)
-            die(&err);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if (shapc_kernel_explain(kr, f->x + (first + i) * f->d, all_p + i * gk,
-                                     all_e + i * gk, NULL, info + i, &err) != SHAPC_OK)
-                die(&err);
-    }
-    const double t = (now() - t0) / (double)n;
-    for (size_t i = 0; i < n; i++) {
-        n_rows += info[i].n_evals;
-        n_coal += info[i].n_coalitions;
-    }
-    if (phi)
-        memcpy(phi, all_p, n * gk * sizeof *phi);
-    if (se)
-        memcpy(se, all_e, n * gk * sizeof *se);
-    free(info);
-    free(all_p);
-    free(all_e);
-    if (rows)
-        *rows = n_rows / n;
-    if (coalitions)
-        *coalitions = n_coal / n;
-    free(p);
-    free(e);
-    shapc_kernel_free(kr);
-    return t;
 }
 
 /* Seconds per instance at the default budget, against the time plain evaluation of the same
@@ -496,22 +303,6 @@ static void bench_seconds(const fm_data *f, size_t n_inst)
                cf->threads, cf->rows ? ", rows in parallel" : "", t, per, t_floor, t / t_floor,
                vs);
     }
-}
-
-/* Relative squared error of each instance's values against the reference, averaged. */
-static double rel_error(const double *phi, const double *ref, size_t n, size_t gk)
-{
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double e2 = 0.0, r2 = 0.0;
-        for (size_t j = 0; j < gk; j++) {
-            const double dv = phi[i * gk + j] - ref[i * gk + j];
-            e2 += dv * dv;
-            r2 += ref[i * gk + j] * ref[i * gk + j];
-        }
-        sum += e2 / r2;
-    }
-    return sum / (double)n;
 }
 
 /* Accuracy per budget with 784 pixel players, where exact values are out of reach: the

@@ -387,35 +387,38 @@ static void test_dummy_and_symmetric(void **state)
 
 /* Unbiased and calibrated: over 200 seeds at a small budget the mean estimate is within 4
  * standard errors of the mean of the exact values, and 91-98.5% of the +-1.96 SE intervals
- * cover the exact value (the reported errors are neither too small nor too large). */
-static void test_permutation_unbiased_and_calibrated(void **state)
+ * cover the exact value (the reported errors are neither too small nor too large), for both
+ * designs: independent rows (30 background rows, 50 pairs) and stratified (10 rows walked
+ * five times each). */
+static void check_calibration(size_t n_bg, const char *design)
 {
-    (void)state;
     mlp net;
     mlp_init(&net, 8, 21);
-    enum { NB = 30, SEEDS = 200 };
-    float x[8], bg[NB * 8];
+    enum { SEEDS = 200 };
+    float x[8], bg[30 * 8];
     unsigned seed = 99;
     for (size_t i = 0; i < 8; i++)
         x[i] = (float)(2.0 * urand(&seed) - 1.0);
-    for (size_t i = 0; i < NB * 8; i++)
+    for (size_t i = 0; i < n_bg * 8; i++)
         bg[i] = (float)(2.0 * urand(&seed) - 1.0);
     shapc_model *model = mlp_model(&net);
-    double bw[NB];
-    for (size_t j = 0; j < NB; j++)
-        bw[j] = 1.0 / NB;
+    double bw[30];
+    for (size_t j = 0; j < n_bg; j++)
+        bw[j] = 1.0 / (double)n_bg;
     double ref[24];
-    brute_force_model(model, x, bg, bw, NB, NULL, 8, SHAPC_LINK_IDENTITY, ref);
+    brute_force_model(model, x, bg, bw, n_bg, NULL, 8, SHAPC_LINK_IDENTITY, ref);
     double sum[24] = {0}, sum2[24] = {0};
     size_t inside = 0, total = 0;
     for (int s = 0; s < SEEDS; s++) {
         shapc_kernel_options opt = shapc_kernel_options_default();
         opt.sampler = SHAPC_SAMPLER_PERMUTATION;
         opt.seed = (uint64_t)s + 1;
-        opt.max_evals = 700; /* 50 pairs */
-        shapc_kernel *kr = make_kernel(model, bg, NB, NULL, opt);
+        opt.max_evals = 701; /* 50 pairs of 2 x 7 rows, and f(x) */
+        shapc_kernel *kr = make_kernel(model, bg, n_bg, NULL, opt);
         double phi[24], se[24];
-        explain(kr, x, phi, se, NULL, NULL);
+        shapc_kernel_info info;
+        explain(kr, x, phi, se, NULL, &info);
+        assert_int_equal(info.n_coalitions, 50);
         for (size_t i = 0; i < 24; i++) {
             sum[i] += phi[i];
             sum2[i] += phi[i] * phi[i];
@@ -430,10 +433,17 @@ static void test_permutation_unbiased_and_calibrated(void **state)
         assert_near(mean, ref[i], 4.0 * sd / sqrt((double)SEEDS) + 1e-12);
     }
     const double coverage = (double)inside / (double)total;
-    print_message("permutation, 50 pairs, 8 players, %d seeds: 1.96-SE coverage %.1f%%\n", SEEDS,
-                  100 * coverage);
+    print_message("permutation (%s), 50 pairs, 8 players, %d seeds: 1.96-SE coverage %.1f%%\n",
+                  design, SEEDS, 100 * coverage);
     assert_true(coverage >= 0.91 && coverage <= 0.985);
     shapc_model_free(model);
+}
+
+static void test_permutation_unbiased_and_calibrated(void **state)
+{
+    (void)state;
+    check_calibration(30, "independent rows");
+    check_calibration(10, "stratified");
 }
 
 /* The same seed gives the same bytes for 1, 2 and 3 threads, for shapc_kernel_explain and
@@ -546,6 +556,7 @@ static void test_permutation_tol(void **state)
         }
         shapc_kernel_free(kr);
     }
+    print_message("--tol: %zu pairs at 1e-6, %zu at 0.05\n", pairs[0], pairs[1]);
     assert_true(pairs[1] < pairs[0] / 4);
 }
 

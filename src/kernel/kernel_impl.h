@@ -76,6 +76,8 @@ struct shapc_kernel {
     double *alias_p;   /* (n_bg) Walker's alias table for drawing rows by weight, or NULL */
     uint32_t *alias_i; /*   when the weights are uniform */
     struct shapc__progress *prog; /* the progress callback's state (kernel.c) */
+    int perm_design; /* benchmark knob, not an option: 0 = choose (permutation.c), 1 = rows
+                      * drawn independently, 2 = stratified with equal pairs per row */
     float *pbgt;     /* (d, n_bg) preprocessed background, feature-major */
     float *hbg;      /* (n_bg, h1) first-layer pre-activations of the background */
     shapc__session main;      /* shapc_kernel_explain's */

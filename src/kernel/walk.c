@@ -28,6 +28,7 @@ void shapc__walker_free(shapc__walker *w)
     shapc__free(w->px);
     shapc__free(w->pb);
     shapc__free(w->hb);
+    shapc__free(w->acc);
     shapc__free(w->row);
     shapc__free(w->rows);
     shapc__free(w->out);
@@ -37,25 +38,6 @@ void shapc__walker_free(shapc__walker *w)
     shapc__free(w->row_of);
     shapc__free(w->bg_of);
     shapc__walker_init(w);
-}
-
-/* Makes *p hold at least n elements of size sz (contents are scratch: not kept); *have is the
- * buffer's recorded size. */
-static int ensure(void *p, size_t *have, size_t n, size_t sz)
-{
-    void **pp = p;
-    if (*pp && n <= *have)
-        return 1;
-    size_t bytes;
-    if (!shapc__mul_size(n ? n : 1, sz, &bytes))
-        return 0;
-    void *q = shapc__malloc(bytes);
-    if (!q)
-        return 0;
-    shapc__free(*pp);
-    *pp = q;
-    *have = n ? n : 1;
-    return 1;
 }
 
 shapc_status shapc__walker_setup(shapc__walker *w, const shapc_kernel *kr, const float *x,
@@ -84,22 +66,24 @@ shapc_status shapc__walker_setup(shapc__walker *w, const shapc_kernel *kr, const
     size_t *z = w->sizes;
     int ok = shapc__mul_size(m, h, &mh) && shapc__mul_size(cap, row_floats, &rows) &&
              shapc__mul_size(cap, k, &outs) && shapc__mul_size(cap, tail, &tails) &&
-             ensure(&w->diff, &z[0], m, sizeof *w->diff) &&
-             ensure(&w->slot, &z[1], m, sizeof *w->slot) &&
-             ensure(&w->row, &z[2], d, sizeof *w->row) &&
-             ensure(&w->rows, &z[3], rows, sizeof *w->rows) &&
-             ensure(&w->out, &z[4], outs, sizeof *w->out) &&
-             ensure(&w->tags, &z[5], cap, sizeof *w->tags) &&
-             ensure(&w->outs, &z[6], cap, sizeof *w->outs) &&
-             ensure(&w->row_of, &z[7], cap, sizeof *w->row_of) &&
-             ensure(&w->bg_of, &z[8], cap, sizeof *w->bg_of);
+             shapc__ensure(&w->diff, &z[0], m, sizeof *w->diff) &&
+             shapc__ensure(&w->slot, &z[1], m, sizeof *w->slot) &&
+             shapc__ensure(&w->row, &z[2], d, sizeof *w->row) &&
+             shapc__ensure(&w->rows, &z[3], rows, sizeof *w->rows) &&
+             shapc__ensure(&w->out, &z[4], outs, sizeof *w->out) &&
+             shapc__ensure(&w->tags, &z[5], cap, sizeof *w->tags) &&
+             shapc__ensure(&w->outs, &z[6], cap, sizeof *w->outs) &&
+             shapc__ensure(&w->row_of, &z[7], cap, sizeof *w->row_of) &&
+             shapc__ensure(&w->bg_of, &z[8], cap, sizeof *w->bg_of);
     if (ok && fs)
-        ok = ensure(&w->contrib, &z[9], mh, sizeof *w->contrib) &&
-             ensure(&w->state, &z[10], h, sizeof *w->state) &&
-             ensure(&w->start, &z[11], h, sizeof *w->start) &&
-             ensure(&w->px, &z[12], d, sizeof *w->px) && ensure(&w->pb, &z[13], d, sizeof *w->pb) &&
-             ensure(&w->hb, &z[14], h, sizeof *w->hb) &&
-             ensure(&w->tail, &z[15], tails + 1, sizeof *w->tail);
+        ok = shapc__ensure(&w->contrib, &z[9], mh, sizeof *w->contrib) &&
+             shapc__ensure(&w->state, &z[10], h, sizeof *w->state) &&
+             shapc__ensure(&w->start, &z[11], h, sizeof *w->start) &&
+             shapc__ensure(&w->px, &z[12], d, sizeof *w->px) &&
+             shapc__ensure(&w->pb, &z[13], d, sizeof *w->pb) &&
+             shapc__ensure(&w->hb, &z[14], h, sizeof *w->hb) &&
+             shapc__ensure(&w->acc, &z[16], h, sizeof *w->acc) &&
+             shapc__ensure(&w->tail, &z[15], tails + 1, sizeof *w->tail);
     if (!ok)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for walks over %zu players", m);
     if (fs)
@@ -122,12 +106,12 @@ void shapc__walker_begin(shapc__walker *w, size_t r)
         fs->preprocess(fs->ctx, kr->bg + r * kr->d, 1, w->pb);
         /* b_r's pre-activation, through the model's own first stage. */
         fs->preact(fs->ctx, w->pb, 1, w->hb);
-        for (size_t j = 0; j < h; j++)
-            w->start[j] = (double)w->hb[j];
-        /* C_g for each differing player: its features' (x' - b') times their weights. */
+        memcpy(w->start, w->hb, h * sizeof *w->start);
+        /* C_g for each differing player: its features' (x' - b') times their weights, summed
+         * in double and rounded once. */
         for (size_t s = 0; s < w->n_diff; s++) {
-            double *c = w->contrib + s * h;
-            memset(c, 0, h * sizeof *c);
+            double *acc = w->acc;
+            memset(acc, 0, h * sizeof *acc);
             const size_t g = w->players[w->diff[s]];
             for (size_t q = kr->gstart[g]; q < kr->gstart[g + 1]; q++) {
                 const size_t f = kr->gfeat[q];
@@ -136,8 +120,11 @@ void shapc__walker_begin(shapc__walker *w, size_t r)
                     continue;
                 const float *wf = fs->wt + f * h;
                 for (size_t j = 0; j < h; j++)
-                    c[j] += dlt * (double)wf[j];
+                    acc[j] += dlt * (double)wf[j];
             }
+            float *c = w->contrib + s * h;
+            for (size_t j = 0; j < h; j++)
+                c[j] = (float)acc[j];
         }
     }
     shapc__walker_restart(w);
@@ -151,11 +138,34 @@ void shapc__walker_restart(shapc__walker *w)
         memcpy(w->row, w->kr->bg + w->r * w->kr->d, w->kr->d * sizeof *w->row);
 }
 
+void shapc__walker_set(shapc__walker *w, uint64_t on)
+{
+    if (!w->fast) {
+        shapc__walker_restart(w);
+        for (uint32_t s = 0; s < w->n_diff && s < 64; s++)
+            if (on >> s & 1u)
+                shapc__walker_toggle(w, s, 1);
+        return;
+    }
+    const size_t h = w->kr->walk_fs->h;
+    double *acc = w->acc;
+    for (size_t j = 0; j < h; j++)
+        acc[j] = (double)w->start[j];
+    for (uint32_t s = 0; s < w->n_diff && s < 64; s++)
+        if (on >> s & 1u) {
+            const float *c = w->contrib + (size_t)s * h;
+            for (size_t j = 0; j < h; j++)
+                acc[j] += (double)c[j];
+        }
+    for (size_t j = 0; j < h; j++)
+        w->state[j] = (float)acc[j];
+}
+
 void shapc__walker_toggle(shapc__walker *w, uint32_t s, int on)
 {
     if (w->fast) {
         const size_t h = w->kr->walk_fs->h;
-        const double *c = w->contrib + (size_t)s * h;
+        const float *c = w->contrib + (size_t)s * h;
         if (on)
             for (size_t j = 0; j < h; j++)
                 w->state[j] += c[j];
@@ -187,15 +197,44 @@ shapc_status shapc__walker_emit(shapc__walker *w, shapc__walk_tag tag, shapc_err
         if (fs->relu) {
             /* relu fused into the conversion; NaN < 0 is false, so NaN stays NaN */
             for (size_t j = 0; j < h; j++) {
-                const float v = (float)w->state[j];
+                const float v = w->state[j];
                 dst[j] = v < 0.0f ? 0.0f : v;
             }
         } else {
-            for (size_t j = 0; j < h; j++)
-                dst[j] = (float)w->state[j];
+            memcpy(dst, w->state, h * sizeof *dst);
         }
     } else {
         memcpy(w->rows + w->n_rows * w->kr->d, w->row, w->kr->d * sizeof *w->rows);
+    }
+    w->tags[w->n_entries] = tag;
+    w->bg_of[w->n_rows] = w->r;
+    w->row_of[w->n_entries] = w->n_rows++;
+    w->n_entries++;
+    return SHAPC_OK;
+}
+
+shapc_status shapc__walker_step(shapc__walker *w, uint32_t s, int on, shapc__walk_tag tag,
+                                shapc_error *err)
+{
+    const shapc__first_stage *fs = w->kr->walk_fs;
+    if (!w->fast || !fs->relu) {
+        shapc__walker_toggle(w, s, on);
+        return shapc__walker_emit(w, tag, err);
+    }
+    if (w->n_entries == w->cap || w->n_rows == w->cap) {
+        shapc_status st = shapc__walker_flush(w, err);
+        if (st != SHAPC_OK)
+            return st;
+    }
+    /* toggle and emit in one pass over the state */
+    const size_t h = fs->h;
+    const float *c = w->contrib + (size_t)s * h;
+    float *state = w->state, *dst = w->rows + w->n_rows * h;
+    const float sign = on ? 1.0f : -1.0f;
+    for (size_t j = 0; j < h; j++) {
+        const float v = state[j] + sign * c[j];
+        state[j] = v;
+        dst[j] = v < 0.0f ? 0.0f : v;
     }
     w->tags[w->n_entries] = tag;
     w->bg_of[w->n_rows] = w->r;

@@ -13,12 +13,13 @@
  * caller emits it as a known row, which costs no evaluation.
  *
  * First-stage fast path (first_stage.h): with a linear first stage pre = W x' + b the walker
- * keeps the pre-activation itself, in double precision, plus each differing player's share
- * C_g = sum_{f in g} (x'_f - b'_f) W[:, f] for the current b_r; a step is then one vector
- * add of the stage's width instead of a model evaluation of the first layer, and the rest of
- * the model runs batched. The state is accumulated in double, so thousands of steps (a Gray
- * code toggles players back and forth) drift less than one float32 rounding of a direct
- * evaluation. */
+ * keeps the pre-activation itself plus each differing player's share
+ * C_g = sum_{f in g} (x'_f - b'_f) W[:, f] for the current b_r (summed in double, rounded
+ * once); a step is then one float vector add of the stage's width instead of a model
+ * evaluation of the first layer, and the rest of the model runs batched. A walk's few
+ * hundred adds drift about as much as a direct evaluation's float sum; a Gray code toggles
+ * players back and forth thousands of times, so its caller re-anchors the state
+ * (shapc__walker_set) every few hundred steps. */
 #ifndef SHAPC_KERNEL_WALK_H
 #define SHAPC_KERNEL_WALK_H
 
@@ -54,13 +55,14 @@ typedef struct shapc__walker {
     /* the current background row */
     size_t r;
     size_t n_diff;
-    uint32_t *diff;        /* (m) players where b_r differs from x, ascending */
-    uint32_t *slot;        /* (m) index of each player in diff, or UINT32_MAX */
-    double *contrib;       /* fast: (m, h) C_g by slot */
-    double *state, *start; /* fast: (h) current pre-activation, and b_r's */
-    float *px, *pb;        /* fast: (d) preprocessed x and b_r */
-    float *hb;             /* fast: (h) b_r's pre-activation as the model computes it */
-    float *row;            /* generic: (d) current masked row */
+    uint32_t *diff;       /* (m) players where b_r differs from x, ascending */
+    uint32_t *slot;       /* (m) index of each player in diff, or UINT32_MAX */
+    float *contrib;       /* fast: (m, h) C_g by slot */
+    float *state, *start; /* fast: (h) current pre-activation, and b_r's */
+    double *acc;          /* fast: (h) scratch for sums in double */
+    float *px, *pb;       /* fast: (d) preprocessed x and b_r */
+    float *hb;            /* fast: (h) b_r's pre-activation as the model computes it */
+    float *row;           /* generic: (d) current masked row */
     /* the batch */
     size_t cap, n_rows, n_entries;
     float *rows;           /* (cap, width) masked rows or first-stage activations */
@@ -71,7 +73,7 @@ typedef struct shapc__walker {
     size_t *row_of;        /* (cap) entry -> batch row, or SIZE_MAX for known rows */
     size_t *bg_of;         /* (cap) background row of each batch row (error messages) */
     size_t n_evals;        /* rows evaluated since setup */
-    size_t sizes[17];      /* allocated elements of each buffer above, in walk.c's order */
+    size_t sizes[18];      /* allocated elements of each buffer above, in walk.c's order */
 } shapc__walker;
 
 void shapc__walker_init(shapc__walker *w);
@@ -89,10 +91,16 @@ shapc_status shapc__walker_setup(shapc__walker *w, const struct shapc_kernel *kr
 void shapc__walker_begin(shapc__walker *w, size_t r);
 /* Back to b_r (same r) without recomputing D_r or the players' shares. */
 void shapc__walker_restart(shapc__walker *w);
+/* Sets the row to b_r with the slots in the bit mask `on` (slots < 64) switched to x, summed
+ * afresh: bounds the drift of long toggle sequences. */
+void shapc__walker_set(shapc__walker *w, uint64_t on);
 /* Switches player slot s (index into w->diff) to x's values (on) or back to b_r's (off). */
 void shapc__walker_toggle(shapc__walker *w, uint32_t s, int on);
 /* Emits the current row with tag; evaluates the batch when it is full. */
 shapc_status shapc__walker_emit(shapc__walker *w, shapc__walk_tag tag, shapc_error *err);
+/* shapc__walker_toggle then shapc__walker_emit, in one pass where the stage allows. */
+shapc_status shapc__walker_step(shapc__walker *w, uint32_t s, int on, shapc__walk_tag tag,
+                                shapc_error *err);
 /* Emits a row whose output is known (out, k floats, must stay valid until the next flush). */
 shapc_status shapc__walker_emit_known(shapc__walker *w, shapc__walk_tag tag, const float *out,
                                       shapc_error *err);

@@ -1,6 +1,7 @@
 /* alloc.c - see alloc.h. */
 #include "util/alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +59,22 @@ char *shapc__strdup(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
+}
+
+int shapc__ensure(void *p, size_t *have, size_t n, size_t sz)
+{
+    void **pp = p;
+    if (*pp && n <= *have)
+        return 1;
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX / sz)
+        return 0;
+    void *q = shapc__malloc(n * sz);
+    if (!q)
+        return 0;
+    shapc__free(*pp);
+    *pp = q;
+    *have = n;
+    return 1;
 }

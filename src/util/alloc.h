@@ -15,6 +15,10 @@ void *shapc__calloc(size_t count, size_t size);
 void *shapc__realloc(void *p, size_t n);
 void shapc__free(void *p);
 char *shapc__strdup(const char *s);
+/* Scratch that grows: makes *(void **)p hold at least n elements of size sz, *have being the
+ * elements it holds (contents are not kept). Returns 0 on overflow or allocation failure
+ * (the old buffer is then still in place). */
+int shapc__ensure(void *p, size_t *have, size_t n, size_t sz);
 
 /* Makes the calling thread's allocation number `n` (1 = the next) fail; 0 disables.
  * A no-op unless built with SHAPC_ALLOC_FAILPOINTS. */

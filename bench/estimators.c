@@ -1,0 +1,456 @@
+/* estimators.c - every estimator's error against an independent reference, per model
+ * evaluation and per second (issue: "converged explanations at shap's cost").
+ *
+ *   shapc_bench_estimators --model fashion-mnist-mlp.bin [--images t10k-images-idx3-ubyte.gz]
+ *                          [--train train-images-idx3-ubyte.gz] [--seeds N] [--quick]
+ *
+ * References. The 13-feature table has exact values (enumeration of all 2^13 coalitions). For
+ * Fashion-MNIST, exact values exist for 16 patches (7x7, Gray-code enumeration); for 49
+ * patches and 784 pixels the reference is a different estimator run far longer: antithetic
+ * orderings each walked against the WHOLE background (weights w_j, no sampled rows, no
+ * stratification, no allocation), unbiased by construction, at many times the default budget.
+ * It is checked first against the exact values of the 16-patch case. Every error below is
+ * relative squared error ||phi - phi_ref||^2 / ||phi_ref||^2 per image and output set, with
+ * the reference's own estimated error printed beside it.
+ *
+ * Prints Markdown tables; docs/performance.md records the figures. Ratios are measured
+ * within one run. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "kernel/kernel_impl.h"
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "shapc_bench_estimators: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* ---- configurations ------------------------------------------------------------------------ */
+
+typedef struct est {
+    const char *name;
+    shapc_sampler sampler;
+    size_t bg_per_sample; /* permutation: 0 auto, n = rows per pair, SIZE_MAX = whole bg */
+    int design;           /* permutation: 0 auto, 1 independent rows, 2 stratified equal */
+} est;
+
+static const est estimators[] = {
+    {"KernelSHAP, shap's scheme (kernel)", SHAPC_SAMPLER_KERNEL, 0, 0},
+    {"KernelSHAP, leverage", SHAPC_SAMPLER_LEVERAGE, 0, 0},
+    {"permutation, whole background per pair", SHAPC_SAMPLER_PERMUTATION, SIZE_MAX, 0},
+    {"permutation, 10 rows per pair", SHAPC_SAMPLER_PERMUTATION, 10, 0},
+    {"permutation, 1 row per pair, independent", SHAPC_SAMPLER_PERMUTATION, 1, 1},
+    {"permutation, 1 row per pair, stratified", SHAPC_SAMPLER_PERMUTATION, 1, 2},
+    {"permutation, stratified + allocated (auto)", SHAPC_SAMPLER_AUTO, 0, 0},
+};
+#define N_EST (sizeof estimators / sizeof estimators[0])
+
+static shapc_kernel_options est_options(const est *e, size_t n_bg, size_t budget, uint64_t seed)
+{
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.sampler = e->sampler;
+    opt.bg_per_sample = e->bg_per_sample == SIZE_MAX ? n_bg : e->bg_per_sample;
+    opt.max_evals = budget;
+    opt.seed = seed;
+    opt.n_threads = 2;
+    return opt;
+}
+
+/* ---- Fashion-MNIST -------------------------------------------------------------------------- */
+
+static const char *const grouping_name[3] = {"784 pixels", "49 patches (4x4)", "16 patches (7x7)"};
+static const size_t grouping_m[3] = {784, 49, 16};
+
+/* The reference for n images: whole-background antithetic orderings at `budget` rows each,
+ * ref (n, G, k) and the variance of each value var (n, G, k); seconds per image. */
+static double reference(const fm_data *f, int grouped, size_t n, size_t budget, double *ref,
+                        double *var)
+{
+    shapc_error err = {0};
+    shapc_kernel_options opt = est_options(&estimators[2], f->n_bg, budget, 4242);
+    shapc_kernel *kr = NULL;
+    shapc_blas_set_threads(1);
+    if (shapc_kernel_create(f->model, f->bg, f->n_bg, f->bg_w, &opt, &kr, &err) != SHAPC_OK ||
+        (grouped == 1 && shapc_kernel_set_groups(kr, f->groups, 49, &err) != SHAPC_OK) ||
+        (grouped == 2 && shapc_kernel_set_groups(kr, f->groups7, 16, &err) != SHAPC_OK))
+        die(&err);
+    const double t0 = now();
+    if (shapc_kernel_explain_rows(kr, f->x, n, ref, var, NULL, NULL, &err) != SHAPC_OK)
+        die(&err);
+    const double t = (now() - t0) / (double)n;
+    const size_t gk = grouping_m[grouped] * f->k;
+    for (size_t i = 0; i < n * gk; i++)
+        var[i] *= var[i];
+    shapc_kernel_free(kr);
+    return t;
+}
+
+/* Mean over images of the reference's own estimated relative squared error. */
+static double ref_rel_var(const double *ref, const double *var, size_t n, size_t gk)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = 0.0, r2 = 0.0;
+        for (size_t j = 0; j < gk; j++) {
+            v += var[i * gk + j];
+            r2 += ref[i * gk + j] * ref[i * gk + j];
+        }
+        s += v / r2;
+    }
+    return s / (double)n;
+}
+
+/* 16 patches: the reference estimator against exact enumeration, and exact's time. */
+static void check_reference(fm_data *f, size_t n_img, size_t ref_budget)
+{
+    const size_t gk = 16 * f->k;
+    double *exact = xmalloc(n_img * gk * sizeof *exact), *se = xmalloc(n_img * gk * sizeof *se);
+    double *ref = xmalloc(n_img * gk * sizeof *ref), *var = xmalloc(n_img * gk * sizeof *var);
+    shapc_kernel_options opt = shapc_kernel_options_default();
+    opt.sampler = SHAPC_SAMPLER_EXACT;
+    opt.n_threads = 2;
+    size_t rows = 0;
+    const double t_exact = fm_explain(f, opt, 2, 0, n_img, exact, se, &rows, NULL, 1);
+    opt.use_structure = 0;
+    const double t_exact_generic = fm_explain(f, opt, 2, 0, 1, NULL, NULL, NULL, NULL, 0);
+    shapc_kernel_options kopt = shapc_kernel_options_default();
+    kopt.sampler = SHAPC_SAMPLER_LEVERAGE;
+    kopt.nsamples = 65534;
+    kopt.n_threads = 2;
+    double *kphi = xmalloc(n_img * gk * sizeof *kphi);
+    const double t_kernel_exact = fm_explain(f, kopt, 2, 0, 1, kphi, NULL, NULL, NULL, 0);
+    const double t_ref = reference(f, 2, n_img, ref_budget, ref, var);
+    double z2 = 0.0, zmax = 0.0, inside = 0.0, kdiff = 0.0;
+    for (size_t i = 0; i < n_img * gk; i++) {
+        const double z = (ref[i] - exact[i]) / sqrt(var[i] + 1e-300);
+        z2 += z * z;
+        zmax = fmax(zmax, fabs(z));
+        inside += fabs(z) <= 1.96;
+    }
+    for (size_t i = 0; i < gk; i++)
+        kdiff = fmax(kdiff, fabs(kphi[i] - exact[i]));
+    printf("\n## The reference, checked: %s, %zu images\n\n", grouping_name[2], n_img);
+    printf("Exact values (Gray-code enumeration, %zu model rows per image): %.3f s per image "
+           "on the first-stage path, %.3f s generic; KernelSHAP's exact path (leverage, all "
+           "65,534 coalitions) %.3f s, max |difference| to Gray-code %.2g.\n\n",
+           rows, t_exact, t_exact_generic, t_kernel_exact, kdiff);
+    printf("The reference estimator (whole background per pair, %zu rows per image, %.2f s per "
+           "image) against them: relative squared error %.4f%% (its own estimate %.4f%%), "
+           "RMS z %.2f, max |z| %.2f, %.1f%% within 1.96 SE.\n",
+           ref_budget, t_ref, 100 * rel_error(ref, exact, n_img, gk),
+           100 * ref_rel_var(exact, var, n_img, gk), sqrt(z2 / (double)(n_img * gk)), zmax,
+           100 * inside / (double)(n_img * gk));
+    free(exact);
+    free(se);
+    free(ref);
+    free(var);
+    free(kphi);
+}
+
+typedef struct acc {
+    double err, se2, e2, inside, seconds;
+    size_t rows, samples, n;
+} acc;
+
+/* One estimator at one budget over n_img images and n_seeds seeds against the reference. */
+static acc measure(fm_data *f, const est *e, int grouped, size_t budget, int structure,
+                   size_t n_img, int n_seeds, const double *ref, const double *var)
+{
+    const size_t gk = grouping_m[grouped] * f->k;
+    double *phi = xmalloc(n_img * gk * sizeof *phi), *se = xmalloc(n_img * gk * sizeof *se);
+    acc a;
+    memset(&a, 0, sizeof a);
+    for (int s = 0; s < n_seeds; s++) {
+        shapc_kernel_options opt = est_options(e, f->n_bg, budget, (uint64_t)s + 1);
+        opt.use_structure = structure;
+        f->design = e->design;
+        size_t rows = 0, samples = 0;
+        a.seconds += fm_explain(f, opt, grouped, 0, n_img, phi, se, &rows, &samples, 0);
+        a.rows += rows;
+        a.samples += samples;
+        a.err += rel_error(phi, ref, n_img, gk);
+        for (size_t i = 0; i < n_img * gk; i++) {
+            const double dv = phi[i] - ref[i];
+            a.se2 += se[i] * se[i];
+            a.e2 += dv * dv - var[i];
+            a.inside += fabs(dv) <= 1.96 * sqrt(se[i] * se[i] + var[i]);
+        }
+        a.n++;
+    }
+    f->design = 0;
+    a.err /= (double)a.n;
+    a.seconds /= (double)a.n;
+    a.rows /= a.n;
+    a.samples /= a.n;
+    a.inside /= (double)(a.n * n_img * gk);
+    free(phi);
+    free(se);
+    return a;
+}
+
+static void print_row(const char *name, size_t budget, const acc *a, double ref_err)
+{
+    printf("| %s | %zu | %zu | %zu | %.2f%% | %.2f | %.1f%% | %.3f | %.0fx |\n", name, budget,
+           a->rows, a->samples, 100 * (a->err - ref_err), sqrt(a->se2 / fmax(a->e2, 1e-300)),
+           100 * a->inside, a->seconds, SHAP_SECONDS / a->seconds);
+}
+
+static void fm_accuracy(fm_data *f, int grouped, size_t n_img, int n_seeds, size_t ref_budget,
+                        const double *ref, const double *var, double t_ref, int quick)
+{
+    const size_t m = grouping_m[grouped], gk = m * f->k;
+    const size_t def = (2 * m + 2048) * (f->n_bg < 100 ? f->n_bg : 100);
+    const double ref_err = ref_rel_var(ref, var, n_img, gk);
+    printf("\n## Accuracy: %s, %zu images x %d seeds, background %zu\n\n", grouping_name[grouped],
+           n_img, n_seeds, f->n_bg);
+    printf("Reference: whole background per pair, %zu rows per image (%.1f s per image), its "
+           "own relative squared error %.3f%%, subtracted from every error below. Budget in "
+           "model rows per image (default: (2M + 2048) x 100 = %zu); SE/err = RMS(reported SE) "
+           "/ RMS(actual error); coverage of +-1.96 SE intervals (allowing for the reference's "
+           "error); seconds per image on the first-stage path, 2 threads.\n\n",
+           ref_budget, t_ref, 100 * ref_err, def);
+    printf("| estimator | budget (rows) | rows used | samples | rel. squared error | SE/err | "
+           "coverage | s / image | shap %.1f s / this |\n|---|---|---|---|---|---|---|---|---|\n",
+           SHAP_SECONDS);
+    const size_t budgets[3] = {def, 3 * def, 10 * def};
+    for (size_t b = 0; b < (quick ? 1u : 3u); b++)
+        for (size_t e = 0; e < N_EST; e++) {
+            acc a = measure(f, &estimators[e], grouped, budgets[b], 1, n_img, n_seeds, ref, var);
+            print_row(estimators[e].name, budgets[b], &a, ref_err);
+        }
+    if (grouped == 0) {
+        /* The generic path (every masked row through shapc_model_predict, as for a black
+         * box): the default estimator at about 1.1 M rows. */
+        const est *auto_est = &estimators[N_EST - 1];
+        acc a = measure(f, auto_est, 0, 3 * def, 0, n_img, 1, ref, var);
+        printf("| (generic path) %s | %zu | %zu | %zu | %.2f%% | %.2f | %.1f%% | %.3f | %.0fx |\n",
+               auto_est->name, 3 * def, a.rows, a.samples, 100 * (a.err - ref_err),
+               sqrt(a.se2 / fmax(a.e2, 1e-300)), 100 * a.inside, a.seconds,
+               SHAP_SECONDS / a.seconds);
+        /* The model-only floor for those rows: one batch through shapc_model_predict. */
+        shapc_error err = {0};
+        const size_t rows = a.rows;
+        float *batch = xmalloc(rows / 10 * f->d * sizeof *batch);
+        float *out = xmalloc(rows / 10 * f->k * sizeof *out);
+        for (size_t r = 0; r < rows / 10; r++)
+            memcpy(batch + r * f->d, f->bg + (r % f->n_bg) * f->d, f->d * sizeof *batch);
+        shapc_blas_set_threads(2);
+        const double t0 = now();
+        if (shapc_model_predict(f->model, batch, rows / 10, out, &err) != SHAPC_OK)
+            die(&err);
+        const double floor = (now() - t0) * 10;
+        shapc_blas_set_threads(1);
+        printf("\nGeneric path: %.3f s per image against %.3f s of plain model evaluation for the "
+               "same %zu rows (ratio %.2f).\n",
+               a.seconds, floor, rows, a.seconds / floor);
+        free(batch);
+        free(out);
+    }
+}
+
+/* Calibration of the default estimator over many seeds (coverage of +-1.96 SE). */
+static void fm_calibration(fm_data *f, int grouped, size_t n_img, int n_seeds, const double *ref,
+                           const double *var)
+{
+    const est *auto_est = &estimators[N_EST - 1];
+    acc a = measure(f, auto_est, grouped, 0, 1, n_img, n_seeds, ref, var);
+    printf("\nCalibration, %s, default budget, %zu images x %d seeds: %.1f%% of the +-1.96 SE "
+           "intervals cover the reference, SE/err %.2f.\n",
+           grouping_name[grouped], n_img, n_seeds, 100 * a.inside,
+           sqrt(a.se2 / fmax(a.e2, 1e-300)));
+}
+
+/* The budget the default estimator needs for 1% on pixels, and its time. */
+static void fm_one_percent(fm_data *f, size_t n_img, const double *ref, const double *var)
+{
+    const size_t gk = 784 * f->k, def = (2 * 784 + 2048) * 100;
+    const double ref_err = ref_rel_var(ref, var, n_img, gk);
+    printf("\n## 784 pixels to 1%%: the default estimator at growing budgets, %zu images, "
+           "rows in parallel on 2 threads\n\n| budget (rows) | rel. squared error | s / image "
+           "|\n|---|---|---|\n",
+           n_img);
+    const est *auto_est = &estimators[N_EST - 1];
+    const double mult[5] = {1, 2, 3, 4, 6};
+    for (size_t b = 0; b < 5; b++) {
+        const size_t budget = (size_t)(mult[b] * (double)def);
+        shapc_kernel_options opt = est_options(auto_est, f->n_bg, budget, 1);
+        double *phi = xmalloc(n_img * gk * sizeof *phi);
+        const double t = fm_explain(f, opt, 0, 0, n_img, phi, NULL, NULL, NULL, 1);
+        printf("| %zu | %.2f%% | %.3f |\n", budget,
+               100 * (rel_error(phi, ref, n_img, gk) - ref_err), t);
+        free(phi);
+    }
+}
+
+/* 60,000 background rows cost what 100 cost. */
+static void fm_large_background(fm_data *f, const char *train)
+{
+    shapc_error err = {0};
+    shapc_array *raw = NULL, *big = NULL;
+    if (shapc_idx_read(train, 0, &raw, &err) != SHAPC_OK ||
+        shapc_array_convert(raw, SHAPC_F32, &big, &err) != SHAPC_OK)
+        die(&err);
+    shapc_array_free(raw);
+    const size_t n_big = shapc_array_dim(big, 0);
+    printf("\n## Background size: the default estimator, 4 images, 2 threads\n\n| background "
+           "| rows evaluated / image | s / image | create s |\n|---|---|---|---|\n");
+    const size_t sizes[2] = {100, n_big};
+    for (int s = 0; s < 2; s++) {
+        shapc_kernel_options opt = shapc_kernel_options_default();
+        opt.n_threads = 2;
+        shapc_blas_set_threads(1);
+        shapc_kernel *kr = NULL;
+        const double t0 = now();
+        if (shapc_kernel_create(f->model, shapc_array_cdata(big), sizes[s], NULL, &opt, &kr,
+                                &err) != SHAPC_OK)
+            die(&err);
+        const double t_create = now() - t0;
+        double *phi = xmalloc(784 * f->k * sizeof *phi);
+        size_t rows = 0;
+        const double t1 = now();
+        for (size_t i = 0; i < 4; i++) {
+            shapc_kernel_info info;
+            if (shapc_kernel_explain(kr, f->x + i * f->d, phi, NULL, NULL, &info, &err) != SHAPC_OK)
+                die(&err);
+            rows += info.n_evals;
+        }
+        printf("| %zu rows | %zu | %.3f | %.2f |\n", sizes[s], rows / 4, (now() - t1) / 4,
+               t_create);
+        free(phi);
+        shapc_kernel_free(kr);
+    }
+    shapc_array_free(big);
+}
+
+/* ---- the 13-feature table ----------------------------------------------------------------------
+ */
+
+static void tab_accuracy(int n_seeds)
+{
+    tab_mlp m;
+    uint64_t s = 12345;
+    tab_setup(&m, &s);
+    shapc_error err = {0};
+    shapc_model *model = NULL;
+    if (shapc_model_create(13, 3, tab_predict, &m, NULL, &model, &err) != SHAPC_OK)
+        die(&err);
+    enum { NBG = 50, NX = 20 };
+    float bg[NBG * 13], xs[NX * 13];
+    tab_data(&s, bg, NBG);
+    tab_data(&s, xs, NX);
+    static const size_t coalitions[4] = {64, 128, 256, 512};
+    printf("\n## 13-feature tabular MLP, 50 background rows, %d instances x %d seeds, exact "
+           "reference\n\nBudget in model rows = coalitions x 50 (what KernelSHAP spends on that "
+           "many coalitions).\n\n| estimator |",
+           NX, n_seeds);
+    for (size_t b = 0; b < 4; b++)
+        printf(" %zu x 50 |", coalitions[b]);
+    printf(" coverage at 128 x 50 |\n|---|---|---|---|---|---|\n");
+    for (size_t e = 0; e < N_EST; e++) {
+        printf("| %s |", estimators[e].name);
+        double cover = 0;
+        for (size_t b = 0; b < 4; b++) {
+            double rel = 0.0, inside = 0.0, count = 0.0;
+            for (int x = 0; x < NX; x++) {
+                double exact[39], phi[39], se[39];
+                shapc_kernel_options opt = shapc_kernel_options_default();
+                opt.sampler = SHAPC_SAMPLER_EXACT;
+                shapc_kernel *kr = NULL;
+                if (shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, &err) != SHAPC_OK ||
+                    shapc_kernel_explain(kr, xs + x * 13, exact, NULL, NULL, NULL, &err) !=
+                        SHAPC_OK)
+                    die(&err);
+                shapc_kernel_free(kr);
+                double norm = 0;
+                for (int i = 0; i < 39; i++)
+                    norm += exact[i] * exact[i];
+                for (int sd = 0; sd < n_seeds; sd++) {
+                    opt = est_options(&estimators[e], NBG, coalitions[b] * NBG, (uint64_t)sd + 1);
+                    opt.n_threads = 1;
+                    if (shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, &err) != SHAPC_OK)
+                        die(&err);
+                    kr->perm_design = estimators[e].design;
+                    if (shapc_kernel_explain(kr, xs + x * 13, phi, se, NULL, NULL, &err) !=
+                        SHAPC_OK)
+                        die(&err);
+                    shapc_kernel_free(kr);
+                    double e2 = 0;
+                    for (int i = 0; i < 39; i++) {
+                        const double dv = phi[i] - exact[i];
+                        e2 += dv * dv;
+                        inside += fabs(dv) <= 1.96 * se[i];
+                    }
+                    rel += e2 / norm;
+                    count += 1;
+                }
+            }
+            printf(" %.2f%% |", 100 * rel / count);
+            if (b == 1)
+                cover = inside / (count * 39);
+        }
+        printf(" %.1f%% |\n", 100 * cover);
+    }
+    shapc_model_free(model);
+}
+
+int main(int argc, char **argv)
+{
+    const char *model = NULL;
+    const char *images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    const char *train = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    int seeds = 3, quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model") && i + 1 < argc)
+            model = argv[++i];
+        else if (!strcmp(argv[i], "--images") && i + 1 < argc)
+            images = argv[++i];
+        else if (!strcmp(argv[i], "--train") && i + 1 < argc)
+            train = argv[++i];
+        else if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
+            seeds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else {
+            fprintf(stderr, "usage: shapc_bench_estimators [--model model.bin] [--images FILE] "
+                            "[--train FILE] [--seeds N] [--quick]\n");
+            return 2;
+        }
+    }
+    printf("# shapc estimator benchmark (shapc %s)\n", shapc_version_string());
+    tab_accuracy(quick ? 5 : 25);
+    if (model) {
+        fm_data f;
+        fm_load(&f, model, images);
+        const size_t n_img = quick ? 1 : 3, n_many = quick ? 2 : 8;
+        const size_t def = (2 * 784 + 2048) * 100, ref_budget = (quick ? 20 : 200) * def;
+        check_reference(&f, n_img, (quick ? 20 : 100) * def);
+        /* One reference per player set, for the largest number of images used. */
+        double *ref[2], *var[2], t_ref[2];
+        for (int g = 0; g < 2; g++) {
+            const size_t gk = grouping_m[g] * f.k, n = g ? n_img : n_many;
+            ref[g] = xmalloc(n * gk * sizeof *ref[g]);
+            var[g] = xmalloc(n * gk * sizeof *var[g]);
+            t_ref[g] = reference(&f, g, n, ref_budget, ref[g], var[g]);
+        }
+        fm_accuracy(&f, 1, n_img, seeds, ref_budget, ref[1], var[1], t_ref[1], quick);
+        fm_accuracy(&f, 0, n_img, seeds, ref_budget, ref[0], var[0], t_ref[0], quick);
+        fm_calibration(&f, 0, n_img, quick ? 5 : 20, ref[0], var[0]);
+        fm_calibration(&f, 1, n_img, quick ? 5 : 20, ref[1], var[1]);
+        fm_one_percent(&f, n_many, ref[0], var[0]);
+        for (int g = 0; g < 2; g++) {
+            free(ref[g]);
+            free(var[g]);
+        }
+        fm_large_background(&f, train);
+        fm_free(&f);
+    }
+    return 0;
+}
