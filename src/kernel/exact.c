@@ -174,7 +174,7 @@ shapc_status shapc__exact_explain(const shapc_kernel *kr, shapc__session *ss, co
     double *v = shapc__calloc(cells, sizeof *v);
     ex.tables = shapc__malloc(tcells * sizeof *ex.tables);
     ex.dmask = shapc__malloc(ROUND_ROWS * sizeof *ex.dmask);
-    double *wt = shapc__malloc(m * sizeof *wt);
+    double *wt = shapc__malloc((m + 1) * sizeof *wt); /* indexed by popcount: 0..m */
     shapc_status st = SHAPC_OK;
     if (!v || !ex.tables || !ex.dmask || !wt) {
         st =
@@ -204,6 +204,7 @@ shapc_status shapc__exact_explain(const shapc_kernel *kr, shapc__session *ss, co
     /* wt[s] = s! (m - s - 1)! / m! = 1 / (m C(m-1, s)) */
     for (size_t s = 0; s < m; s++)
         wt[s] = 1.0 / ((double)m * shapc__binom(m - 1, s));
+    wt[m] = 0.0; /* read for the full coalition, which adds no player */
     memset(phi, 0, m * k * sizeof *phi);
     for (size_t mask = 0; mask < n_masks; mask++) {
         const double ws = wt[__builtin_popcountll((unsigned long long)mask)];
