@@ -241,7 +241,8 @@ shapc_status shapc__ox_execute(const shapc__ox_graph *g, shapc__ox_ws *ws, size_
             else
                 memset(&io[max_io + k], 0, sizeof io[k]);
         }
-        st = shapc__ox_op_info_of(nd->op)->run(nd, io, io + max_io, err);
+        if ((st = shapc__ox_op_info_of(nd->op)->run(nd, io, io + max_io, err)) != SHAPC_OK)
+            shapc_error_prefix(err, g->path); /* kernels name the node, not the file */
     }
     for (size_t i = 0; i < n_fetch && st == SHAPC_OK; i++) {
         const shapc__ox_value *val = &g->values[fetch[i].value];

@@ -185,7 +185,8 @@ int shapc__ox_attr_ints(shapc__ox_ictx *c, const char *name, size_t max, int64_t
                              "%zu)", name, a->n_ints, max);
         return 0;
     }
-    memcpy(v, a->ints, a->n_ints * sizeof *v);
+    if (a->n_ints)
+        memcpy(v, a->ints, a->n_ints * sizeof *v);
     *n = a->n_ints;
     return 1;
 }
@@ -202,7 +203,8 @@ int shapc__ox_attr_string(shapc__ox_ictx *c, const char *name, char *v, size_t c
         return 0;
     }
     n = a->s.len < cap - 1 ? a->s.len : cap - 1;
-    memcpy(v, a->s.data, n);
+    if (n)
+        memcpy(v, a->s.data, n);
     v[n] = '\0';
     return 1;
 }
@@ -244,7 +246,8 @@ shapc_status shapc__ox_constant_from_attr(shapc__ox_ictx *c)
         td.dims[0] = (int64_t)a->n_floats;
         if (!(td.f = shapc__malloc((td.count + 1) * sizeof *td.f)))
             return shapc__ox_fail(c, SHAPC_ENOMEM, "out of memory");
-        memcpy(td.f, a->floats, td.count * sizeof *td.f);
+        if (td.count)
+            memcpy(td.f, a->floats, td.count * sizeof *td.f);
     } else if (strcmp(a->name, "value_ints") == 0 &&
                attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)) {
         td.dtype = SHAPC__OX_I64;
@@ -253,7 +256,8 @@ shapc_status shapc__ox_constant_from_attr(shapc__ox_ictx *c)
         td.dims[0] = (int64_t)a->n_ints;
         if (!(td.i = shapc__malloc((td.count + 1) * sizeof *td.i)))
             return shapc__ox_fail(c, SHAPC_ENOMEM, "out of memory");
-        memcpy(td.i, a->ints, td.count * sizeof *td.i);
+        if (td.count)
+            memcpy(td.i, a->ints, td.count * sizeof *td.i);
     } else {
         return shapc__ox_fail(c, SHAPC_EUNSUPPORTED, "value attribute '%s' is not supported",
                               a->name);
@@ -470,6 +474,9 @@ static void tensor_dims(const shapc__ox_value *v, size_t b, shapc__ox_tensor *t)
 }
 
 #define FOLD_SAMPLES 4
+/* Elements a folded constant may hold: a few kilobytes of file can describe a broadcast of
+ * two vectors into 2^28 values, which is refused rather than allocated. */
+#define FOLD_MAX_ELEMS ((size_t)1 << 24)
 
 /* Runs node nd's kernel on its known inputs at batch sizes 1..4 (once when nothing depends on
  * the batch) and makes its outputs constants. */
@@ -520,6 +527,11 @@ static shapc_status fold(shapc__ox_ictx *c)
             if (!v)
                 continue;
             tensor_dims(v, b, t);
+            if (t->count > FOLD_MAX_ELEMS) {
+                st = shapc__ox_fail(c, SHAPC_ERANGE, "folding '%s' would make a constant of "
+                                    "%zu elements (at most 2^24)", v->name, t->count);
+                goto done;
+            }
             if (v->dtype == SHAPC__OX_F32)
                 t->f = shapc__malloc((t->count + 1) * sizeof *t->f);
             else
@@ -529,7 +541,8 @@ static shapc_status fold(shapc__ox_ictx *c)
                 goto done;
             }
         }
-        st = info->run(nd, in, &out[(size_t)s * no], c->err);
+        if ((st = info->run(nd, in, &out[(size_t)s * no], c->err)) != SHAPC_OK)
+            shapc_error_prefix(c->err, g->path); /* kernels name the node, not the file */
     }
     if (st != SHAPC_OK)
         goto done;

@@ -25,12 +25,23 @@
 
 #define CHUNK_BYTES ((size_t)16 << 20) /* scratch a run may use: rows per run follow */
 #define MAX_CHUNK 1024
-#define MAX_ROW_BYTES ((size_t)1 << 30) /* scratch per row beyond which a model is refused */
+#define MAX_ROW_BYTES ((size_t)256 << 20) /* scratch per row beyond which a model is refused */
 #define MAX_FILE_BYTES ((size_t)2 << 30)
 
 int shapc__onnx_sniff(const void *data, size_t len)
 {
     return len >= 2 && ((const unsigned char *)data)[0] == 0x08;
+}
+
+/* Names in messages come from the file: control characters (a newline in a node name)
+ * become '?', so every message stays one line. */
+static shapc_status one_line(shapc_error *err, shapc_status st)
+{
+    if (err && st != SHAPC_OK)
+        for (char *p = err->message; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+    return st;
 }
 
 static void om_free(void *user)
@@ -66,7 +77,7 @@ shapc_status shapc__onnx_run_rows(const shapc__onnx_model *om, size_t start, siz
         st = shapc__ox_execute(om->g, &ws, m, start, end, 1, &b, 1, &f, err);
     }
     shapc__ox_ws_free(&ws);
-    return st;
+    return one_line(err, st);
 }
 
 /* Float rows of token ids -> int64, -1 becoming the pad id. */
@@ -131,7 +142,7 @@ done:
     shapc__free(ids);
     shapc__free(pad_in);
     shapc__free(pad_out);
-    return st;
+    return one_line(err, st);
 }
 
 /* ======================================================================================== */
@@ -320,7 +331,7 @@ shapc_status shapc__onnx_model_load_mem(const void *data, size_t len, const char
     a2 = om->fixed ? a1 : shapc__ox_arena_bytes(om->g, 2, 0);
     row = a2 >= a1 ? a2 - a1 : a1;
     if (a1 == SIZE_MAX || a2 == SIZE_MAX || row > MAX_ROW_BYTES || a1 > MAX_ROW_BYTES) {
-        st = shapc_error_set(err, SHAPC_ERANGE, "%s: the graph needs more than 1 GiB of scratch "
+        st = shapc_error_set(err, SHAPC_ERANGE, "%s: the graph needs more than 256 MiB of scratch "
                              "per row", name);
         goto fail;
     }
@@ -334,15 +345,15 @@ shapc_status shapc__onnx_model_load_mem(const void *data, size_t len, const char
     }
     if ((st = finish_model(m, om, err)) != SHAPC_OK) {
         shapc_model_free(m);
-        return st;
+        return one_line(err, st);
     }
     if ((st = shapc__onnx_text_wrap(&m, err)) != SHAPC_OK)
-        return st;
+        return one_line(err, st);
     *out = m;
     return SHAPC_OK;
 fail:
     om_free(om);
-    return st;
+    return one_line(err, st);
 }
 
 shapc_status shapc_model_load_onnx(const char *path, shapc_model **out, shapc_error *err)

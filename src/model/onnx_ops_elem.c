@@ -366,6 +366,8 @@ static shapc_status run_cast(const shapc__ox_node *nd, const shapc__ox_tensor *i
     const size_t n = out->count;
     (void)nd;
     (void)err;
+    if (n == 0)
+        return SHAPC_OK;
     if (out->f && in[0].f)
         memmove(out->f, in[0].f, n * sizeof *out->f);
     else if (out->i && in[0].i)

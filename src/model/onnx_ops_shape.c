@@ -402,6 +402,8 @@ static shapc_status run_gather(const shapc__ox_node *nd, const shapc__ox_tensor 
         outer *= x->dim[k];
     for (size_t k = axis + 1; k < x->rank; k++)
         inner *= x->dim[k];
+    if (out->count == 0)
+        return SHAPC_OK;
     for (size_t j = 0; j < ix->count; j++) /* checked once, before anything is written */
         if (ix->i[j] < -(int64_t)n || ix->i[j] >= (int64_t)n)
             return shapc_error_set(err, SHAPC_EMODEL, "node '%s' (Gather): index %lld is out of "

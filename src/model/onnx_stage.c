@@ -174,24 +174,19 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
     const shapc__ox_graph *g = om->g;
     const size_t d = om->d;
     size_t *perm = NULL, *tmp = NULL, h;
-    int v = om->in_v, p, moved = 0, pre = 0;
+    int v = om->in_v, p, pre = 0, conv[16], n_conv = 0;
     const shapc__ox_node *nd;
-    if (!(perm = shapc__malloc(d * sizeof *perm)) || !(tmp = shapc__malloc(d * sizeof *tmp))) {
-        shapc__free(perm);
-        shapc__free(tmp);
-        return -1;
-    }
-    for (size_t q = 0; q < d; q++)
-        perm[q] = q;
+    /* Walk the chain first; the feature permutation is built only once the dense layer's
+     * weights (d x h of them, in the file) have proven d. */
     for (;;) {
         if ((p = sole_reader(g, v)) < 0)
-            goto none;
+            return 0;
         nd = &g->nodes[g->order[p]];
         if (nd->op == SHAPC__OX_OP_GEMM || nd->op == SHAPC__OX_OP_MATMUL)
             break;
         const shapc__ox_value *o = nd->out[0] >= 0 ? &g->values[nd->out[0]] : NULL;
         if (!o || !batch_rows(o, d) || o->dtype != SHAPC__OX_F32)
-            goto none;
+            return 0;
         if ((nd->op == SHAPC__OX_OP_ADD || nd->op == SHAPC__OX_OP_SUB ||
              nd->op == SHAPC__OX_OP_MUL || nd->op == SHAPC__OX_OP_DIV) &&
             nd->at.act == SHAPC__OX_ACT_NONE &&
@@ -201,14 +196,13 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
             pre++; /* elementwise with a constant: run as the graph runs it */
         } else if (nd->op == SHAPC__OX_OP_TO_NCHW || nd->op == SHAPC__OX_OP_TO_NHWC) {
             if (!nd->alias) {
-                const shapc__ox_value *x = &g->values[v];
-                permute_conv(perm, tmp, (size_t)x->dim[1].b,
-                             (size_t)(x->dim[2].b * x->dim[3].b), nd->op == SHAPC__OX_OP_TO_NHWC);
-                moved = 1;
+                if (n_conv == (int)(sizeof conv / sizeof conv[0]))
+                    return 0;
+                conv[n_conv++] = p;
             }
         } else if (!(shapc__ox_op_info_of(nd->op)->flags & SHAPC__OX_F_ALIAS) ||
                    nd->in[0] != v) {
-            goto none; /* views (Flatten, Reshape, ...) keep the order of the values */
+            return 0; /* views (Flatten, Reshape, ...) keep the order of the values */
         }
         v = nd->out[0];
     }
@@ -217,23 +211,37 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
     int is_gemm = nd->op == SHAPC__OX_OP_GEMM, bias_v = -1;
     float alpha = 1.0f, beta = 1.0f;
     if (x->rank != 2 || nd->in[0] != v || !is_const_f(g, nd->in[1]))
-        goto none;
+        return 0;
     if (is_gemm) {
         if (nd->at.trans_a)
-            goto none;
+            return 0;
         alpha = nd->at.alpha;
         beta = nd->at.beta;
         bias_v = nd->n_in > 2 ? nd->in[2] : -1;
         if (bias_v >= 0 && !is_const_f(g, bias_v))
-            goto none;
+            return 0;
     } else if (nd->op != SHAPC__OX_OP_MATMUL || g->values[nd->in[1]].rank != 2) {
-        goto none;
+        return 0;
     }
     const shapc__ox_value *w = &g->values[nd->in[1]], *y = &g->values[nd->out[0]];
     h = (size_t)y->dim[1].b;
-    if (!batch_rows(y, h) || h == 0 || (bias_v >= 0 && shapc__ox_count(&g->values[bias_v], 1) != h &&
-                                        shapc__ox_count(&g->values[bias_v], 1) != 1))
-        goto none;
+    if (!batch_rows(y, h) || h == 0 || shapc__ox_count(w, 1) / h != d ||
+        (bias_v >= 0 && shapc__ox_count(&g->values[bias_v], 1) != h &&
+         shapc__ox_count(&g->values[bias_v], 1) != 1))
+        return 0;
+    /* the raw feature of each storage index of the dense input */
+    if (!(perm = shapc__malloc(d * sizeof *perm)) || !(tmp = shapc__malloc(d * sizeof *tmp))) {
+        shapc__free(perm);
+        return -1;
+    }
+    for (size_t q = 0; q < d; q++)
+        perm[q] = q;
+    for (int i = 0; i < n_conv; i++) {
+        const shapc__ox_node *cn = &g->nodes[g->order[conv[i]]];
+        const shapc__ox_value *cx = &g->values[cn->in[0]];
+        permute_conv(perm, tmp, (size_t)cx->dim[1].b, (size_t)(cx->dim[2].b * cx->dim[3].b),
+                     cn->op == SHAPC__OX_OP_TO_NHWC);
+    }
     om->dense_pos = (size_t)p;
     om->dense_in = v;
     om->pre_nodes = pre;
@@ -264,7 +272,7 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
     int u = nd->out[0], q;
     if (om->act == SHAPC__OX_ACT_NONE && (q = sole_reader(g, u)) >= 0) {
         const shapc__ox_node *b = &g->nodes[g->order[q]];
-        int other = b->in[0] == u ? b->in[1] : b->in[0];
+        int other = b->n_in != 2 ? -1 : b->in[0] == u ? b->in[1] : b->in[0];
         if (b->op == SHAPC__OX_OP_ADD && is_const_f(g, other) &&
             same_dims(&g->values[b->out[0]], &g->values[u]) &&
             (shapc__ox_count(&g->values[other], 1) == h ||
@@ -293,7 +301,7 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
         }
     }
     om->act_value = u;
-    if (moved) {
+    if (n_conv > 0) {
         om->perm = perm;
         perm = NULL;
     }
@@ -319,8 +327,4 @@ int shapc__onnx_stage_detect(shapc__onnx_model *om, shapc__first_stage *out)
         *out = s;
     }
     return 1;
-none:
-    shapc__free(perm);
-    shapc__free(tmp);
-    return 0;
 }
