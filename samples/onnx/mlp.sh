@@ -37,4 +37,13 @@ if "$shapc" explain fm.onnx "$t10k" --rows 0:1 -q -o x_none 2>err.txt; then
     exit 1
 fi
 grep -q "has no embedded background: pass --background" err.txt
+# an input of the wrong shape: one line naming the file, non-zero exit, no output file
+"$py" -c "import numpy as np; np.save('wrong.npy', np.zeros((2, 30, 30), np.float32))"
+rm -f p_wrong.npy
+if "$shapc" predict fm.onnx wrong.npy -o p_wrong.npy 2>err.txt; then
+    echo "predict on a 30x30 input succeeded" >&2
+    exit 1
+fi
+[ "$(wc -l <err.txt)" -eq 1 ] && grep -q "wrong.npy.*does not match the model input 28x28x1" err.txt
+[ ! -e p_wrong.npy ]
 echo "mlp: ok"
