@@ -20,7 +20,7 @@ computed once, and a new dense softmax head is trained on them. The exported mod
 frozen backbone with the new head; torch.onnx.export folds each BatchNorm into its
 convolution. Test accuracy (all 10,000 test images) is printed and, with --min-accuracy,
 checked. --torch-out saves torch's predictions of the first 256 test images, which the tests
-compare with shapc's (1e-5).
+compare with shapc's (1e-5); --torch-state the weights, for bench/bench_onnx.sh.
 """
 import argparse
 import time
@@ -93,6 +93,7 @@ def main():
     ap.add_argument("data")
     ap.add_argument("out")
     ap.add_argument("--torch-out")
+    ap.add_argument("--torch-state", help="also save the torch weights (bench/bench_torch.py)")
     ap.add_argument("--quick", action="store_true", help="fewer images (sanitizer builds)")
     ap.add_argument("--min-accuracy", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
@@ -145,6 +146,8 @@ def main():
     add_metadata(a.out, {"shapc.output_names": "\n".join(fashion.CLASSES)})
     if a.torch_out:
         np.save(a.torch_out, probs[:256].numpy().astype(np.float32))
+    if a.torch_state:
+        torch.save(model.state_dict(), a.torch_state)
     print("train_cnn: pretrain %d images %.1f s, head on %d frozen features %.1f s; "
           "test accuracy %.4f -> %s" % (n_pre, t1 - t0, n_head, t2 - t1, acc, a.out))
     if acc < a.min_accuracy:
