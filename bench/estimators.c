@@ -21,7 +21,10 @@
 #include <string.h>
 
 #include "common.h"
+#include "kernel/coalition.h"
 #include "kernel/kernel_impl.h"
+#include "kernel/rng.h"
+#include "kernel/wls.h"
 
 static void *xmalloc(size_t n)
 {
@@ -31,6 +34,101 @@ static void *xmalloc(size_t n)
         exit(1);
     }
     return p;
+}
+
+/* ---- KernelSHAP on the sampled-background game (a prototype, not in the library) ----------
+ * y(S) = f(x_S, b) - f(b) with one background row b per coalition pair (rows in cycles of
+ * random permutations), so each coalition costs one model row instead of n_bg; E_b y(S) =
+ * v(S) - base, and the constrained regression and its batch standard errors are the
+ * library's (coalition.c, wls.c). Identity link. players: features grouped by group_of (d)
+ * into m players, all of which must vary. phi, se (m, k). Returns model rows used. */
+static size_t kernel_sampled_bg(const shapc_model *model, const float *x, const float *bg,
+                                size_t n_bg, const size_t *group_of, size_t m, size_t budget,
+                                int leverage, uint64_t seed, double *phi, double *se)
+{
+    shapc_error err = {0};
+    const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
+    shapc__coalitions c;
+    shapc__coalitions_init(&c);
+    shapc__rng rng;
+    shapc__rng_seed(&rng, seed, 77);
+    if (shapc__coalitions_generate(&c, m, budget, 16, leverage, &rng, &err) != SHAPC_OK)
+        die(&err);
+    float *fx = xmalloc(k * sizeof *fx), *fb = xmalloc(n_bg * k * sizeof *fb);
+    if (shapc_model_predict(model, x, 1, fx, &err) != SHAPC_OK ||
+        shapc_model_predict(model, bg, n_bg, fb, &err) != SHAPC_OK)
+        die(&err);
+    double *base = xmalloc(k * sizeof *base), *delta = xmalloc(k * sizeof *delta);
+    for (size_t o = 0; o < k; o++) {
+        base[o] = 0.0;
+        for (size_t j = 0; j < n_bg; j++)
+            base[o] += (double)fb[j * k + o] / (double)n_bg;
+        delta[o] = (double)fx[o] - base[o];
+    }
+    const size_t chunk = 4096;
+    float *rows = xmalloc(chunk * d * sizeof *rows), *out = xmalloc(chunk * k * sizeof *out);
+    size_t *bj = xmalloc(chunk * sizeof *bj);
+    uint32_t *cycle = xmalloc(n_bg * sizeof *cycle);
+    unsigned char *in_t = xmalloc(m);
+    double *y = xmalloc(c.n * k * sizeof *y);
+    size_t pos = n_bg, cur = 0;
+    int second = 0; /* the coalition is the second member of a pair: it keeps the row */
+    for (size_t i0 = 0; i0 < c.n; i0 += chunk) {
+        const size_t nc = c.n - i0 < chunk ? c.n - i0 : chunk;
+        for (size_t ci = 0; ci < nc; ci++) {
+            const size_t i = i0 + ci;
+            if (!second) {
+                if (pos == n_bg) {
+                    for (size_t j = 0; j < n_bg; j++)
+                        cycle[j] = (uint32_t)j;
+                    for (size_t j = n_bg - 1; j > 0; j--) {
+                        const size_t q = shapc__rng_below(&rng, j + 1);
+                        const uint32_t t = cycle[j];
+                        cycle[j] = cycle[q];
+                        cycle[q] = t;
+                    }
+                    pos = 0;
+                }
+                cur = cycle[pos++];
+                second = shapc__coalitions_is_pair(&c, i);
+            } else {
+                second = 0;
+            }
+            bj[ci] = cur;
+            memset(in_t, 0, m);
+            for (size_t p = c.start[i]; p < c.start[i + 1]; p++)
+                in_t[c.idx[p]] = 1;
+            const int comp = c.complement[i];
+            float *r = rows + ci * d;
+            for (size_t f = 0; f < d; f++) {
+                const int on = in_t[group_of[f]] != comp; /* x's value if the player plays */
+                r[f] = on ? x[f] : bg[cur * d + f];
+            }
+        }
+        if (shapc_model_predict(model, rows, nc, out, &err) != SHAPC_OK)
+            die(&err);
+        for (size_t ci = 0; ci < nc; ci++)
+            for (size_t o = 0; o < k; o++)
+                y[(i0 + ci) * k + o] = (double)out[ci * k + o] - (double)fb[bj[ci] * k + o];
+    }
+    shapc__wls_design design;
+    if (shapc__wls_factor(&c, &design, &err) != SHAPC_OK ||
+        shapc__wls_apply(&c, &design, y, k, delta, phi, se, 2, &err) != SHAPC_OK)
+        die(&err);
+    shapc__wls_design_free(&design);
+    const size_t used = c.n + 1;
+    shapc__coalitions_free(&c);
+    free(fx);
+    free(fb);
+    free(base);
+    free(delta);
+    free(rows);
+    free(out);
+    free(bj);
+    free(cycle);
+    free(in_t);
+    free(y);
+    return used;
 }
 
 /* ---- configurations ------------------------------------------------------------------------ */
@@ -49,8 +147,11 @@ static const est estimators[] = {
     {"permutation, 10 rows per pair", SHAPC_SAMPLER_PERMUTATION, 10, 0},
     {"permutation, 1 row per pair, independent", SHAPC_SAMPLER_PERMUTATION, 1, 1},
     {"permutation, 1 row per pair, stratified", SHAPC_SAMPLER_PERMUTATION, 1, 2},
+    {"KernelSHAP (shap's scheme), 1 sampled row per coalition pair", (shapc_sampler)100, 0, 0},
+    {"KernelSHAP (leverage), 1 sampled row per coalition pair", (shapc_sampler)101, 0, 0},
     {"permutation, stratified + allocated (auto)", SHAPC_SAMPLER_AUTO, 0, 0},
 };
+#define SAMPLED_BG(e) ((int)(e)->sampler >= 100)
 #define N_EST (sizeof estimators / sizeof estimators[0])
 
 static shapc_kernel_options est_options(const est *e, size_t n_bg, size_t budget, uint64_t seed)
@@ -155,6 +256,61 @@ static void check_reference(fm_data *f, size_t n_img, size_t ref_budget)
     free(kphi);
 }
 
+/* The prototype on Fashion-MNIST images 0..n-1 (grouped as fm_explain), phi and se (n, G, k)
+ * with zeros for players that do not vary; seconds per image. */
+static double fm_sampled_bg(const fm_data *f, const est *e, int grouped, size_t n, size_t budget,
+                            uint64_t seed, double *phi, double *se, size_t *rows, size_t *samples)
+{
+    const size_t G = grouping_m[grouped], d = f->d, k = f->k;
+    const size_t *gmap = grouped == 1 ? f->groups : (grouped == 2 ? f->groups7 : NULL);
+    size_t *player_of = xmalloc(G * sizeof *player_of), *group_of = xmalloc(d * sizeof *group_of);
+    size_t *group_index = xmalloc(G * sizeof *group_index);
+    double *p = xmalloc(G * k * sizeof *p), *q = xmalloc(G * k * sizeof *q);
+    if (!budget)
+        budget = (2 * G + 2048) * (f->n_bg < 100 ? f->n_bg : 100);
+    const double t0 = now();
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *x = f->x + i * d;
+        size_t m = 0;
+        for (size_t g = 0; g < G; g++)
+            player_of[g] = SIZE_MAX;
+        for (size_t ft = 0; ft < d; ft++) {
+            const size_t g = gmap ? gmap[ft] : ft;
+            if (player_of[g] != SIZE_MAX)
+                continue;
+            for (size_t j = 0; j < f->n_bg; j++)
+                if (f->bg[j * d + ft] != x[ft]) {
+                    group_index[m] = g;
+                    player_of[g] = m++;
+                    break;
+                }
+        }
+        /* features of groups that never vary equal x in every row: any player will do */
+        for (size_t ft = 0; ft < d; ft++) {
+            const size_t g = gmap ? gmap[ft] : ft;
+            group_of[ft] = player_of[g] == SIZE_MAX ? 0 : player_of[g];
+        }
+        used += kernel_sampled_bg(f->model, x, f->bg, f->n_bg, group_of, m, budget,
+                                  e->sampler == (shapc_sampler)101, seed + i, p, q);
+        memset(phi + i * G * k, 0, G * k * sizeof *phi);
+        memset(se + i * G * k, 0, G * k * sizeof *se);
+        for (size_t a = 0; a < m; a++)
+            for (size_t o = 0; o < k; o++) {
+                phi[(i * G + group_index[a]) * k + o] = p[a * k + o];
+                se[(i * G + group_index[a]) * k + o] = q[a * k + o];
+            }
+    }
+    *rows = used / n;
+    *samples = used / n;
+    free(player_of);
+    free(group_of);
+    free(group_index);
+    free(p);
+    free(q);
+    return (now() - t0) / (double)n;
+}
+
 typedef struct acc {
     double err, se2, e2, inside, seconds;
     size_t rows, samples, n;
@@ -173,7 +329,11 @@ static acc measure(fm_data *f, const est *e, int grouped, size_t budget, int str
         opt.use_structure = structure;
         f->design = e->design;
         size_t rows = 0, samples = 0;
-        a.seconds += fm_explain(f, opt, grouped, 0, n_img, phi, se, &rows, &samples, 0);
+        if (SAMPLED_BG(e))
+            a.seconds += fm_sampled_bg(f, e, grouped, n_img, budget, (uint64_t)s + 1, phi, se,
+                                       &rows, &samples);
+        else
+            a.seconds += fm_explain(f, opt, grouped, 0, n_img, phi, se, &rows, &samples, 0);
         a.rows += rows;
         a.samples += samples;
         a.err += rel_error(phi, ref, n_img, gk);
@@ -373,15 +533,25 @@ static void tab_accuracy(int n_seeds)
                 for (int i = 0; i < 39; i++)
                     norm += exact[i] * exact[i];
                 for (int sd = 0; sd < n_seeds; sd++) {
-                    opt = est_options(&estimators[e], NBG, coalitions[b] * NBG, (uint64_t)sd + 1);
-                    opt.n_threads = 1;
-                    if (shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, &err) != SHAPC_OK)
-                        die(&err);
-                    kr->perm_design = estimators[e].design;
-                    if (shapc_kernel_explain(kr, xs + x * 13, phi, se, NULL, NULL, &err) !=
-                        SHAPC_OK)
-                        die(&err);
-                    shapc_kernel_free(kr);
+                    if (SAMPLED_BG(&estimators[e])) {
+                        size_t ident[13];
+                        for (size_t i = 0; i < 13; i++)
+                            ident[i] = i;
+                        kernel_sampled_bg(
+                            model, xs + x * 13, bg, NBG, ident, 13, coalitions[b] * NBG,
+                            estimators[e].sampler == (shapc_sampler)101, (uint64_t)sd + 1, phi, se);
+                    } else {
+                        opt =
+                            est_options(&estimators[e], NBG, coalitions[b] * NBG, (uint64_t)sd + 1);
+                        opt.n_threads = 1;
+                        if (shapc_kernel_create(model, bg, NBG, NULL, &opt, &kr, &err) != SHAPC_OK)
+                            die(&err);
+                        kr->perm_design = estimators[e].design;
+                        if (shapc_kernel_explain(kr, xs + x * 13, phi, se, NULL, NULL, &err) !=
+                            SHAPC_OK)
+                            die(&err);
+                        shapc_kernel_free(kr);
+                    }
                     double e2 = 0;
                     for (int i = 0; i < 39; i++) {
                         const double dv = phi[i] - exact[i];

@@ -558,6 +558,7 @@ static void test_permutation_tol(void **state)
     }
     print_message("--tol: %zu pairs at 1e-6, %zu at 0.05\n", pairs[0], pairs[1]);
     assert_true(pairs[1] < pairs[0] / 4);
+    shapc_model_free(model);
 }
 
 /* A progress callback sees every row finish; returning nonzero stops the explanation with

@@ -1,4 +1,5 @@
-/* kernel.h - the KernelSHAP explainer.
+/* kernel.h - the explainer: Shapley values by exact enumeration, permutation sampling or
+ * KernelSHAP.
  *
  * Estimates interventional Shapley values over a background set B with row weights w:
  *     v(S) = link( sum_j w_j f(x_S, b_j,notS) ),   phi = Shapley values of v,
@@ -7,16 +8,18 @@
  * one-hot block) that are switched together.
  *
  * Method (docs/algorithm.md): players whose features equal x in every background row are not
- * players (phi = 0); M = 0 and M = 1 are exact shortcuts. With a budget covering all 2^M - 2
- * coalitions the result is exact. Otherwise whole coalition sizes are enumerated from the
- * extremes while the budget allows and the remaining sizes are sampled from the Shapley
- * kernel with paired (complement) samples, as shap does. The constrained weighted least
- * squares fit (sum phi = v(all) - v(empty)) is solved in double precision with one Cholesky
- * factorisation (LAPACKE) shared by all outputs. Standard errors come from independent
- * batches of the sampled coalitions (linearised batch-means, Covert & Lee 2021).
+ * players (phi = 0); M = 0 and M = 1 are exact shortcuts. The budget is counted in model rows
+ * (max_evals). The default estimator (SHAPC_SAMPLER_AUTO) enumerates every coalition when the
+ * budget covers it (Gray-code order, exact) and otherwise samples antithetic pairs of
+ * orderings walked from background rows to x: background rows stratified when the budget
+ * walks each at least twice (then allocated where they lower the error most), drawn by weight
+ * with a control variate otherwise; exactly additive; standard errors from the samples. The
+ * KernelSHAP samplers solve the constrained weighted least squares fit over sampled
+ * coalitions (shap's scheme or leverage-score sampling), each against the whole background,
+ * with batch-means standard errors (Covert & Lee 2021).
  *
  * Thread-safety: an explainer owns its RNG and scratch; distinct explainers may run in
- * distinct threads. A seed gives bit-identical results. */
+ * distinct threads. A seed gives bit-identical results for any n_threads. */
 #ifndef SHAPC_KERNEL_H
 #define SHAPC_KERNEL_H
 
@@ -151,7 +154,10 @@ SHAPC_API const double *shapc_kernel_base_values(const shapc_kernel *kernel);
  *   fx   (k) or NULL: link(f(x))
  *   info or NULL.
  * Errors: SHAPC_ENONFINITE (NaN in x), model failures (SHAPC_EMODEL...), SHAPC_ELINALG,
- * SHAPC_ENOMEM. Cost: about nsamples * n_bg model rows. */
+ * SHAPC_ERANGE (SHAPC_SAMPLER_EXACT beyond 24 players), SHAPC_ECANCELED (the progress
+ * callback asked to stop), SHAPC_ENOMEM. Cost: at most max_evals model rows (the KernelSHAP
+ * samplers: nsamples * n_bg; a budget below the minimum of 4 pairs of walks, or of 2 pairs of
+ * coalitions, is exceeded by that minimum). */
 SHAPC_API shapc_status shapc_kernel_explain(shapc_kernel *kernel, const float *x, double *phi,
                                             double *se, double *fx, shapc_kernel_info *info,
                                             shapc_error *err);
