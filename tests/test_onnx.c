@@ -16,6 +16,7 @@
 #include "onnx_build.h"
 #include "shapc/kernel.h"
 #include "shapc/model.h"
+#include "shapc/text.h"
 #include "util/alloc.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
@@ -489,6 +490,114 @@ static void test_load_by_content(void **state)
     assert_non_null(strstr(err.message, "/nonexistent/m.onnx"));
 }
 
+static void expect_fail(ob_model *m, shapc_status st, const char *what);
+
+/* ======================================================================================== */
+/* text models: token ids, the vocabulary in the metadata                                  */
+/* ======================================================================================== */
+
+static const float EMB[5 * 2] = {0, 0, 0.1f, -0.2f, 0.5f, 0.5f, 1.0f, -1.0f, -2.0f, 1.5f};
+static const float TW[2 * 2] = {1.0f, -0.5f, 0.25f, 2.0f};
+
+/* ids (B, 4) -> embedding -> mean over the 4 slots -> Gemm -> Softmax. */
+static ob_model *text_model(const char *pad_id, const char *unk_id, int float_input)
+{
+    ob_model *m = ob_new(13);
+    ob_input(m, "ids", float_input ? OB_FLOAT : OB_INT64, 2,
+             (int64_t[]){-1, float_input ? 2 : 4});
+    ob_init(m, "emb", 2, (int64_t[]){5, 2}, EMB);
+    ob_init(m, "w", 2, (int64_t[]){2, 2}, TW);
+    if (float_input) {
+        ob_node_new(m, "Relu", "r", "ids", "p");
+    } else {
+        ob_node_new(m, "Gather", "lookup", "emb,ids", "e");
+        ob_node *rm = ob_node_new(m, "ReduceMean", "pool", "e", "p");
+        ob_attr_ints(rm, "axes", 1, (int64_t[]){1});
+        ob_attr_int(rm, "keepdims", 0);
+    }
+    ob_node_new(m, "MatMul", "head", "p,w", "z");
+    ob_node_new(m, "Softmax", "sm", "z", "y");
+    ob_output(m, "y");
+    ob_meta(m, "shapc.vocab", "<pad>\n<unk>\n<mask>\ngood\nbad");
+    if (pad_id)
+        ob_meta(m, "shapc.pad_id", pad_id);
+    if (unk_id)
+        ob_meta(m, "shapc.unk_id", unk_id);
+    ob_meta(m, "shapc.mask_id", "2");
+    ob_meta(m, "shapc.output_names", "neg\npos");
+    return m;
+}
+
+/* The toy model by hand on 4 id slots. */
+static void text_ref(const size_t *slots, double *p)
+{
+    double e[2] = {0, 0}, z[2];
+    for (size_t t = 0; t < 4; t++)
+        for (size_t j = 0; j < 2; j++)
+            e[j] += (double)EMB[slots[t] * 2 + j] / 4;
+    for (size_t c = 0; c < 2; c++)
+        z[c] = e[0] * (double)TW[c] + e[1] * (double)TW[2 + c];
+    double mx = z[0] > z[1] ? z[0] : z[1], s = exp(z[0] - mx) + exp(z[1] - mx);
+    p[0] = exp(z[0] - mx) / s;
+    p[1] = exp(z[1] - mx) / s;
+}
+
+static void test_text_model(void **state)
+{
+    (void)state;
+    ob_model *m = text_model("0", "1", 0);
+    shapc_model *model = load_ok(m), *doc = NULL;
+    ob_free(m);
+    const shapc_text_model *tm = shapc_model_text(model);
+    assert_non_null(tm);
+    assert_int_equal(shapc_text_vocab_size(tm), 5);
+    assert_int_equal(shapc_text_token_id(tm, "bad"), 4);
+    assert_int_equal(shapc_text_token_id(tm, "never-seen"), 1);
+    assert_int_equal(shapc_text_mask_id(tm), 2);
+    assert_string_equal(shapc_model_output_name(model, 1), "pos");
+    assert_non_null(strstr(shapc_model_describe(model), "text: 4 token ids"));
+    float out[2];
+    double ref[2];
+    /* one document: its ids, then the pad id */
+    const size_t ids[2] = {3, 4};
+    assert_int_equal(shapc_text_predict_ids(tm, ids, 2, out, NULL), SHAPC_OK);
+    text_ref((const size_t[]){3, 4, 0, 0}, ref);
+    assert_near(out[1], ref[1], 1e-6);
+    /* rows of id slots: -1 is the pad id */
+    const float row[4] = {4, 3, -1, -1};
+    assert_int_equal(shapc_model_predict(model, row, 1, out, NULL), SHAPC_OK);
+    text_ref((const size_t[]){4, 3, 0, 0}, ref);
+    assert_near(out[0], ref[0], 1e-6);
+    /* masks over a document: a masked token becomes the pad id, or the mask id, in place */
+    const float mask[2] = {0, 1};
+    for (int tok = 0; tok < 2; tok++) {
+        assert_int_equal(shapc_text_document_model(model, ids, 2,
+                                                   tok ? SHAPC_TEXT_MASK_TOKEN
+                                                       : SHAPC_TEXT_MASK_REMOVE,
+                                                   &doc, NULL),
+                         SHAPC_OK);
+        assert_int_equal(shapc_model_predict(doc, mask, 1, out, NULL), SHAPC_OK);
+        text_ref((const size_t[]){tok ? 2 : 0, 4, 0, 0}, ref);
+        assert_near(out[1], ref[1], 1e-6);
+        shapc_model_free(doc);
+        doc = NULL;
+    }
+    /* longer than the model's slots: refused */
+    shapc_error err = {0};
+    const size_t five[5] = {3, 3, 3, 3, 3};
+    assert_int_equal(shapc_text_document_model(model, five, 5, SHAPC_TEXT_MASK_REMOVE, &doc,
+                                               &err),
+                     SHAPC_EINVAL);
+    assert_non_null(strstr(err.message, "5 tokens; the model reads at most 4"));
+    shapc_model_free(model);
+
+    /* malformed metadata */
+    expect_fail(text_model("zero", "1", 0), SHAPC_EFORMAT, "metadata shapc.pad_id is 'zero'");
+    expect_fail(text_model("0", NULL, 0), SHAPC_EFORMAT, "needs metadata shapc.unk_id");
+    expect_fail(text_model("7", "1", 0), SHAPC_EINVAL, "metadata shapc.vocab");
+    expect_fail(text_model("0", "1", 1), SHAPC_EUNSUPPORTED, "input is not int64 token ids");
+}
+
 /* ======================================================================================== */
 /* bad files                                                                                */
 /* ======================================================================================== */
@@ -822,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_folding),
         cmocka_unit_test(test_fixed_batch),
         cmocka_unit_test(test_load_by_content),
+        cmocka_unit_test(test_text_model),
         cmocka_unit_test(test_truncated_and_corrupted),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_graph_errors),
