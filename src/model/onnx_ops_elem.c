@@ -13,6 +13,13 @@
 #include "model/onnx_ops.h"
 #include "util/alloc.h"
 
+#ifdef SHAPC_HAVE_LIBMVEC
+/* As in activation.c: tells GCC that glibc's libmvec has vector erff and tanhf (this file is
+ * built with -fno-math-errno), without -ffast-math's other relaxations. */
+__attribute__((__simd__("notinbranch"))) extern float erff(float);
+__attribute__((__simd__("notinbranch"))) extern float tanhf(float);
+#endif
+
 /* ======================================================================================== */
 /* fused activations                                                                        */
 /* ======================================================================================== */
@@ -257,6 +264,21 @@ static float sigmoid(float x)
     return e / (1.0f + e);
 }
 
+/* y = erf(x) or tanh(x) over n values: vectorised through libmvec where the build found it
+ * (AVX2 clone chosen at load time), glibc's scalar functions otherwise. */
+#ifdef SHAPC_HAVE_LIBMVEC
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void erf_tanh(int is_erf, const float *x, float *y, size_t n)
+{
+    if (is_erf)
+        for (size_t i = 0; i < n; i++)
+            y[i] = erff(x[i]);
+    else
+        for (size_t i = 0; i < n; i++)
+            y[i] = tanhf(x[i]);
+}
+
 static shapc_status run_unary(const shapc__ox_node *nd, const shapc__ox_tensor *in,
                               shapc__ox_tensor *out, shapc_error *err)
 {
@@ -284,16 +306,14 @@ static shapc_status run_unary(const shapc__ox_node *nd, const shapc__ox_tensor *
             y[i] = sigmoid(x[i]);
         break;
     case SHAPC__OX_OP_TANH:
-        for (size_t i = 0; i < n; i++)
-            y[i] = tanhf(x[i]);
+        erf_tanh(0, x, y, n);
         break;
     case SHAPC__OX_OP_SQRT:
         for (size_t i = 0; i < n; i++)
             y[i] = sqrtf(x[i]);
         break;
     case SHAPC__OX_OP_ERF:
-        for (size_t i = 0; i < n; i++)
-            y[i] = erff(x[i]);
+        erf_tanh(1, x, y, n);
         break;
     default:
         break;

@@ -231,7 +231,8 @@ static shapc_status run_softmax(const shapc__ox_node *nd, const shapc__ox_tensor
             for (size_t k = 1; k < n; k++)
                 mx = y[k * inner] > mx ? y[k * inner] : mx;
             for (size_t k = 0; k < n; k++) {
-                y[k * inner] = expf(y[k * inner] - mx);
+                const float d = y[k * inner] - mx; /* below e^-87: 0, as activation.c does */
+                y[k * inner] = d < -87.0f ? 0.0f : expf(d);
                 s += (double)y[k * inner];
             }
             for (size_t k = 0; k < n; k++)
@@ -288,12 +289,12 @@ static shapc_status run_layernorm(const shapc__ox_node *nd, const shapc__ox_tens
             var += ((double)xr[k] - mean) * ((double)xr[k] - mean);
         var /= (double)n;
         inv = 1.0 / sqrt(var + (double)nd->at.epsilon);
-        for (size_t k = 0; k < n; k++) {
-            double v = ((double)xr[k] - mean) * inv * (double)sc->f[sc->count == 1 ? 0 : k];
-            if (bi->f && bi->count)
-                v += (double)bi->f[bi->count == 1 ? 0 : k];
-            y[k] = (float)v;
-        }
+        /* statistics in double, the per-value arithmetic in float */
+        const float m = (float)mean, iv = (float)inv;
+        const int full_s = sc->count != 1, full_b = bi->f && bi->count > 1;
+        const float s0 = sc->f[0], b0 = bi->f && bi->count ? bi->f[0] : 0.0f;
+        for (size_t k = 0; k < n; k++)
+            y[k] = (xr[k] - m) * iv * (full_s ? sc->f[k] : s0) + (full_b ? bi->f[k] : b0);
         if (out[1].f)
             out[1].f[o] = (float)mean;
         if (out[2].f)

@@ -277,8 +277,36 @@ static shapc_status run_transpose(const shapc__ox_node *nd, const shapc__ox_tens
     }
     for (size_t k = 0; k < r; k++)
         s[k] = istride[nd->at.ints[k]]; /* input stride of output axis k */
+    if (out->count == 0)
+        return SHAPC_OK;
+    /* Runs of `run` elements stay contiguous when the permutation keeps the last axes (the
+     * (0, 2, 1, 3) head split of attention): copy them whole. */
+    size_t keep = r, run = 1;
+    while (keep > 0 && nd->at.ints[keep - 1] == (int64_t)(keep - 1) &&
+           (keep == r || s[keep - 1] == run)) {
+        run *= out->dim[keep - 1];
+        keep--;
+    }
+    if (run > 1) {
+        for (size_t i = 0; i < out->count; i += run) {
+            memcpy(dst + i * es, src + off * es, run * es);
+            for (size_t k = keep; k-- > 0;) {
+                off += s[k];
+                if (++idx[k] < out->dim[k])
+                    break;
+                off -= s[k] * out->dim[k];
+                idx[k] = 0;
+            }
+        }
+        return SHAPC_OK;
+    }
+    /* element by element; floats (the common case) without a memcpy call each */
+    const float *fs = out->f ? in[0].f : NULL;
     for (size_t i = 0; i < out->count; i++) {
-        memcpy(dst + i * es, src + off * es, es);
+        if (fs)
+            out->f[i] = fs[off];
+        else
+            memcpy(dst + i * es, src + off * es, es);
         for (size_t k = r; k-- > 0;) {
             off += s[k];
             if (++idx[k] < out->dim[k])
