@@ -874,6 +874,63 @@ static void test_absurd_dims(void **state)
     expect_fail(m, SHAPC_ESHAPE, "node 'rs' (Reshape, opset 13)");
 }
 
+/* The fuzzer's findings (tests/fuzz/fuzz_onnx.c, docs/reliability.md), each rebuilt as the
+ * smallest model that showed it. Under the sanitizer build each one failed before its fix. */
+static void test_fuzz_findings(void **state)
+{
+    (void)state;
+    float w[4] = {1, 2, 3, 4};
+    ob_model *m;
+
+    /* 1. an op type with a newline: the message must stay one line (expect_fail checks) */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_node_new(m, "Lea\nkyRelu", "r", "x", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "node 'r' (Lea?kyRelu, opset 13)");
+
+    /* 2. a kernel failing while a node is folded at load: the message names the file */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_init(m, "t", 1, (int64_t[]){4}, w);
+    ob_init_i64(m, "i", 1, (int64_t[]){1}, (int64_t[]){(int64_t)1 << 50});
+    ob_node_new(m, "Gather", "g", "t,i", "c");
+    ob_node_new(m, "Mul", "mul", "x,c", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EMODEL, "node 'g' (Gather): index 1125899906842624 is out of range");
+
+    /* 3. an empty list attribute (memcpy from NULL before the fix: UBSan) */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 4, (int64_t[]){-1, 1, 4, 4});
+    ob_attr_ints(ob_node_new(m, "MaxPool", "mp", "x", "y"), "kernel_shape", 0, NULL);
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "kernel_shape must be two positive sizes");
+
+    /* 4. a one-input node after a dense layer was read as a two-input Add (heap read past
+     * its inputs, ASan): a Sigmoid there is the stage's activation */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_init(m, "w", 2, (int64_t[]){2, 2}, w);
+    ob_node_new(m, "Gemm", "fc", "x,w", "h");
+    ob_node_new(m, "Sigmoid", "s", "h", "y");
+    ob_output(m, "y");
+    shapc_model *model = load_ok(m);
+    ob_free(m);
+    assert_non_null(shapc__model_first_stage(model));
+    check_stage(model, (const float[]){0.5f, -1.0f, 2.0f, 0.25f}, 2);
+    shapc_model_free(model);
+
+    /* 5. a reshape target whose size overflows 64 bits (signed overflow before, UBSan) */
+    m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 2, (int64_t[]){-1, 2});
+    ob_init_i64(m, "t", 1, (int64_t[]){3},
+                (int64_t[]){0, ((int64_t)1 << 32) + 1, 2936012800});
+    ob_node_new(m, "Reshape", "rs", "x,t", "y");
+    ob_output(m, "y");
+    expect_fail(m, SHAPC_EUNSUPPORTED, "node 'rs' (Reshape, opset 13): target size is not "
+                                       "linear");
+}
+
 /* Every allocation of a load and a prediction may fail: each failure is reported and leaks
  * nothing (LeakSanitizer in the sanitizer build). */
 static void test_out_of_memory(void **state)
@@ -936,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_graph_errors),
         cmocka_unit_test(test_absurd_dims),
+        cmocka_unit_test(test_fuzz_findings),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,8 +250,8 @@ shapc_status shapc__ox_execute(const shapc__ox_graph *g, shapc__ox_ws *ws, size_
         const void *src = val->dtype == SHAPC__OX_I64 ? (const void *)t->i : (const void *)t->f;
         if (val->kind == SHAPC__OX_CONST && val->dtype == SHAPC__OX_I64) {
             int64_t *o = fetch[i].data;
-            for (size_t k = 0; k < t->count; k++)
-                o[k] = val->sym[k].a * (int64_t)n + val->sym[k].b;
+            for (size_t k = 0; k < t->count; k++) /* wraps rather than overflows */
+                o[k] = (int64_t)((uint64_t)val->sym[k].a * (uint64_t)n + (uint64_t)val->sym[k].b);
         } else if (src && t->count) {
             memcpy(fetch[i].data, src, t->count * elem_size(val));
         } else if (t->count) {

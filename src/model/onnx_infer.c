@@ -310,9 +310,8 @@ int shapc__sd_mul(shapc__sdim x, shapc__sdim y, shapc__sdim *out)
     /* x is constant: x.b * (y.a B + y.b) */
     if (x.b < -lim || x.b > lim || y.a > lim || y.b < -lim || y.b > lim)
         return 0;
-    out->a = x.b * y.a;
-    out->b = x.b * y.b;
-    return 1;
+    return !__builtin_mul_overflow(x.b, y.a, &out->a) &&
+           !__builtin_mul_overflow(x.b, y.b, &out->b);
 }
 
 int shapc__sd_broadcast(shapc__sdim x, shapc__sdim y, shapc__sdim *out)
@@ -516,7 +515,13 @@ static shapc_status fold(shapc__ox_ictx *c)
                     goto done;
                 }
                 for (size_t i = 0; i < in[k].count; i++)
-                    p[i] = v->sym[i].a * (int64_t)b + v->sym[i].b;
+                    if (__builtin_mul_overflow(v->sym[i].a, (int64_t)b, &p[i]) ||
+                        __builtin_add_overflow(p[i], v->sym[i].b, &p[i])) {
+                        shapc__free(p);
+                        st = shapc__ox_fail(c, SHAPC_ERANGE, "input '%s' overflows 64 bits",
+                                            v->name);
+                        goto done;
+                    }
                 ibuf[(size_t)s * ni + k] = p;
                 in[k].i = p;
             }
@@ -567,19 +572,26 @@ static shapc_status fold(shapc__ox_ictx *c)
                 goto done;
             }
             for (size_t i = 0; i < t0->count; i++) {
-                int64_t r1 = t0->i[i], a = 0;
-                if (samples > 1) {
-                    a = out[no + k].i[i] - r1;
-                    for (int s = 2; s < samples; s++)
-                        if (out[(size_t)s * no + k].i[i] != r1 + a * s) {
-                            st = shapc__ox_fail(c, SHAPC_EUNSUPPORTED, "output '%s' depends "
-                                                "on the batch size in a non-linear way: not "
-                                                "supported", v->name);
-                            goto done;
-                        }
+                int64_t r1 = t0->i[i], a = 0, want, b0;
+                /* sample s was batch size s + 1: linear means r1 + a * s */
+                int bad = samples > 1 && __builtin_sub_overflow(out[no + k].i[i], r1, &a);
+                for (int s = 2; s < samples && !bad; s++)
+                    bad = __builtin_mul_overflow(a, (int64_t)s, &want) ||
+                          __builtin_add_overflow(want, r1, &want) ||
+                          out[(size_t)s * no + k].i[i] != want;
+                if (bad) {
+                    st = shapc__ox_fail(c, SHAPC_EUNSUPPORTED, "output '%s' depends on the "
+                                        "batch size in a non-linear way: not supported",
+                                        v->name);
+                    goto done;
+                }
+                if (__builtin_sub_overflow(r1, a, &b0)) {
+                    st = shapc__ox_fail(c, SHAPC_ERANGE, "output '%s' overflows 64 bits",
+                                        v->name);
+                    goto done;
                 }
                 v->sym[i].a = a;
-                v->sym[i].b = r1 - a;
+                v->sym[i].b = b0;
             }
         }
         v->kind = SHAPC__OX_CONST;

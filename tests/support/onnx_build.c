@@ -218,7 +218,8 @@ void ob_attr_ints(ob_node *n, const char *name, size_t count, const int64_t *v)
     Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
     a->n_ints = count;
     a->ints = xcalloc(count, sizeof *a->ints);
-    memcpy(a->ints, v, count * sizeof *v);
+    if (count)
+        memcpy(a->ints, v, count * sizeof *v);
 }
 
 void ob_meta(ob_model *m, const char *key, const char *value)
