@@ -15,9 +15,9 @@ if [ ! -f "$model" ]; then
   build/samples/fashion_mnist/shapc-train-fashion-mnist --data "$data" --epochs 5 -o "$model"
 fi
 build/shapc explain "$model" "$data/t10k-images-idx3-ubyte.gz" --rows 0:10 -o shapc-out "$@"
-# The README's picture is this run's beeswarm (drawn here, not committed).
-if [ -f shapc-out/summary.png ]; then
-  mkdir -p docs/img
-  cp shapc-out/summary.png docs/img/summary.png
+# The documentation's pictures (README's beeswarm included) from this run's results; they are
+# drawn, not committed.
+if [ -f shapc-out/summary.json ]; then
+  bash scripts/docs_pictures.sh --build build --results shapc-out
 fi
 echo "results: $(pwd)/shapc-out (shap_values.npy, stderr.npy, base_values.npy, predictions.npy, summary.json, plots)"

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libcairo2-dev libpango1.0-dev
   fonts-dejavu-core dataset-fashion-mnist
-  libcmocka-dev python3 python3-numpy valgrind
+  libcmocka-dev python3 python3-numpy python3-pandas python3-sklearn valgrind
   libopenmpi-dev openmpi-bin
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata python3-torch python3-onnx
 )

@@ -485,9 +485,9 @@ static void test_python_exception_is_reported(void **state)
         skip();
     tu_tmp_path(path, sizeof path, "adapters_raises.py");
     snprintf(code, sizeof code,
-             "import sys\nsys.path.insert(0, '%s/python')\nimport shapc_server\n"
+             "import sys\nsys.path.insert(0, '%s/../python')\nfrom shapc import server\n"
              "def predict(x):\n    raise ValueError('bad weights for row %%d' %% len(x))\n"
-             "shapc_server.serve(predict, d=3, k=1)\n",
+             "server.serve(predict, d=3, k=1)\n",
              samples);
     tu_write_file(path, code, strlen(code));
     {

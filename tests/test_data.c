@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -509,7 +510,7 @@ static void test_idx_malformed(void **state)
     tu_tmp_path(path, sizeof path, "data_truncmsg.idx");
     tu_write_file(path, good, 12 + 12);
     assert_int_equal(shapc_idx_read(path, 0, &a, &err), SHAPC_ETRUNC);
-    assert_non_null(strstr(err.message, "header promises 32 data bytes, file has 12 after"));
+    assert_non_null(strstr(err.message, "header promises (4, 8) = 32 data bytes, file has 12 after"));
 
     /* missing files are I/O errors */
     tu_tmp_path(path, sizeof path, "data_does_not_exist.idx");
@@ -990,9 +991,52 @@ static void test_afile_abort_removes_temp(void **state)
     }
 }
 
+/* A target that is not a regular file is written through, not renamed over: /dev/null stays
+ * a character device (renaming onto it as root would make it a regular file for the whole
+ * machine), and a named pipe receives the bytes. */
+static void test_atomic_write_to_devices(void **state)
+{
+    (void)state;
+    shapc_error err = {0};
+    size_t shape[2] = {3, 2};
+    shapc_array *a = NULL;
+    assert_int_equal(shapc_array_create(SHAPC_F32, 2, shape, &a, &err), SHAPC_OK);
+    struct stat sb;
+    assert_int_equal(stat("/dev/null", &sb), 0);
+    if (S_ISCHR(sb.st_mode)) {
+        assert_int_equal(shapc_npy_write("/dev/null", a, &err), SHAPC_OK);
+        assert_int_equal(stat("/dev/null", &sb), 0);
+        assert_true(S_ISCHR(sb.st_mode));
+    }
+    char dir[DIR_CAP], fifo[PATH_CAP];
+    fresh_dir(dir, sizeof dir, "data_fifo");
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* the reader: counts the bytes; gives up after 20 s (no writer ever came) */
+        alarm(20);
+        FILE *in = fopen(fifo, "rb");
+        size_t n = 0;
+        while (in && fgetc(in) != EOF)
+            n++;
+        _exit(n > 64 ? 0 : 1);
+    }
+    assert_int_equal(shapc_npy_write(fifo, a, &err), SHAPC_OK);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(stat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_int_equal(count_entries_no_tmp(dir), 1);
+    shapc_array_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_atomic_write_to_devices),
         cmocka_unit_test(test_dtype_table),
         cmocka_unit_test(test_array_create_zeroed_and_shaped),
         cmocka_unit_test(test_array_create_rejects_bad_args),

@@ -8,6 +8,7 @@
 #include <cairo.h>
 
 #include "shapc/plot.h"
+#include "plotutil.h"
 #include "testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -18,98 +19,6 @@ const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"
 #endif
 
 /* ---- helpers ---- */
-
-typedef struct png_img {
-    cairo_surface_t *s;
-    int w, h, stride;
-    const unsigned char *data;
-} png_img;
-
-static png_img png_load(const char *path)
-{
-    png_img im;
-    im.s = cairo_image_surface_create_from_png(path);
-    assert_int_equal(cairo_surface_status(im.s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_flush(im.s);
-    im.w = cairo_image_surface_get_width(im.s);
-    im.h = cairo_image_surface_get_height(im.s);
-    im.stride = cairo_image_surface_get_stride(im.s);
-    im.data = cairo_image_surface_get_data(im.s);
-    return im;
-}
-
-static void px(const png_img *im, int x, int y, int *r, int *g, int *b)
-{
-    unsigned v;
-    memcpy(&v, im->data + (size_t)y * (size_t)im->stride + (size_t)x * 4, 4);
-    *r = (int)((v >> 16) & 255);
-    *g = (int)((v >> 8) & 255);
-    *b = (int)(v & 255);
-}
-
-static int is_red(int r, int g, int b) { return r > 235 && g < 40 && b > 50 && b < 120; }
-static int is_blue(int r, int g, int b) { return r < 50 && g > 110 && g < 160 && b > 220; }
-static int is_white(int r, int g, int b) { return r == 255 && g == 255 && b == 255; }
-
-/* Centroid and count of pixels matching pred inside [x0, x1) x [0, h). */
-static long find(const png_img *im, int (*pred)(int, int, int), int x0, int x1, double *cx,
-                 double *cy)
-{
-    long n = 0;
-    double sx = 0, sy = 0;
-    int x, y, r, g, b;
-    for (y = 0; y < im->h; y++)
-        for (x = x0; x < x1; x++) {
-            px(im, x, y, &r, &g, &b);
-            if (pred(r, g, b)) {
-                n++;
-                sx += x;
-                sy += y;
-            }
-        }
-    if (cx)
-        *cx = n ? sx / (double)n : -1;
-    if (cy)
-        *cy = n ? sy / (double)n : -1;
-    return n;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return x < y ? -1 : x > y;
-}
-
-static size_t distinct_colours(const png_img *im)
-{
-    size_t n = (size_t)im->w * (size_t)im->h, i, k = 0;
-    unsigned *v = malloc(n * sizeof *v);
-    int x, y;
-    assert_non_null(v);
-    for (y = 0; y < im->h; y++)
-        for (x = 0; x < im->w; x++) {
-            memcpy(&v[k], im->data + (size_t)y * (size_t)im->stride + (size_t)x * 4, 4);
-            v[k++] &= 0xffffffu;
-        }
-    qsort(v, n, sizeof *v, cmp_u32);
-    for (i = 1, k = 1; i < n; i++)
-        if (v[i] != v[i - 1])
-            k++;
-    free(v);
-    return k;
-}
-
-static long file_size(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    long n;
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fclose(f);
-    return n;
-}
 
 static void check_vector(const char *path, const char *magic)
 {

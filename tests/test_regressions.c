@@ -285,6 +285,118 @@ static void test_idx_bad_rank_and_trailing(void **state)
     expect_fail(idx_from_bytes("empty.idx", "", 0, 0, &err), &err, SHAPC_ETRUNC, NULL);
 }
 
+/* Issue 17's files: the message says what is wrong with the file (the shape it promises),
+ * so nothing downstream can mistake it for an empty file. */
+static void test_idx_overflow_and_gz_promise_messages(void **state)
+{
+    static const unsigned char dims[] = {0, 0, 0x0D, 4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0, 0, 0, 0};
+    /* (400,000,000, 4) float32 = 6.4 GB: above the 4 GiB cap on gzip input */
+    static const unsigned char rows[] = {0, 0, 0x0D, 2, 0x17, 0xD7, 0x84, 0x00, 0, 0, 0, 4, 0};
+    shapc_error err = {0};
+    size_t gz_len;
+    unsigned char *gz = gzip_bytes(rows, sizeof rows, &gz_len);
+    (void)state;
+    expect_fail(idx_from_bytes("dims.idx", dims, sizeof dims, 1, &err), &err, SHAPC_ERANGE,
+                "(4294967295, 4294967295, 4294967295, 4294967295) float32: their product "
+                "overflows");
+    memset(&err, 0, sizeof err);
+    expect_fail(idx_from_bytes("rows.idx.gz", gz, gz_len, 1, &err), &err, SHAPC_ERANGE,
+                "promises (400000000, 4) = 6400000000 data bytes");
+    free(gz);
+}
+
+/* ======================================================================================== */
+/* CSV cells and headers                                                                    */
+/* ======================================================================================== */
+
+static shapc_status csv_from_bytes(const char *name, const void *data, size_t len,
+                                   shapc_error *err)
+{
+    char path[PATH_CAP];
+    shapc_array *a = NULL;
+    char **names = NULL;
+    size_t cols = 0;
+    shapc_status st = shapc_csv_read(scratch(path, name, data, len), &a, &names, &cols, err);
+    if (st != SHAPC_OK) {
+        assert_null(a);
+        assert_null(names);
+    }
+    shapc_array_free(a);
+    shapc_csv_names_free(names, cols);
+    return st;
+}
+
+/* "1<NUL>5" used to read as 1 (strtod stops at the NUL); a NUL in a name is refused too. */
+static void test_csv_nul_byte(void **state)
+{
+    static const char cell[] = "a,b,c,d\n1,2,1\0" "5,4\n";
+    static const char quoted[] = "a,b\n1,\"2\0\"\n";
+    static const char header[] = "a,b\0x\n1,2\n";
+    shapc_error err = {0};
+    (void)state;
+    expect_fail(csv_from_bytes("nul.csv", cell, sizeof cell - 1, &err), &err, SHAPC_EFORMAT,
+                "regr_nul.csv: line 2, column 'c': a NUL byte inside the value");
+    expect_fail(csv_from_bytes("nulq.csv", quoted, sizeof quoted - 1, &err), &err,
+                SHAPC_EFORMAT, "line 2, column 'b': a NUL byte");
+    expect_fail(csv_from_bytes("nulh.csv", header, sizeof header - 1, &err), &err,
+                SHAPC_EFORMAT, "line 1: header column 2 holds a NUL byte");
+}
+
+/* Latin-1 (0xE9 for e-acute), a stray continuation byte and an overlong slash are refused,
+ * naming the column; valid UTF-8 names are kept byte for byte. */
+static void test_csv_header_utf8(void **state)
+{
+    static const char latin1[] = "age,caf\xe9,c\n1,2,3\n";
+    static const char stray[] = "\x80x,b\n1,2\n";
+    static const char overlong[] = "a,\xc0\xaf\n1,2\n";
+    static const char good[] = "\xc3\xa2ge,\xe6\x97\xa5\n1,2\n";
+    char path[PATH_CAP];
+    shapc_error err = {0};
+    shapc_array *a = NULL;
+    char **names = NULL;
+    size_t cols = 0;
+    (void)state;
+    expect_fail(csv_from_bytes("latin1.csv", latin1, sizeof latin1 - 1, &err), &err,
+                SHAPC_EFORMAT, "line 1: header column 2 is not valid UTF-8");
+    assert_non_null(strstr(err.message, "byte 4 of the name, 0xe9"));
+    expect_fail(csv_from_bytes("stray.csv", stray, sizeof stray - 1, &err), &err,
+                SHAPC_EFORMAT, "header column 1 is not valid UTF-8 (unexpected continuation");
+    expect_fail(csv_from_bytes("overlong.csv", overlong, sizeof overlong - 1, &err), &err,
+                SHAPC_EFORMAT, "header column 2 is not valid UTF-8");
+    assert_int_equal(shapc_csv_read(scratch(path, "utf8.csv", good, sizeof good - 1), &a,
+                                    &names, &cols, &err),
+                     SHAPC_OK);
+    assert_int_equal(cols, 2);
+    assert_string_equal(names[0], "\xc3\xa2ge");
+    assert_string_equal(names[1], "\xe6\x97\xa5");
+    shapc_array_free(a);
+    shapc_csv_names_free(names, cols);
+}
+
+/* Beyond float32, as text: the message names line, column and the cell (its length when it
+ * is long), and is not a "no rows" story. */
+static void test_csv_out_of_range_cells(void **state)
+{
+    static const char big[] = "a,b,c,d\n1,2,1e999,4\n";
+    char *digits = malloc(100000 + 32);
+    size_t n;
+    shapc_error err = {0};
+    (void)state;
+    assert_non_null(digits);
+    expect_fail(csv_from_bytes("big.csv", big, sizeof big - 1, &err), &err, SHAPC_ERANGE,
+                "regr_big.csv: line 2, column 'c': '1e999' is outside the float32 range");
+    n = (size_t)sprintf(digits, "a,b\n3,");
+    memset(digits + n, '9', 100000);
+    n += 100000;
+    memcpy(digits + n, "\n", 2);
+    expect_fail(csv_from_bytes("digits.csv", digits, n + 1, &err), &err, SHAPC_ERANGE,
+                "line 2, column 'b': '999999999999999999999999...' (100000 characters) is "
+                "outside the float32 range");
+    free(digits);
+}
+
 /* ======================================================================================== */
 /* NPY                                                                                      */
 /* ======================================================================================== */
@@ -305,6 +417,13 @@ static void test_npy_forged_shape(void **state)
                   "{'descr': '<f4', 'fortran_order': False, 'shape': (18446744073709551615,), }",
                   NULL, 0);
     expect_fail(npy_from_bytes("huge_f4.npy", buf, n, 2, &err), &err, SHAPC_ERANGE, NULL);
+    assert_non_null(strstr(err.message, "(18446744073709551615,) float32: the data size"));
+    /* extents whose product overflows (issue 17) */
+    n = npy_bytes(buf, sizeof buf,
+                  "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, "
+                  "4294967296), }", NULL, 0);
+    expect_fail(npy_from_bytes("product.npy", buf, n, 2, &err), &err, SHAPC_ERANGE,
+                "header shape (4294967296, 4294967296, 4294967296): its product overflows");
     /* an extent that does not fit size_t at all */
     n = npy_bytes(buf, sizeof buf,
                   "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
@@ -584,6 +703,10 @@ int main(void)
         cmocka_unit_test(test_idx_gz_forged_promise),
         cmocka_unit_test(test_idx_gz_truncated),
         cmocka_unit_test(test_idx_bad_rank_and_trailing),
+        cmocka_unit_test(test_idx_overflow_and_gz_promise_messages),
+        cmocka_unit_test(test_csv_nul_byte),
+        cmocka_unit_test(test_csv_header_utf8),
+        cmocka_unit_test(test_csv_out_of_range_cells),
         cmocka_unit_test(test_npy_forged_shape),
         cmocka_unit_test(test_npy_header_length),
         cmocka_unit_test(test_npy_bad_dicts),

@@ -83,6 +83,36 @@ static void expect_invalid(const char *text, size_t len, const char *msg_part)
         fail_msg("message '%s' lacks '%s'", err.message, msg_part);
 }
 
+/* The text plot's strings: original case and accents from the offsets, one leading space
+ * where whitespace stood, none on the first token; a token outside the text is refused. */
+static void test_tokens_display_original_case(void **state)
+{
+    static const char text[] = "  The Movie was WONDERFUL,don't \xc3\x89T\xc3\x89!";
+    static const char *const want[] = {"The", " Movie", " was", " WONDERFUL", ",", "don't",
+                                       " \xc3\x89T\xc3\x89", "!"};
+    shapc_token *tok = NULL;
+    char **shown = NULL;
+    size_t n = 0, i;
+    shapc_error err = {0};
+    (void)state;
+    assert_int_equal(shapc_tokenize(text, sizeof text - 1, &tok, &n, &err), SHAPC_OK);
+    assert_int_equal(n, 8);
+    assert_string_equal(tok[3].text, "wonderful"); /* the lookup text stays lower-cased */
+    assert_int_equal(shapc_tokens_display(text, sizeof text - 1, tok, n, &shown, &err),
+                     SHAPC_OK);
+    for (i = 0; i < n; i++)
+        assert_string_equal(shown[i], want[i]);
+    shapc_tokens_display_free(shown, n);
+    tok[2].length = sizeof text; /* past the end */
+    assert_int_equal(shapc_tokens_display(text, sizeof text - 1, tok, n, &shown, &err),
+                     SHAPC_EINVAL);
+    assert_null(shown);
+    assert_non_null(strstr(err.message, "token 2"));
+    assert_int_equal(shapc_tokens_display(text, 0, NULL, 0, &shown, &err), SHAPC_OK);
+    assert_null(shown);
+    shapc_tokens_free(tok, n);
+}
+
 static void test_tokenize_invalid_utf8(void **state)
 {
     (void)state;
@@ -352,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_tokenize_words_and_punctuation),
         cmocka_unit_test(test_tokenize_cjk),
         cmocka_unit_test(test_tokenize_offsets_and_spaces),
+        cmocka_unit_test(test_tokens_display_original_case),
         cmocka_unit_test(test_tokenize_invalid_utf8),
         cmocka_unit_test(test_sum_pooling_linear_known_answer),
         cmocka_unit_test(test_mean_pooling_matches_brute_force),

@@ -105,14 +105,17 @@ SHAPC_API shapc_status shapc_file_write_atomic(const char *path, const void *dat
 
 /* Reads a numeric CSV table (RFC 4180: comma-separated, fields may be "quoted" with ""
  * escaping a quote and may then hold commas and newlines; CRLF or LF line ends; a UTF-8 BOM
- * is skipped). The first record is the header: one unique, non-empty feature name per column.
- * Every later record must have the header's field count and only finite decimal numbers
- * (surrounding spaces allowed). Blank lines at the end are ignored.
+ * is skipped). The first record is the header: one unique, non-empty feature name per column,
+ * valid UTF-8 (a Latin-1 header is refused, not repaired: the names become player names in
+ * JSON and plots). Every later record must have the header's field count and only finite
+ * decimal numbers (surrounding spaces allowed); a NUL byte in any field is refused. Blank
+ * lines at the end are ignored.
  * *out: float32 (n_rows, n_cols); *names: n_cols NUL-terminated strings; both owned by the
  * caller (shapc_array_free, shapc_csv_names_free). Errors name the file, the physical line and
  * the column: SHAPC_EIO (open/read), SHAPC_EFORMAT ("data.csv: line 7, column 'age': missing
  * value", "line 4: 3 fields, the header has 4", unterminated quote, empty file, no data rows,
- * duplicate names), SHAPC_ENONFINITE (NaN/inf text), SHAPC_ERANGE (beyond float32),
+ * duplicate names, NUL bytes, invalid UTF-8 in the header), SHAPC_ENONFINITE (NaN/inf text),
+ * SHAPC_ERANGE (beyond float32: "line 2, column 'c': '1e999' is outside the float32 range"),
  * SHAPC_ENOMEM. */
 SHAPC_API shapc_status shapc_csv_read(const char *path, shapc_array **out, char ***names,
                                       size_t *n_cols, shapc_error *err);
@@ -131,6 +134,42 @@ SHAPC_API shapc_status shapc_png_read(const char *path, shapc_array **out, shapc
  * Errors: SHAPC_EINVAL (bad rank/channels/bit depth), SHAPC_EIO, SHAPC_ENOMEM. */
 SHAPC_API shapc_status shapc_png_write(const char *path, const shapc_array *image,
                                        int bit_depth, shapc_error *err);
+
+/* ---- smaller backgrounds (src/data/background.c) ----
+ * KernelSHAP's cost grows with the background, so shap advises summarising it (shap.sample,
+ * shap.kmeans). Both helpers take rows (n, d) row-major float32 (finite: SHAPC_ENONFINITE
+ * otherwise) and optional row weights (n), finite and >= 0 with a positive total (NULL:
+ * 1 each), and return float32 arrays owned by the caller: rows (k', d) and weights (k'),
+ * the weights summing to the input's total weight (n when unweighted). out_weights may be
+ * NULL. k must be 1..n (SHAPC_EINVAL otherwise). The same arguments and seed give the same
+ * result. Cost: sample O(n + k log k); kmeans O(restarts x iterations x n x k x d) with 4
+ * restarts and at most 300 iterations each. */
+
+/* k rows at random. Unweighted: k distinct rows, uniformly without replacement, each weighted
+ * n / k. Weighted: k draws with replacement, row i with probability w_i / sum w; a row drawn
+ * c times comes back once with weight c x (sum w) / k, an exactly unbiased estimate of the
+ * weighted background (so k' <= k). Rows come back in file order; index (k, caller-allocated)
+ * or NULL receives their row numbers in the input. *k_out = k'. */
+SHAPC_API shapc_status shapc_background_sample(const float *rows, size_t n, size_t d,
+                                               const float *weights, size_t k, uint64_t seed,
+                                               shapc_array **out_rows,
+                                               shapc_array **out_weights, size_t *index,
+                                               size_t *k_out, shapc_error *err);
+
+/* k weighted centroids, as shap.kmeans: weighted k-means (Lloyd) with k-means++ seeding from
+ * the seed, the best of 4 seedings by weighted inertia; each centroid's weight is its
+ * cluster's total row weight (the cluster size when unweighted). Columns judged discrete -
+ * every value a whole number, or at most 10 distinct values - are snapped per centroid to
+ * the nearest value the column takes in the rows (the lower one on a tie), so a one-hot or
+ * integer-coded feature never gets a value the model was not trained on; other columns keep
+ * the cluster mean (shap.kmeans snaps every column). Centroids come back by weight,
+ * heaviest first; k' < k only when the rows of positive weight have fewer than k distinct
+ * values. *k_out = k'. */
+SHAPC_API shapc_status shapc_background_kmeans(const float *rows, size_t n, size_t d,
+                                               const float *weights, size_t k, uint64_t seed,
+                                               shapc_array **out_centroids,
+                                               shapc_array **out_weights, size_t *k_out,
+                                               shapc_error *err);
 
 /* ---- superpixels ---- */
 

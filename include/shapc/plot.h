@@ -1,9 +1,10 @@
 /* plot.h - the renderer: shap's plots drawn with cairo and pango, straight to a file.
  *
- * Five kinds, in shap's visual language (positive SHAP red #ff0051, negative blue #008bfb, the
+ * Six kinds, in shap's visual language (positive SHAP red #ff0051, negative blue #008bfb, the
  * blue-purple-red "red_blue" map for feature values, grey for missing values):
  *   beeswarm  - one row per feature, one dot per instance, dots coloured by feature value;
  *   bar       - mean |phi| per feature with the value printed at each bar;
+ *   stacked bar - mean |phi| per feature and output, stacked (shap's multi-output summary);
  *   waterfall - one instance, from E[f(X)] to f(x), the largest contributions as arrows;
  *   image     - input image, then per class the faded grey image under a phi overlay;
  *   text      - tokens in reading order with a background coloured by phi.
@@ -32,6 +33,7 @@
 #define SHAPC_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "shapc/export.h"
 #include "shapc/status.h"
@@ -46,6 +48,13 @@ extern "C" {
 typedef struct _cairo cairo_t;
 
 typedef struct shapc_plot_options {
+    size_t size;             /* sizeof(shapc_plot_options) as the caller was compiled: set by
+                              * shapc_plot_options_default(). The renderer reads only the
+                              * fields inside it (later fields take their defaults), so later
+                              * versions may append fields without breaking callers. A size
+                              * too small to hold the fields through xlabel, or larger than
+                              * this library's struct, is SHAPC_EINVAL ("initialise them with
+                              * shapc_plot_options_default()"). */
     double width;            /* points; 0 = fit to content */
     double height;           /* points; 0 = fit to content */
     double dpi;              /* PNG resolution; 72 gives one pixel per point */
@@ -54,9 +63,18 @@ typedef struct shapc_plot_options {
     size_t max_display;      /* feature rows before "Sum of N other features" (>= 1) */
     const char *title;       /* drawn above the plot; NULL or "" for none */
     const char *xlabel;      /* overrides the plot's x axis label; NULL = shap's label */
+    /* ---- appended after size was introduced: read only when size covers them ---- */
+    int link;                /* the units of phi, base and f(x): SHAPC_LINK_IDENTITY (0, the
+                              * default) or SHAPC_LINK_LOGIT (kernel.h) for explanations made
+                              * with the logit link. Under logit the waterfall labels its axis
+                              * "log-odds" (unless xlabel says otherwise) and shows E[f(X)] and
+                              * f(x) also as probabilities: shapc's base value is
+                              * logit(E f(B)), so its sigmoid is the mean predicted probability,
+                              * and base + sum phi = logit f(x). */
 } shapc_plot_options;
 
-/* width 0, height 0, dpi 100, "DejaVu Sans", 10 pt, max_display 10, no title. */
+/* size set, width 0, height 0, dpi 100, "DejaVu Sans", 10 pt, max_display 10, no title, no
+ * xlabel, identity link. Every function below takes options == NULL as these defaults. */
 SHAPC_API shapc_plot_options shapc_plot_options_default(void);
 
 /* ---- beeswarm summary ----
@@ -86,6 +104,29 @@ SHAPC_API shapc_status shapc_plot_bar(const char *path, const shapc_plot_options
                                       const double *importance, size_t m,
                                       const char *const *names, shapc_error *err);
 
+/* ---- stacked bar: shap's multi-output summary ----
+ * shap.summary_plot(list_of_arrays, X): one horizontal bar per feature whose segments are its
+ * mean |phi| for each explained output (class), stacked.
+ *   importance (m, k) row-major: importance[i * k + c] = mean |phi| of feature i for output c
+ *       (finite, >= 0: a negative entry is SHAPC_EINVAL, a non-finite one SHAPC_ENONFINITE);
+ *   names (m) or NULL ("Feature i"); class_names (k) or NULL ("Class c"), NULL entries too.
+ * Features are ordered by their total over the outputs, the largest on top; beyond
+ * max_display the last row is "Sum of N other features", still one segment per output.
+ * Outputs are ordered by their mean |phi| over all features, the largest first: that is the
+ * order of the segments from left to right and of the legend at the right, and the i-th
+ * output in it is coloured with shap's class cycle red_blue_circle(i / k) (blue, red, then
+ * through the warm and green hues back towards blue). m >= 1, k >= 1. */
+SHAPC_API shapc_status shapc_plot_bar_stacked_draw(cairo_t *cr, double x, double y, double w,
+                                                   double h, const shapc_plot_options *options,
+                                                   const double *importance, size_t m, size_t k,
+                                                   const char *const *names,
+                                                   const char *const *class_names,
+                                                   shapc_error *err);
+SHAPC_API shapc_status shapc_plot_bar_stacked(const char *path, const shapc_plot_options *options,
+                                              const double *importance, size_t m, size_t k,
+                                              const char *const *names,
+                                              const char *const *class_names, shapc_error *err);
+
 /* ---- waterfall ----
  * One instance: phi (m), values (m) or NULL (labels then show names only), names (m) or NULL,
  * base = E[f(X)] and fx = f(x) in the same (link) units as phi. The largest |phi| are drawn as
@@ -102,15 +143,23 @@ SHAPC_API shapc_status shapc_plot_waterfall(const char *path, const shapc_plot_o
                                             shapc_error *err);
 
 /* ---- image plot ----
- * A grid of n instances (rows) x (1 + p) panels: the input image, then one panel per explained
- * class showing the image in grey, faded, under a red-transparent-blue overlay of phi with
- * symmetric limits +- the 99.9th percentile of |phi| over that row's panels.
+ * shap.image_plot: a grid of n instances (rows) x (1 + p) panels: the input image, then one
+ * panel per explained class showing the image in grey, faded, under a red-transparent-blue
+ * overlay of phi with symmetric limits +- the 99.9th percentile of |phi| over every panel of
+ * the figure (shap's rule: one scale, so rows compare), shown by one "SHAP value" colour bar
+ * below the grid.
  *   images (n, hgt, wid, c): raw units, c = 1 (grey) or 3 (RGB), channels last; each image is
  *       scaled from its own min..max for display.
  *   phi (n, p, hgt * wid): one value per pixel (sum over channels or expand patches first).
  *   labels (n * p) or NULL: panel titles (class names); probs (n * p) or NULL: printed after
  *       the label as "name (0.87)".
- * A horizontal "SHAP value" colour bar is drawn below the grid. */
+ *   groups (n, hgt, wid) or NULL: the player (superpixel, patch) of each pixel, any int32
+ *       ids; thin dark lines are drawn on the class panels along every edge between two
+ *       neighbouring pixels of different groups, so segments with similar phi stay apart.
+ *   row_labels (n) or NULL: a title above each row's input panel (e.g. "Row 17").
+ * Zero-initialise the struct (memset or = {0}) so fields added later stay NULL. Pixels stay
+ * sharp in every format: nearest-neighbour scaling, and in SVG image-rendering="pixelated"
+ * (cairo 1.16 does not write it; the renderer adds it to the file). */
 typedef struct shapc_plot_image_data {
     const float *images;
     size_t n, hgt, wid, c;
@@ -118,6 +167,8 @@ typedef struct shapc_plot_image_data {
     size_t p;
     const char *const *labels;
     const double *probs;
+    const int32_t *groups;
+    const char *const *row_labels;
 } shapc_plot_image_data;
 
 SHAPC_API shapc_status shapc_plot_image_draw(cairo_t *cr, double x, double y, double w, double h,
@@ -128,10 +179,13 @@ SHAPC_API shapc_status shapc_plot_image(const char *path, const shapc_plot_optio
                                         const shapc_plot_image_data *data, shapc_error *err);
 
 /* ---- text plot ----
- * tokens (t) UTF-8 strings in reading order (each token carries its own leading space, if
- * any, as shap's tokenizers do); phi (t) for the chosen output; base and fx above the text.
- * Tokens wrap at the rectangle's width; each token's background is red (phi > 0) or blue
- * (phi < 0) with opacity proportional to |phi| / max |phi|. */
+ * tokens (t) UTF-8 strings in reading order, exactly as they are to be displayed: each
+ * carries its own leading space, if any, as shap's tokenizers do. Pass the original text's
+ * substrings (its case as written), not the lower-cased lookup tokens: shapc_tokens_display
+ * (text.h) makes them from shapc_tokenize's offsets. phi (t) for the chosen output; base and
+ * fx above the text, with a colour legend: a small bar from -max |phi| (blue) through white
+ * to +max |phi| (red) with its scale. Tokens wrap at the rectangle's width; each token's
+ * background is red (phi > 0) or blue (phi < 0) with opacity 0.85 |phi| / max |phi|. */
 SHAPC_API shapc_status shapc_plot_text_draw(cairo_t *cr, double x, double y, double w, double h,
                                             const shapc_plot_options *options,
                                             const char *const *tokens, const double *phi,

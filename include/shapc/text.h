@@ -50,6 +50,17 @@ SHAPC_API shapc_status shapc_tokenize(const char *text, size_t len, shapc_token 
                                       size_t *n, shapc_error *err);
 SHAPC_API void shapc_tokens_free(shapc_token *tokens, size_t n); /* NULL allowed */
 
+/* The tokens as a reader wants to see them, for shapc_plot_text: each token's original bytes
+ * text[offset, offset + length) - its case as written, not the lower-cased lookup text - with
+ * one leading space when whitespace separated it from the previous token (never on the
+ * first). text/len must be the source the tokens came from. *out (n strings, owned by the
+ * caller: shapc_tokens_display_free; NULL for n = 0). Errors: SHAPC_EINVAL (NULL arguments,
+ * a token outside the text), SHAPC_ENOMEM. */
+SHAPC_API shapc_status shapc_tokens_display(const char *text, size_t len,
+                                            const shapc_token *tokens, size_t n, char ***out,
+                                            shapc_error *err);
+SHAPC_API void shapc_tokens_display_free(char **strings, size_t n); /* NULL allowed */
+
 /* ---- text model ---- */
 
 typedef struct shapc_text_model shapc_text_model; /* opaque; the text view of a shapc_model */

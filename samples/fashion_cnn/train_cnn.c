@@ -396,7 +396,19 @@ static int explain(const shapc_model *model, const dataset *train, const dataset
     kr = NULL;
     if (png) {
         shapc_plot_options po = shapc_plot_options_default();
-        shapc_plot_image_data data = {x, NEX, IMG, IMG, 1, pix, TOP, labels, probs};
+        shapc_plot_image_data data = {0};
+        int32_t patch[NEX * IMG * IMG]; /* the patches outlined on the class panels */
+        for (size_t i = 0; i < NEX * IMG * IMG; i++)
+            patch[i] = (int32_t)group_of[i % (IMG * IMG)];
+        data.images = x;
+        data.n = NEX;
+        data.hgt = data.wid = IMG;
+        data.c = 1;
+        data.phi = pix;
+        data.p = TOP;
+        data.labels = labels;
+        data.probs = probs;
+        data.groups = patch;
         po.title = "Fashion-MNIST CNN: 4x4 patch SHAP values";
         if (shapc_plot_image(png, &po, &data, &err) != SHAPC_OK)
             goto fail;

@@ -12,8 +12,13 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import shapc_server  # noqa: E402
+here = os.path.dirname(os.path.abspath(__file__))
+try:
+    from shapc import server  # first: keeps print() off the protocol's stdout
+except ImportError:  # not installed: the package in this source tree (python/shapc)
+    sys.path.insert(0, os.path.join(here, "..", "..", "python"))
+    from shapc import server
+sys.path.insert(0, here)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -61,4 +66,4 @@ def predict(x):
     return y.numpy()
 
 
-shapc_server.serve(predict, d=d, k=k, input_shape=shape, output_names=names)
+server.serve(predict, d=d, k=k, input_shape=shape, output_names=names)

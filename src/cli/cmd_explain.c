@@ -568,7 +568,7 @@ static int setup(run *r)
         return shapc_cli_fail("%s", err.message);
     shapc_status st = shapc_cli_load_rows(a->input_path, r->model, &a->s.rows, &r->row0, &n_file,
                                           &r->input, &err);
-    if (st == SHAPC_ERANGE)
+    if (shapc_cli_rows_outside(st, &err))
         return shapc_cli_fail("%s: --rows out of range (the file has %zu rows: 0:%zu)",
                               a->input_path, n_file, n_file);
     if (st != SHAPC_OK)
@@ -596,7 +596,7 @@ static int setup(run *r)
         /* Only the --background-rows of the file are loaded. */
         st = shapc_cli_load_rows(a->bg_path, r->model, &a->bg_rows, &r->bg_row0, &bg_total,
                                  &r->bg_file, &err);
-        if (st == SHAPC_ERANGE)
+        if (shapc_cli_rows_outside(st, &err))
             return shapc_cli_fail("%s: --background-rows out of range (the background has %zu "
                                   "rows: 0:%zu)", bg_name, bg_total, bg_total);
         if (st != SHAPC_OK)

@@ -65,8 +65,15 @@ static shapc_status select_rows(const shapc_cli_range *range, size_t n_file, siz
     size_t b = 0, e = n_file;
     if (n_file_out)
         *n_file_out = n_file;
-    if (range && shapc_cli_range_resolve(range, n_file, &b, &e) != 0)
-        return shapc_error_set(err, SHAPC_ERANGE, "row range outside the file");
+    if (range && shapc_cli_range_resolve(range, n_file, &b, &e) != 0) {
+        /* No message: that is what tells this apart from a reader's SHAPC_ERANGE (sizes
+         * that overflow, a value beyond float32), which must reach the user as it is. */
+        if (err) {
+            err->status = SHAPC_ERANGE;
+            err->message[0] = '\0';
+        }
+        return SHAPC_ERANGE;
+    }
     if (first)
         *first = b;
     *n = e - b;
@@ -153,6 +160,11 @@ cleanup:
     shapc_array_free(part);
     shapc_array_free(rows);
     return st;
+}
+
+int shapc_cli_rows_outside(shapc_status st, const shapc_error *err)
+{
+    return st == SHAPC_ERANGE && err && err->message[0] == '\0';
 }
 
 shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,

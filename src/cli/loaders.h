@@ -24,10 +24,15 @@
  * (either may be NULL). Errors name the file: the reader's statuses, SHAPC_ESHAPE
  * ("input.idx: shape (10000, 28, 27) does not match the model input 28x28x1 (784
  * features)"), SHAPC_EINVAL (no rows), SHAPC_ERANGE without a message when the range exceeds
- * the file (*n_file set: the caller names its option). *out is owned by the caller. */
+ * the file (*n_file set: the caller names its option; test with shapc_cli_rows_outside, since
+ * the readers' own SHAPC_ERANGE - dimensions that overflow, a CSV value beyond float32 -
+ * carries the file's message). *out is owned by the caller. */
 shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
                                  const shapc_cli_range *range, size_t *first, size_t *n_file,
                                  shapc_array **out, shapc_error *err);
+
+/* 1 if a shapc_cli_load_rows failure means only that the row range exceeds the file. */
+int shapc_cli_rows_outside(shapc_status st, const shapc_error *err);
 
 /* Fails with SHAPC_ENONFINITE naming the file and the row (numbered in the file, i.e.
  * first_row + i) if any of the n rows of d values is NaN or infinite. */

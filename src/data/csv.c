@@ -5,8 +5,12 @@
  * breaks, and spells a literal quote as "". We are strict where leniency would silently shift
  * data: a quote inside an unquoted field, text after a closing quote, a wrong field count or a
  * missing value is an error naming the physical line (1-based, the line where the field
- * starts) and the column's header name. Tables are small next to what KernelSHAP can explain
- * in reasonable time, so the whole file is read into memory first. */
+ * starts) and the column's header name. A NUL byte anywhere in a field is refused: C's
+ * number parser would stop at it and read "1<NUL>5" as 1. Header names must be valid UTF-8
+ * (they become player names in summary.json and plot labels); a file in Latin-1 is refused
+ * with the offending column and byte rather than repaired, because any repair would rename
+ * features behind the user's back. Tables are small next to what KernelSHAP can explain in
+ * reasonable time, so the whole file is read into memory first. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "shapc/data.h"
@@ -20,6 +24,7 @@
 
 #include "data/io_internal.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 /* ============================================================================================
  * Reading the file
@@ -224,9 +229,27 @@ static int is_missing_token(const char *s)
     return 0;
 }
 
+/* Shows a cell in a message: at most 40 bytes, and the length when it is longer, so a
+ * 100,000-digit number reads as what it is. */
+static const char *cell_excerpt(const char *s, char *buf, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n <= 40)
+        snprintf(buf, cap, "'%s'", s);
+    else
+        snprintf(buf, cap, "'%.24s...' (%zu characters)", s, n);
+    return buf;
+}
+
 static shapc_status parse_value(csv_parser *ps, const char *column, float *out)
 {
-    char *s = ps->field;
+    char *s = ps->field, ex[96];
+    const char *nul = memchr(ps->field, '\0', ps->field_len);
+    if (nul)
+        return shapc_error_set(ps->err, SHAPC_EFORMAT,
+                               "%s: line %zu, column '%s': a NUL byte inside the value (byte "
+                               "%zu of the field)", ps->path, ps->field_line, column,
+                               (size_t)(nul - ps->field) + 1);
     while (*s == ' ' || *s == '\t')
         s++;
     size_t n = strlen(s);
@@ -244,16 +267,17 @@ static shapc_status parse_value(csv_parser *ps, const char *column, float *out)
     double v = strtod(s, &endp);
     if (endp == s || *endp != '\0')
         return shapc_error_set(ps->err, SHAPC_EFORMAT,
-                               "%s: line %zu, column '%s': '%.40s' is not a number", ps->path,
-                               ps->field_line, column, s);
+                               "%s: line %zu, column '%s': %s is not a number", ps->path,
+                               ps->field_line, column, cell_excerpt(s, ex, sizeof ex));
     if (isnan(v) || (isinf(v) && errno != ERANGE))
         return shapc_error_set(ps->err, SHAPC_ENONFINITE,
-                               "%s: line %zu, column '%s': '%.40s' is not a finite number",
-                               ps->path, ps->field_line, column, s);
+                               "%s: line %zu, column '%s': %s is not a finite number",
+                               ps->path, ps->field_line, column, cell_excerpt(s, ex, sizeof ex));
     if (fabs(v) > (double)FLT_MAX)
         return shapc_error_set(ps->err, SHAPC_ERANGE,
-                               "%s: line %zu, column '%s': %.40s is outside the float32 range",
-                               ps->path, ps->field_line, column, s);
+                               "%s: line %zu, column '%s': %s is outside the float32 range "
+                               "(about 3.4e38)", ps->path, ps->field_line, column,
+                               cell_excerpt(s, ex, sizeof ex));
     *out = (float)v;
     return SHAPC_OK;
 }
@@ -309,6 +333,24 @@ static shapc_status read_header(csv_parser *ps, char ***names_out, size_t *n_out
                                  "%s: line %zu: header column %zu has an empty name", ps->path,
                                  ps->field_line, n + 1);
             goto fail;
+        }
+        {
+            const char *nul = memchr(s, '\0', len), *why = NULL;
+            size_t bad = 0;
+            if (nul) {
+                st = shapc_error_set(ps->err, SHAPC_EFORMAT,
+                                     "%s: line %zu: header column %zu holds a NUL byte",
+                                     ps->path, ps->field_line, n + 1);
+                goto fail;
+            }
+            if (shapc__utf8_validate((const unsigned char *)s, len, &bad, &why) != 0) {
+                st = shapc_error_set(ps->err, SHAPC_EFORMAT,
+                                     "%s: line %zu: header column %zu is not valid UTF-8 (%s "
+                                     "at byte %zu of the name, 0x%02x); save the file as "
+                                     "UTF-8", ps->path, ps->field_line, n + 1, why, bad + 1,
+                                     (unsigned)(unsigned char)s[bad]);
+                goto fail;
+            }
         }
         names[n] = shapc__malloc(len + 1);
         if (!names[n]) {

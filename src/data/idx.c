@@ -156,21 +156,21 @@ static shapc_status read_data(gzFile gz, const char *path, unsigned char *dst, s
 /* Checks the header's promise against what the file can hold, before anything is allocated. */
 static shapc_status check_promise(const char *path, int direct, const struct stat *sb,
                                   size_t header_bytes, size_t data_bytes, size_t max_bytes,
-                                  shapc_error *err)
+                                  const char *shape_txt, shapc_error *err)
 {
     uint64_t file_size = sb->st_size > 0 ? (uint64_t)sb->st_size : 0;
 
     if (max_bytes != 0 && data_bytes > max_bytes)
         return shapc_error_set(err, SHAPC_ERANGE,
-                               "%s: header promises %zu data bytes, above the limit of %zu", path,
-                               data_bytes, max_bytes);
+                               "%s: header promises %s = %zu data bytes, above the limit of "
+                               "%zu", path, shape_txt, data_bytes, max_bytes);
     if (direct) {
         uint64_t after = file_size > header_bytes ? file_size - header_bytes : 0;
         if ((uint64_t)data_bytes > after)
             return shapc_error_set(err, SHAPC_ETRUNC,
-                                   "%s: truncated: header promises %zu data bytes, file has "
-                                   "%llu after the header",
-                                   path, data_bytes, (unsigned long long)after);
+                                   "%s: truncated: header promises %s = %zu data bytes, file "
+                                   "has %llu after the header",
+                                   path, shape_txt, data_bytes, (unsigned long long)after);
         if (after > (uint64_t)data_bytes)
             return shapc_error_set(err, SHAPC_EFORMAT,
                                    "%s: %llu trailing bytes after the %zu data bytes promised "
@@ -180,17 +180,17 @@ static shapc_status check_promise(const char *path, int direct, const struct sta
         uint64_t bound;
         if (max_bytes == 0 && (uint64_t)data_bytes > IDX_GZ_DEFAULT_CAP)
             return shapc_error_set(err, SHAPC_ERANGE,
-                                   "%s: header promises %zu data bytes, above the 4 GiB limit "
-                                   "for gzip input (raise max_bytes)",
-                                   path, data_bytes);
+                                   "%s: header promises %s = %zu data bytes, above the 4 GiB "
+                                   "limit for gzip input",
+                                   path, shape_txt, data_bytes);
         bound = file_size > (UINT64_MAX - DEFLATE_SLACK) / DEFLATE_MAX_RATIO
                     ? UINT64_MAX
                     : file_size * DEFLATE_MAX_RATIO + DEFLATE_SLACK;
         if ((uint64_t)data_bytes > bound)
             return shapc_error_set(err, SHAPC_ETRUNC,
-                                   "%s: truncated: header promises %zu data bytes, more than a "
-                                   "%llu-byte gzip file can hold",
-                                   path, data_bytes, (unsigned long long)file_size);
+                                   "%s: truncated: header promises %s = %zu data bytes, more "
+                                   "than a %llu-byte gzip file can hold",
+                                   path, shape_txt, data_bytes, (unsigned long long)file_size);
     }
     return SHAPC_OK;
 }
@@ -198,6 +198,7 @@ static shapc_status check_promise(const char *path, int direct, const struct sta
 shapc_status shapc_idx_read(const char *path, size_t max_bytes, shapc_array **out, shapc_error *err)
 {
     unsigned char magic[4], dims_be[4 * SHAPC_MAX_RANK];
+    char shape_txt[160];
     size_t shape[SHAPC_MAX_RANK], rank, count = 1, data_bytes, header_bytes, i;
     shapc_array *array = NULL;
     shapc_dtype dtype = SHAPC_U8;
@@ -256,21 +257,24 @@ shapc_status shapc_idx_read(const char *path, size_t max_bytes, shapc_array **ou
     st = read_header_bytes(gz, path, dims_be, (unsigned)(4 * rank), "dimensions", err);
     if (st != SHAPC_OK)
         goto cleanup;
-    for (i = 0; i < rank; i++) {
+    for (i = 0; i < rank; i++)
         shape[i] = shapc__load_be32(dims_be + 4 * i);
+    shapc__shape_text(shape, rank, shape_txt, sizeof shape_txt);
+    for (i = 0; i < rank; i++) {
         if (!shapc__mul_size(count, shape[i], &count)) {
-            st = shapc_error_set(err, SHAPC_ERANGE, "%s: element count overflows (axis %zu)", path,
-                                 i);
+            st = shapc_error_set(err, SHAPC_ERANGE, "%s: header dimensions %s %s: their product "
+                                 "overflows the element count", path, shape_txt,
+                                 shapc_dtype_name(dtype));
             goto cleanup;
         }
     }
     if (!shapc__mul_size(count, shapc_dtype_size(dtype), &data_bytes)) {
-        st = shapc_error_set(err, SHAPC_ERANGE, "%s: data size overflows (%zu elements)", path,
-                             count);
+        st = shapc_error_set(err, SHAPC_ERANGE, "%s: header dimensions %s %s: the data size "
+                             "overflows", path, shape_txt, shapc_dtype_name(dtype));
         goto cleanup;
     }
     header_bytes = 4 + 4 * rank;
-    st = check_promise(path, direct, &sb, header_bytes, data_bytes, max_bytes, err);
+    st = check_promise(path, direct, &sb, header_bytes, data_bytes, max_bytes, shape_txt, err);
     if (st != SHAPC_OK)
         goto cleanup;
 

@@ -62,6 +62,28 @@ static inline void shapc__swap_elements(void *data, size_t count, size_t elsize)
     }
 }
 
+/* "(a, b, c)" into buf (truncated with "..." when cap is short): messages show the shape a
+ * header promises, so "the product overflows" can be checked against the file's intent. */
+static inline const char *shapc__shape_text(const size_t *shape, size_t rank, char *buf,
+                                            size_t cap)
+{
+    size_t used = 0, i;
+    int n;
+    if (cap < 8)
+        return "";
+    buf[used++] = '(';
+    for (i = 0; i < rank; i++) {
+        n = snprintf(buf + used, cap - used, "%s%zu", i ? ", " : "", shape[i]);
+        if (n < 0 || (size_t)n >= cap - used - 1) {
+            memcpy(buf + cap - 5, "...)", 5);
+            return buf;
+        }
+        used += (size_t)n;
+    }
+    snprintf(buf + used, cap - used, "%s)", rank == 1 ? "," : "");
+    return buf;
+}
+
 /* Thread-safe errno text (strerror is not). */
 static inline const char *shapc__errno_text(int errnum, char *buf, size_t cap)
 {

@@ -330,12 +330,19 @@ shapc_status shapc_npy_read(const char *path, shapc_array **out, shapc_error *er
     /* ---- data size against the file ---- */
     for (i = 0; i < h.rank; i++) {
         if (!shapc__mul_size(count, h.shape[i], &count)) {
-            st = shapc_error_set(err, SHAPC_ERANGE, "%s: element count overflows", path);
+            char txt[160];
+            st = shapc_error_set(err, SHAPC_ERANGE, "%s: header shape %s: its product "
+                                 "overflows the element count", path,
+                                 shapc__shape_text(h.shape, h.rank, txt, sizeof txt));
             goto cleanup;
         }
     }
     if (!shapc__mul_size(count, shapc_dtype_size(dtype), &data_bytes)) {
-        st = shapc_error_set(err, SHAPC_ERANGE, "%s: data size overflows", path);
+        char txt[160];
+        st = shapc_error_set(err, SHAPC_ERANGE, "%s: header shape %s %s: the data size "
+                             "overflows", path,
+                             shapc__shape_text(h.shape, h.rank, txt, sizeof txt),
+                             shapc_dtype_name(dtype));
         goto cleanup;
     }
     after = file_size - preamble - hlen;

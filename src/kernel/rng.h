@@ -1,21 +1,8 @@
-/* rng.h - the explainer's private random number generator: xoshiro256** (Blackman & Vigna
- * 2018) seeded through splitmix64. A value type owned by its user: no global state. */
+/* rng.h - the explainer's random numbers: the generator moved to util/rng.h when the data
+ * module's background helpers needed it too; this header keeps the kernel's includes. */
 #ifndef SHAPC_KERNEL_RNG_H
 #define SHAPC_KERNEL_RNG_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-typedef struct shapc__rng {
-    uint64_t s[4];
-} shapc__rng;
-
-/* Seeds from two 64-bit words (seed, stream): distinct pairs give independent-looking streams. */
-void shapc__rng_seed(shapc__rng *rng, uint64_t seed, uint64_t stream);
-uint64_t shapc__rng_next(shapc__rng *rng);
-/* Uniform double in [0, 1) with 53 random bits. */
-double shapc__rng_uniform(shapc__rng *rng);
-/* Uniform integer in [0, n), n >= 1, without modulo bias (Lemire 2019). */
-size_t shapc__rng_below(shapc__rng *rng, size_t n);
+#include "util/rng.h"
 
 #endif /* SHAPC_KERNEL_RNG_H */

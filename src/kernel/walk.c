@@ -12,6 +12,8 @@
  * call's fixed cost (a process adapter's round trip) is spread thin. */
 #define BATCH_FAST 512
 #define BATCH_GENERIC 4096
+/* Flushes between two polls of the progress callback (each is a batch of rows). */
+#define POLL_FLUSHES 16
 
 void shapc__walker_init(shapc__walker *w)
 {
@@ -281,6 +283,9 @@ shapc_status shapc__walker_flush(shapc__walker *w, shapc_error *err)
         }
         w->n_evals += n;
     }
+    /* Long explanations stay interruptible: ask the progress callback now and then. */
+    if (st == SHAPC_OK && ++w->flushes % POLL_FLUSHES == 0 && shapc__kernel_poll(kr))
+        st = shapc_error_set(err, SHAPC_ECANCELED, "canceled");
     if (st == SHAPC_OK && w->n_entries > 0) {
         for (size_t e = 0; e < w->n_entries; e++)
             if (w->row_of[e] != SIZE_MAX)

@@ -73,6 +73,7 @@ typedef struct shapc__walker {
     size_t *row_of;        /* (cap) entry -> batch row, or SIZE_MAX for known rows */
     size_t *bg_of;         /* (cap) background row of each batch row (error messages) */
     size_t n_evals;        /* rows evaluated since setup */
+    size_t flushes;        /* batches evaluated, for polling the progress callback */
     size_t sizes[18];      /* allocated elements of each buffer above, in walk.c's order */
 } shapc__walker;
 

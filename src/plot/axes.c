@@ -60,10 +60,73 @@ void shapc__fmt(char *buf, size_t cap, double v, int dec, int sign)
     }
 }
 
+/* The typographic minus and superscripts read better than "e-05"; returns the bytes written. */
+static size_t put_power(char *buf, size_t cap, int e)
+{
+    static const char *const sup[10] = {"\xe2\x81\xb0", "\xc2\xb9", "\xc2\xb2", "\xc2\xb3",
+                                        "\xe2\x81\xb4", "\xe2\x81\xb5", "\xe2\x81\xb6",
+                                        "\xe2\x81\xb7", "\xe2\x81\xb8", "\xe2\x81\xb9"};
+    char digits[16];
+    size_t used = 0, i;
+    int n = snprintf(digits, sizeof digits, "%d", e < 0 ? -e : e);
+    used += (size_t)snprintf(buf, cap, "\xc3\x97" "10%s", e < 0 ? "\xe2\x81\xbb" : "");
+    for (i = 0; n > 0 && i < (size_t)n && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s", sup[digits[i] - '0']);
+    return used < cap ? used : cap - 1;
+}
+
 void shapc__fmt_sig(char *buf, size_t cap, double v, int sig, int sign)
 {
-    int dec = v == 0 ? 2 : sig - 1 - (int)floor(log10(fabs(v)));
+    double a = fabs(v);
+    int dec;
+    if (isfinite(v) && a > 0 && (a < 1e-4 || a >= 1e6)) {
+        /* Fixed decimals would print 1e-7 as "0.00000000": mantissa x 10^e instead. */
+        int e = (int)floor(log10(a));
+        double mant = v / pow(10, e);
+        char mb[32];
+        if (fabs(mant) >= 10 - 0.5 * pow(10, 1 - sig)) { /* 9.996 rounds to 10.0 */
+            e++;
+            mant /= 10;
+        }
+        shapc__fmt(mb, sizeof mb, mant, sig - 1, sign);
+        snprintf(buf, cap, "%s", mb);
+        if (strlen(buf) + 1 < cap)
+            put_power(buf + strlen(buf), cap - strlen(buf), e);
+        return;
+    }
+    dec = v == 0 ? 2 : sig - 1 - (int)floor(log10(a));
     shapc__fmt(buf, cap, v, dec < 0 ? 0 : dec > 8 ? 8 : dec, sign);
+}
+
+void shapc__fmt_scaled(char *buf, size_t cap, double v, double scale, int sign)
+{
+    double a = fabs(v);
+    scale = fabs(scale);
+    if (!(scale > 0 && isfinite(scale) && (scale < 1e-3 || scale >= 1e5))) {
+        shapc__fmt(buf, cap, v, shapc__decimals(scale), sign);
+    } else if (a >= 1e-3 && a < 1e6 && scale < 1e-3) {
+        /* 0.5 against a span of 1.5e-5: enough decimals to show the span (0.500015), which
+         * three significant digits would hide (0.500 and 0.500). */
+        int dec = 2 - (int)floor(log10(scale));
+        shapc__fmt(buf, cap, v, dec > 12 ? 12 : dec, sign);
+    } else {
+        shapc__fmt_sig(buf, cap, v, 3, sign);
+    }
+}
+
+const char *shapc__axis_label(char *buf, size_t cap, const char *label, int e)
+{
+    char pw[48];
+    if (e == 0) {
+        snprintf(buf, cap, "%s", label ? label : "");
+        return buf;
+    }
+    put_power(pw, sizeof pw, e);
+    if (label && label[0])
+        snprintf(buf, cap, "%s (%s)", label, pw);
+    else
+        snprintf(buf, cap, "%s", pw);
+    return buf;
 }
 
 double shapc__percentile_sorted(const double *sorted, size_t n, double q)
@@ -128,19 +191,58 @@ double shapc__xaxis_height(cairo_t *cr, const shapc__font *f, int with_label)
     return 4 + 2 + th + (with_label ? 4 + th * 1.1 : 0);
 }
 
+static size_t axis_ticks(double lo, double hi, double x0, double x1, double *ticks)
+{
+    /* Aim for a tick every ~60 points, and at least 3 ticks: a short symmetric axis such as
+     * [-0.9, 0.9] would otherwise round to a step of 1 and show nothing but 0. */
+    size_t target = (size_t)((x1 - x0) / 60.0), n;
+    target = target < 3 ? 3 : target > 10 ? 10 : target;
+    n = shapc__ticks(lo, hi, target, ticks);
+    while (n < 3 && target < 10)
+        n = shapc__ticks(lo, hi, ++target, ticks);
+    return n;
+}
+
+/* matplotlib's ScalarFormatter factors out a power of ten beyond its power limits; ours are
+ * ranges whose largest magnitude is below 1e-3 or from 1e5 up, so labels never read
+ * "0.000 0.000" or "100000 200000". It depends on the range only, so a caller can reserve
+ * room for the multiplier before the axis is laid out. */
+int shapc__xaxis_exponent(double lo, double hi)
+{
+    double amax = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+    if (!(amax > 0) || !isfinite(amax) || (amax >= 1e-3 && amax < 1e5))
+        return 0;
+    return (int)floor(log10(amax));
+}
+
+size_t shapc__xaxis_ticks(double lo, double hi, double x0, double x1, double *ticks,
+                          char (*labels)[SHAPC__TICK_LABEL_MAX], int *e)
+{
+    size_t n = axis_ticks(lo, hi, x0, x1, ticks), i;
+    double unit;
+    int dec = 2;
+    *e = shapc__xaxis_exponent(lo, hi);
+    unit = pow(10, -*e);
+    /* Enough decimals to tell neighbouring ticks apart (1 for a step of 0.5 or 0.2, 6 for
+     * 2e-6 around 0.5); scaled ticks need few. */
+    if (n >= 2) {
+        dec = -(int)floor(log10((ticks[1] - ticks[0]) * unit) + 1e-9);
+        dec = dec < 0 ? 0 : dec > 12 ? 12 : dec;
+    }
+    for (i = 0; i < n; i++)
+        shapc__fmt(labels[i], SHAPC__TICK_LABEL_MAX, ticks[i] * unit, dec, 0);
+    return n;
+}
+
 void shapc__xaxis(cairo_t *cr, const shapc__font *f, double x0, double x1, double y, double lo,
                   double hi, const char *label)
 {
     double ticks[SHAPC__MAX_TICKS], th, tw;
-    size_t n, i, target;
-    int dec;
-    char buf[64];
+    char labels[SHAPC__MAX_TICKS][SHAPC__TICK_LABEL_MAX], lbuf[512];
+    size_t n, i;
+    int e;
 
-    /* Aim for a tick every ~60 points, at least 3. */
-    target = (size_t)((x1 - x0) / 60.0);
-    target = target < 3 ? 3 : target > 10 ? 10 : target;
-    n = shapc__ticks(lo, hi, target, ticks);
-    dec = n >= 2 ? shapc__decimals((ticks[1] - ticks[0]) * 100) : 2;
+    n = shapc__xaxis_ticks(lo, hi, x0, x1, ticks, labels, &e);
     shapc__set_rgb(cr, shapc__color_text());
     cairo_set_line_width(cr, 0.8);
     cairo_move_to(cr, x0, y);
@@ -152,17 +254,17 @@ void shapc__xaxis(cairo_t *cr, const shapc__font *f, double x0, double x1, doubl
         cairo_move_to(cr, px, y);
         cairo_line_to(cr, px, y + 4);
         cairo_stroke(cr);
-        shapc__fmt(buf, sizeof buf, ticks[i], dec, 0);
-        shapc__text_measure(cr, f, buf, &tw, NULL);
+        shapc__text_measure(cr, f, labels[i], &tw, NULL);
         /* Keep end labels inside the axis span. */
         if (px - tw / 2 < x0 - 10)
             px = x0 - 10 + tw / 2;
         if (px + tw / 2 > x1 + 10)
             px = x1 + 10 - tw / 2;
-        shapc__text_draw(cr, f, buf, px, y + 6, 0.5, 0);
+        shapc__text_draw(cr, f, labels[i], px, y + 6, 0.5, 0);
     }
-    if (label && label[0])
-        shapc__text_draw(cr, f, label, (x0 + x1) / 2, y + 6 + th + 4, 0.5, 0);
+    if (label)
+        shapc__text_draw(cr, f, shapc__axis_label(lbuf, sizeof lbuf, label, e), (x0 + x1) / 2,
+                         y + 6 + th + 4, 0.5, 0);
 }
 
 /* ---- labelled rows ---- */

@@ -20,8 +20,17 @@ int shapc__decimals(double scale);
 /* Formats v with `dec` decimals; sign > 0 forces a '+' on positive values; never "-0". */
 void shapc__fmt(char *buf, size_t cap, double v, int dec, int sign);
 
-/* Formats v with `sig` significant digits (at least the integer part). */
+/* Formats v with `sig` significant digits (at least the integer part); below 1e-4 and from
+ * 1e6 up as a mantissa times a power of ten ("1.23x10^-5" with a true minus and
+ * superscripts). */
 void shapc__fmt_sig(char *buf, size_t cap, double v, int sig, int sign);
+/* Formats v for a plot whose values span `scale`: shapc__decimals(scale) decimals; for a
+ * scale below 1e-3 or from 1e5 up, values of ordinary magnitude get the decimals the scale
+ * needs (0.500015 for a span of 1.5e-5) and the others three significant digits
+ * (shapc__fmt_sig). */
+void shapc__fmt_scaled(char *buf, size_t cap, double v, double scale, int sign);
+/* "label (x10^e)", or "x10^e" alone for a NULL/empty label, or label itself for e == 0. */
+const char *shapc__axis_label(char *buf, size_t cap, const char *label, int e);
 /* Linear-interpolated percentile (numpy's default) of sorted[0..n-1], q in [0, 100]. */
 double shapc__percentile_sorted(const double *sorted, size_t n, double q);
 /* Indices 0..m-1 ordered by key descending (ties: lower index first); caller frees. */
@@ -29,7 +38,19 @@ size_t *shapc__order_desc(const double *key, size_t m);
 
 /* Space the x axis needs below its line (ticks, tick labels, axis label). */
 double shapc__xaxis_height(cairo_t *cr, const shapc__font *f, int with_label);
-/* Draws the axis line at y from x0 to x1 for the data range [lo, hi], with ticks and labels. */
+/* The power of ten factored out of the tick labels of an axis over [lo, hi]: 0 normally, e =
+ * floor(log10(max(|lo|, |hi|))) when that maximum is below 1e-3 or from 1e5 up (labels then
+ * show multiples of 10^e). */
+int shapc__xaxis_exponent(double lo, double hi);
+#define SHAPC__TICK_LABEL_MAX 40
+/* The ticks an axis over [lo, hi] drawn from x0 to x1 shows (at least 3 when the range has
+ * room), their labels (multiples of 10^*e, decimals enough to tell neighbours apart) and
+ * the factored power *e. Returns the count. */
+size_t shapc__xaxis_ticks(double lo, double hi, double x0, double x1, double *ticks,
+                          char (*labels)[SHAPC__TICK_LABEL_MAX], int *e);
+/* Draws the axis line at y from x0 to x1 for the data range [lo, hi], with ticks and tick
+ * labels; a non-NULL label is drawn below them, with " (x10^e)" when the ticks are scaled
+ * (a NULL label draws nothing: the caller places its own, via shapc__axis_label). */
 void shapc__xaxis(cairo_t *cr, const shapc__font *f, double x0, double x1, double y, double lo,
                   double hi, const char *label);
 /* Data value -> x coordinate. */

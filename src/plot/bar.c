@@ -5,6 +5,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/rows.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
@@ -128,9 +129,11 @@ shapc_status shapc_plot_bar_draw(cairo_t *cr, double x, double y, double w, doub
                                  const shapc_plot_options *options, const double *importance,
                                  size_t m, const char *const *names, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     bar_ctx c = {importance, m, names};
-    shapc_status st = bar_check(importance, m, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "bar", err);
+    if (st == SHAPC_OK)
+        st = bar_check(importance, m, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0) || o.max_display < 1)
@@ -143,10 +146,12 @@ shapc_status shapc_plot_bar(const char *path, const shapc_plot_options *options,
                             const double *importance, size_t m, const char *const *names,
                             shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     bar_ctx c = {importance, m, names};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "bar", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = bar_check(importance, m, err);
     if (st != SHAPC_OK)

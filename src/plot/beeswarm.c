@@ -13,6 +13,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/rows.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
@@ -271,9 +272,11 @@ shapc_status shapc_plot_beeswarm_draw(cairo_t *cr, double x, double y, double w,
                                       const float *values, size_t n, size_t m,
                                       const char *const *names, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     bee_ctx c = {phi, values, n, m, names};
-    shapc_status st = bee_check(&o, phi, n, m, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "beeswarm", err);
+    if (st == SHAPC_OK)
+        st = bee_check(&o, phi, n, m, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0))
@@ -285,10 +288,12 @@ shapc_status shapc_plot_beeswarm(const char *path, const shapc_plot_options *opt
                                  const double *phi, const float *values, size_t n, size_t m,
                                  const char *const *names, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     bee_ctx c = {phi, values, n, m, names};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "beeswarm", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = bee_check(&o, phi, n, m, err);
     if (st != SHAPC_OK)

@@ -3,9 +3,11 @@
  * The format follows the extension: PNG through an image surface (the context is scaled by
  * dpi / 72 so every plot draws in points), SVG and PDF through cairo's stream surfaces. All
  * bytes go through cairo's write-to-stream callbacks into an atomic file, so an interrupted
- * or failed plot never leaves a partial file behind (shap's "blank image" complaint). */
+ * or failed plot never leaves a partial file behind (shap's "blank image" complaint). SVG is
+ * collected in memory first: svg.c marks its images pixelated before it is written. */
 #include "plot/canvas.h"
 
+#include "plot/svg.h"
 #include "util/alloc.h"
 
 #include <cairo-pdf.h>
@@ -18,6 +20,27 @@
 static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int len)
 {
     shapc__canvas *cv = closure;
+    if (cv->kind == SHAPC__CANVAS_SVG) {
+        if (cv->svg_len + len > cv->svg_cap) {
+            size_t ncap = cv->svg_cap ? cv->svg_cap : 65536;
+            char *nb;
+            while (ncap < cv->svg_len + len)
+                if (!shapc__mul_size(ncap, 2, &ncap)) {
+                    cv->write_failed = 1;
+                    return CAIRO_STATUS_NO_MEMORY;
+                }
+            nb = shapc__realloc(cv->svg, ncap);
+            if (!nb) {
+                cv->write_failed = 1;
+                return CAIRO_STATUS_NO_MEMORY;
+            }
+            cv->svg = nb;
+            cv->svg_cap = ncap;
+        }
+        memcpy(cv->svg + cv->svg_len, data, len);
+        cv->svg_len += len;
+        return CAIRO_STATUS_SUCCESS;
+    }
     if (!cv->af.fp || fwrite(data, 1, len, cv->af.fp) != len) {
         cv->write_failed = 1;
         return CAIRO_STATUS_WRITE_ERROR;
@@ -58,6 +81,7 @@ void shapc__canvas_abort(shapc__canvas *cv)
     }
     shapc__afile_abort(&cv->af);
     shapc__free(cv->png_path);
+    shapc__free(cv->svg);
     memset(cv, 0, sizeof *cv);
 }
 
@@ -141,6 +165,17 @@ shapc_status shapc__canvas_save(shapc__canvas *cv, shapc_error *err)
     } else {
         cairo_surface_finish(cv->surface);
         cs = cairo_surface_status(cv->surface);
+        if (cs == CAIRO_STATUS_SUCCESS && cv->kind == SHAPC__CANVAS_SVG && !cv->write_failed) {
+            char *fixed = NULL;
+            size_t n = 0;
+            if (shapc__svg_pixelate(cv->svg ? cv->svg : "", cv->svg_len, &fixed, &n) != 0) {
+                cs = CAIRO_STATUS_NO_MEMORY;
+            } else {
+                if (fwrite(fixed, 1, n, cv->af.fp) != n)
+                    cv->write_failed = 1;
+                shapc__free(fixed);
+            }
+        }
     }
     cairo_surface_destroy(cv->surface);
     cv->surface = NULL;
@@ -153,6 +188,7 @@ shapc_status shapc__canvas_save(shapc__canvas *cv, shapc_error *err)
     }
     st = shapc__afile_commit(&cv->af, err);
     shapc__free(cv->png_path);
+    shapc__free(cv->svg);
     memset(cv, 0, sizeof *cv);
     return st;
 }

@@ -20,6 +20,8 @@ typedef struct shapc__canvas {
     shapc__afile af;          /* open from the start for vector surfaces, at save for PNG */
     int write_failed;         /* set by the stream callback */
     char *png_path;           /* PNG: target, opened only at save (owned) */
+    char *svg;                /* SVG: the document, collected for svg.c before writing */
+    size_t svg_len, svg_cap;
 } shapc__canvas;
 
 /* Kind from the extension of path (case-insensitive); SHAPC_EINVAL naming the path otherwise. */

@@ -55,6 +55,26 @@ shapc__rgb shapc__red_blue(double t)
     return lch_to_rgb(54.0, 70.0 + 20.0 * t, h0 + (h1 - h0) * t);
 }
 
+shapc__rgb shapc__red_blue_circle(double t)
+{
+    /* shap/plots/colors/_colors.py: constant lightness 54; chroma and hue interpolated
+     * blue -> red over the first half and red -> blue (hue increasing through the warm and
+     * green hues) over the second. */
+    const double pi = 3.14159265358979323846;
+    const double hb = 4.6588, hr = 0.35470565, cb = 70.0, cr = 90.0;
+    if (!(t == t) || isinf(t))
+        t = 0;
+    t -= floor(t);
+    if (t <= 0.5) {
+        double u = t / 0.5;
+        return lch_to_rgb(54.0, cb + (cr - cb) * u, hb + (hr + 2 * pi - hb) * u);
+    }
+    {
+        double u = (t - 0.5) / 0.5;
+        return lch_to_rgb(54.0, cr + (cb - cr) * u, hr + (hb - hr) * u);
+    }
+}
+
 void shapc__red_transparent_blue(double v, shapc__rgb *rgb, double *alpha)
 {
     /* shap's red_transparent_blue endpoints: (30, 136, 229) and (255, 13, 87). */
@@ -68,6 +88,28 @@ void shapc__red_transparent_blue(double v, shapc__rgb *rgb, double *alpha)
         v = -1;
     *rgb = v < 0 ? blue : red;
     *alpha = fabs(v);
+}
+
+void shapc__colour_bar(cairo_t *cr, double x, double y, double w, double h,
+                       void (*map)(double v, shapc__rgb *rgb, double *alpha))
+{
+    cairo_pattern_t *grad = cairo_pattern_create_linear(x, 0, x + w, 0);
+    int s;
+    /* 21 stops: both maps are piecewise smooth in |v| with a kink at 0, which a stop hits. */
+    for (s = 0; s <= 20; s++) {
+        shapc__rgb c;
+        double a;
+        map(-1 + s / 10.0, &c, &a);
+        cairo_pattern_add_color_stop_rgb(grad, s / 20.0, 1 - a + c.r * a, 1 - a + c.g * a,
+                                         1 - a + c.b * a);
+    }
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_set_source(cr, grad);
+    cairo_fill_preserve(cr);
+    cairo_pattern_destroy(grad);
+    shapc__set_rgb(cr, shapc__color_grid());
+    cairo_set_line_width(cr, 0.5);
+    cairo_stroke(cr);
 }
 
 void shapc__set_rgb(cairo_t *cr, shapc__rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }

@@ -12,9 +12,12 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
 #include "util/alloc.h"
+
+#define TOKEN_OPACITY 0.85 /* of the strongest token's background */
 
 typedef struct txt_ctx {
     const char *const *tokens;
@@ -33,17 +36,73 @@ static double max_abs(const double *phi, size_t t)
     return m > 0 ? m : 1;
 }
 
-static double header_height(cairo_t *cr, const shapc_plot_options *o)
+/* The header: the title, a line "base value .. f(x) .. max |SHAP value| ..", and the colour
+ * legend - a small bar from -max |phi| (blue) through white to +max |phi| (red), shaded as the
+ * token backgrounds are, with its scale below. The legend sits right of the line when the
+ * width allows, else under it. Offsets are from the top of the plot's rectangle. */
+typedef struct txt_header {
+    char line[256];
+    double title_h;       /* title block (0 without a title) */
+    double line_y;        /* top of the text line */
+    double bar_x, bar_y;  /* legend bar, relative to the rectangle's left and top */
+    double height;        /* the whole header, padding included */
+    double mx;            /* the legend's limit: max |phi| */
+} txt_header;
+
+#define LEGEND_W 150.0
+#define LEGEND_BAR_H 8.0
+
+static void header_layout(cairo_t *cr, const shapc_plot_options *o, const txt_ctx *c, double w,
+                          txt_header *hd)
 {
     shapc__font f = shapc__font_make(o, 1.0, 0);
-    double th, tt = 0;
-    shapc__text_measure(cr, &f, "Ag", NULL, &th);
+    double th, lw, label_w, legend_h, scale;
+    char b1[64], b2[64], b3[64];
+    hd->mx = max_abs(c->phi, c->t);
+    scale = fabs(c->fx - c->base) > hd->mx ? fabs(c->fx - c->base) : hd->mx;
+    shapc__fmt_scaled(b1, sizeof b1, c->base, scale, 0);
+    shapc__fmt_scaled(b2, sizeof b2, c->fx, scale, 0);
+    shapc__fmt_scaled(b3, sizeof b3, hd->mx, scale, 0);
+    snprintf(hd->line, sizeof hd->line, "base value %s    f(x) %s    max |SHAP value| %s", b1,
+             b2, b3);
+    hd->title_h = 0;
     if (o->title && o->title[0]) {
         shapc__font tf = shapc__font_make(o, 1.2, 1);
-        shapc__text_measure(cr, &tf, o->title, NULL, &tt);
-        tt += 6;
+        shapc__text_measure(cr, &tf, o->title, NULL, &hd->title_h);
+        hd->title_h += 6;
     }
-    return tt + th + 10;
+    shapc__text_measure(cr, &f, hd->line, &lw, &th);
+    shapc__text_measure(cr, &f, "SHAP value", &label_w, NULL);
+    legend_h = LEGEND_BAR_H + shapc__xaxis_height(cr, &f, 1);
+    hd->line_y = SHAPC__PAD + hd->title_h;
+    if (SHAPC__PAD + lw + 24 + label_w + 6 + LEGEND_W + 12 + SHAPC__PAD <= w) {
+        hd->bar_x = w - SHAPC__PAD - 12 - LEGEND_W;
+        hd->bar_y = hd->line_y + (th - LEGEND_BAR_H) / 2;
+        hd->height = hd->line_y + (th > legend_h ? th : (th - LEGEND_BAR_H) / 2 + legend_h);
+    } else {
+        hd->bar_x = SHAPC__PAD + label_w + 6;
+        hd->bar_y = hd->line_y + th + 6;
+        hd->height = hd->bar_y + legend_h;
+    }
+    hd->height += 10;
+}
+
+/* The token background at phi / max |phi| = v: colour at opacity 0.85 |v|. */
+static void token_colour(double v, shapc__rgb *rgb, double *alpha)
+{
+    *rgb = v < 0 ? shapc__color_neg() : shapc__color_pos();
+    *alpha = fabs(v) * TOKEN_OPACITY;
+}
+
+static void legend_draw(cairo_t *cr, const shapc_plot_options *o, const txt_header *hd,
+                        double x, double y)
+{
+    shapc__font f = shapc__font_make(o, 1.0, 0);
+    double x0 = x + hd->bar_x, y0 = y + hd->bar_y;
+    shapc__colour_bar(cr, x0, y0, LEGEND_W, LEGEND_BAR_H, token_colour);
+    shapc__xaxis(cr, &f, x0, x0 + LEGEND_W, y0 + LEGEND_BAR_H, -hd->mx, hd->mx, "");
+    shapc__set_rgb(cr, shapc__color_text());
+    shapc__text_draw(cr, &f, "SHAP value", x0 - 6, y0 + LEGEND_BAR_H / 2, 1, 0.5);
 }
 
 /* Lays the tokens out from (x0, y0) to x1; draws them when draw != 0. Returns the height. */
@@ -94,7 +153,7 @@ static double flow(cairo_t *cr, const shapc_plot_options *o, const txt_ctx *c, d
             }
             if (a > 0.0) {
                 shapc__set_rgba(cr, c->phi[i] >= 0 ? shapc__color_pos() : shapc__color_neg(),
-                                a * 0.85);
+                                a * TOKEN_OPACITY);
                 cairo_rectangle(cr, px + sw - 1, py + (lh - th) / 2 - 1, tw - sw + 2, th + 2);
                 cairo_fill(cr);
             }
@@ -116,28 +175,20 @@ static shapc_status txt_draw(cairo_t *cr, double x, double y, double w, double h
 {
     const txt_ctx *c = vctx;
     shapc__font f = shapc__font_make(o, 1.0, 0);
-    char buf[256], b1[64], b2[64], b3[64];
-    double ty = y + SHAPC__PAD, mx = max_abs(c->phi, c->t);
-    int dec = shapc__decimals(fabs(c->fx - c->base) > mx ? fabs(c->fx - c->base) : mx);
+    txt_header hd;
     (void)err;
     cairo_save(cr);
     cairo_rectangle(cr, x, y, w, h);
     cairo_clip(cr);
+    header_layout(cr, o, c, w, &hd);
     shapc__set_rgb(cr, shapc__color_text());
-    if (o->title && o->title[0]) {
+    if (hd.title_h > 0) {
         shapc__font tf = shapc__font_make(o, 1.2, 1);
-        double th;
-        shapc__text_measure(cr, &tf, o->title, NULL, &th);
-        shapc__text_draw(cr, &tf, o->title, x + SHAPC__PAD, ty, 0, 0);
-        ty += th + 6;
+        shapc__text_draw(cr, &tf, o->title, x + SHAPC__PAD, y + SHAPC__PAD, 0, 0);
     }
-    shapc__fmt(b1, sizeof b1, c->base, dec, 0);
-    shapc__fmt(b2, sizeof b2, c->fx, dec, 0);
-    shapc__fmt(b3, sizeof b3, mx, dec, 0);
-    snprintf(buf, sizeof buf, "base value %s    f(x) %s    max |SHAP value| %s", b1, b2, b3);
-    shapc__text_draw(cr, &f, buf, x + SHAPC__PAD, ty, 0, 0);
-    flow(cr, o, c, x + SHAPC__PAD, x + w - SHAPC__PAD, y + header_height(cr, o) + SHAPC__PAD,
-         1);
+    shapc__text_draw(cr, &f, hd.line, x + SHAPC__PAD, y + hd.line_y, 0, 0);
+    legend_draw(cr, o, &hd, x, y);
+    flow(cr, o, c, x + SHAPC__PAD, x + w - SHAPC__PAD, y + hd.height, 1);
     cairo_restore(cr);
     return SHAPC_OK;
 }
@@ -161,9 +212,11 @@ shapc_status shapc_plot_text_draw(cairo_t *cr, double x, double y, double w, dou
                                   const double *phi, size_t t, double base, double fx,
                                   shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     txt_ctx c = {tokens, phi, t, base, fx};
-    shapc_status st = txt_check(tokens, phi, t, base, fx, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "text plot", err);
+    if (st == SHAPC_OK)
+        st = txt_check(tokens, phi, t, base, fx, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0))
@@ -175,10 +228,12 @@ shapc_status shapc_plot_text(const char *path, const shapc_plot_options *options
                              const char *const *tokens, const double *phi, size_t t, double base,
                              double fx, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     txt_ctx c = {tokens, phi, t, base, fx};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "text plot", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = txt_check(tokens, phi, t, base, fx, err);
     if (st != SHAPC_OK)
@@ -187,8 +242,9 @@ shapc_status shapc_plot_text(const char *path, const shapc_plot_options *options
     h = o.height;
     if (!(h > 0)) {
         cairo_t *scr = shapc__text_scratch();
-        h = header_height(scr, &o) + 2 * SHAPC__PAD +
-            flow(scr, &o, &c, SHAPC__PAD, w - SHAPC__PAD, 0, 0) + 4;
+        txt_header hd;
+        header_layout(scr, &o, &c, w, &hd);
+        h = hd.height + SHAPC__PAD + flow(scr, &o, &c, SHAPC__PAD, w - SHAPC__PAD, 0, 0) + 4;
         cairo_destroy(scr);
     }
     return shapc__plot_to_file(path, &o, w, h, txt_draw, &c, err);

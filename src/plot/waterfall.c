@@ -11,6 +11,7 @@
 
 #include "plot/axes.h"
 #include "plot/colors.h"
+#include "plot/options.h"
 #include "plot/text.h"
 #include "shapc/plot.h"
 #include "util/alloc.h"
@@ -107,6 +108,58 @@ static double top_extra(cairo_t *cr, const shapc_plot_options *o)
     return th + 8;
 }
 
+/* The x range: every arrow end, base and f(x), plus room beside the arrow heads for values
+ * that do not fit inside. Returns the span of the values themselves. */
+static double extent(const wf_ctx *c, const wf_rows *wr, double *lo, double *hi)
+{
+    double acc = c->base, span;
+    size_t i;
+    *lo = *hi = c->base;
+    for (i = wr->rows; i-- > 0;) {
+        acc += wr->val[i];
+        *lo = acc < *lo ? acc : *lo;
+        *hi = acc > *hi ? acc : *hi;
+    }
+    *lo = c->fx < *lo ? c->fx : *lo;
+    *hi = c->fx > *hi ? c->fx : *hi;
+    span = *hi - *lo > 0 ? *hi - *lo : 1;
+    *lo -= span * 0.12;
+    *hi += span * 0.12;
+    return span;
+}
+
+/* The axis label: xlabel, else "log-odds" under the logit link, else none (shap's
+ * waterfall has none). */
+static const char *axis_label(const shapc_plot_options *o)
+{
+    if (o->xlabel)
+        return o->xlabel;
+    return o->link == 1 ? "log-odds" : NULL;
+}
+
+/* Height of the extra line an axis label (or a factored-out power of ten) takes. */
+static double label_line(cairo_t *cr, const shapc_plot_options *o, const char *label,
+                         double lo, double hi)
+{
+    shapc__font f = shapc__font_make(o, 1.0, 0);
+    double th;
+    if (!(label && label[0]) && shapc__xaxis_exponent(lo, hi) == 0)
+        return 0;
+    shapc__text_measure(cr, &f, "Ag", NULL, &th);
+    return th + 4;
+}
+
+/* " (p = 0.912)" under the logit link: the probability a log-odds value stands for. */
+static const char *prob_note(const shapc_plot_options *o, double v, char *buf, size_t cap)
+{
+    if (o->link != 1) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, cap, " (p = %.3g)", 1.0 / (1.0 + exp(-v)));
+    return buf;
+}
+
 static void arrow(cairo_t *cr, double xs, double xe, double yc, double bh)
 {
     double len = fabs(xe - xs), dir = xe >= xs ? 1 : -1;
@@ -127,34 +180,22 @@ static shapc_status wf_draw(cairo_t *cr, double x, double y, double w, double h,
     shapc__font f = shapc__font_make(o, 1.0, 0), vf = shapc__font_make(o, 0.9, 0);
     wf_rows wr;
     shapc__frame fr;
-    double lo, hi, acc, span, th;
+    double lo, hi, acc, span, th, extra;
     size_t r, i;
-    int dec;
-    char buf[96], vbuf[64];
+    const char *label = axis_label(o);
+    char buf[160], vbuf[64], pbuf[64];
     shapc_status st = wf_rows_make(c, o->max_display, &wr, err);
     if (st != SHAPC_OK)
         return st;
 
-    /* Extent of every arrow end, base and f(x). */
-    lo = hi = c->base;
-    acc = c->base;
-    for (i = wr.rows; i-- > 0;) {
-        acc += wr.val[i];
-        lo = acc < lo ? acc : lo;
-        hi = acc > hi ? acc : hi;
-    }
-    lo = c->fx < lo ? c->fx : lo;
-    hi = c->fx > hi ? c->fx : hi;
-    span = hi - lo > 0 ? hi - lo : 1;
-    /* Room beside arrow heads for values that do not fit inside. */
-    lo -= span * 0.12;
-    hi += span * 0.12;
-    dec = shapc__decimals(span);
+    span = extent(c, &wr, &lo, &hi);
 
     cairo_save(cr);
     cairo_rectangle(cr, x, y, w, h);
     cairo_clip(cr);
-    shapc__frame_layout(cr, o, (const char *const *)wr.labels, wr.rows, x, y, w, h, 0,
+    /* E[f(X)] takes the line under the tick labels; an axis label the one below it. */
+    extra = label_line(cr, o, label, lo, hi);
+    shapc__frame_layout(cr, o, (const char *const *)wr.labels, wr.rows, x, y, w, h - extra, 0,
                         top_extra(cr, o), &fr);
     shapc__frame_title(cr, o, x, w, &fr);
     shapc__text_measure(cr, &vf, "0", NULL, &th);
@@ -187,8 +228,8 @@ static shapc_status wf_draw(cairo_t *cr, double x, double y, double w, double h,
         cairo_line_to(cr, xf, fr.top - 2);
         cairo_stroke(cr);
         cairo_set_dash(cr, NULL, 0, 0);
-        shapc__fmt(vbuf, sizeof vbuf, c->fx, dec, 0);
-        snprintf(buf, sizeof buf, "f(x) = %s", vbuf);
+        shapc__fmt_scaled(vbuf, sizeof vbuf, c->fx, span, 0);
+        snprintf(buf, sizeof buf, "f(x) = %s%s", vbuf, prob_note(o, c->fx, pbuf, sizeof pbuf));
         shapc__set_rgb(cr, shapc__color_text());
         {
             double tw;
@@ -220,14 +261,17 @@ static shapc_status wf_draw(cairo_t *cr, double x, double y, double w, double h,
         }
         shapc__set_rgb(cr, col);
         arrow(cr, xs, xe, yc, bh);
-        shapc__fmt(buf, sizeof buf, wr.val[i], dec, 1);
+        shapc__fmt_scaled(buf, sizeof buf, wr.val[i], span, 1);
         shapc__text_measure(cr, &vf, buf, &tw, NULL);
         if (tw + bh * 0.5 + 6 < fabs(xe - xs) && th < bh) {
             cairo_set_source_rgb(cr, 1, 1, 1);
             shapc__text_draw(cr, &vf, buf, (xs + xe) / 2 - (xe >= xs ? 1 : -1) * bh * 0.25, yc,
                              0.5, 0.5);
-        } else {
+        } else if (xe >= xs ? xe + 3 + tw <= fr.x1 : xe - 3 - tw >= fr.x0) {
             shapc__text_draw(cr, &vf, buf, xe + (xe >= xs ? 3 : -3), yc, xe >= xs ? 0 : 1, 0.5);
+        } else {
+            /* No room beyond the head (a long label near the edge): beside the tail. */
+            shapc__text_draw(cr, &vf, buf, xs + (xe >= xs ? -3 : 3), yc, xe >= xs ? 1 : 0, 0.5);
         }
         acc += wr.val[i];
     }
@@ -236,8 +280,9 @@ static shapc_status wf_draw(cairo_t *cr, double x, double y, double w, double h,
     {
         double lh, xb = shapc__xmap(c->base, lo, hi, fr.x0, fr.x1), tw;
         shapc__text_measure(cr, &f, "0", NULL, &lh);
-        shapc__fmt(vbuf, sizeof vbuf, c->base, dec, 0);
-        snprintf(buf, sizeof buf, "E[f(X)] = %s", vbuf);
+        shapc__fmt_scaled(vbuf, sizeof vbuf, c->base, span, 0);
+        snprintf(buf, sizeof buf, "E[f(X)] = %s%s", vbuf,
+                 prob_note(o, c->base, pbuf, sizeof pbuf));
         shapc__text_measure(cr, &f, buf, &tw, NULL);
         if (xb - tw / 2 < x + SHAPC__PAD)
             xb = x + SHAPC__PAD + tw / 2;
@@ -245,6 +290,12 @@ static shapc_status wf_draw(cairo_t *cr, double x, double y, double w, double h,
             xb = x + w - SHAPC__PAD - tw / 2;
         shapc__set_rgb(cr, shapc__color_text());
         shapc__text_draw(cr, &f, buf, xb, fr.axis_y + 6 + lh + 4, 0.5, 0);
+        if (extra > 0) {
+            char lbuf[512];
+            shapc__axis_label(lbuf, sizeof lbuf, label, shapc__xaxis_exponent(lo, hi));
+            shapc__text_draw(cr, &f, lbuf, (fr.x0 + fr.x1) / 2, fr.axis_y + 6 + 2 * (lh + 4),
+                             0.5, 0);
+        }
     }
     cairo_restore(cr);
     wf_rows_free(&wr);
@@ -271,9 +322,11 @@ shapc_status shapc_plot_waterfall_draw(cairo_t *cr, double x, double y, double w
                                        const float *values, size_t m, const char *const *names,
                                        double base, double fx, shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     wf_ctx c = {phi, values, m, names, base, fx};
-    shapc_status st = wf_check(phi, m, base, fx, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "waterfall", err);
+    if (st == SHAPC_OK)
+        st = wf_check(phi, m, base, fx, err);
     if (st != SHAPC_OK)
         return st;
     if (!cr || !(w > 0 && h > 0) || o.max_display < 1)
@@ -287,10 +340,12 @@ shapc_status shapc_plot_waterfall(const char *path, const shapc_plot_options *op
                                   const char *const *names, double base, double fx,
                                   shapc_error *err)
 {
-    shapc_plot_options o = options ? *options : shapc_plot_options_default();
+    shapc_plot_options o;
     wf_ctx c = {phi, values, m, names, base, fx};
     double w, h;
-    shapc_status st = shapc__plot_check(path, &o, err);
+    shapc_status st = shapc__plot_options_read(options, &o, "waterfall", err);
+    if (st == SHAPC_OK)
+        st = shapc__plot_check(path, &o, err);
     if (st == SHAPC_OK)
         st = wf_check(phi, m, base, fx, err);
     if (st != SHAPC_OK)
@@ -300,13 +355,16 @@ shapc_status shapc_plot_waterfall(const char *path, const shapc_plot_options *op
     if (!(h > 0)) {
         cairo_t *scr = shapc__text_scratch();
         wf_rows wr;
+        double lo, hi;
         st = wf_rows_make(&c, o.max_display, &wr, err);
         if (st != SHAPC_OK) {
             cairo_destroy(scr);
             return st;
         }
+        extent(&c, &wr, &lo, &hi);
         h = shapc__frame_pref_height(scr, &o, (const char *const *)wr.labels, wr.rows, w, 0,
-                                     top_extra(scr, &o), 28);
+                                     top_extra(scr, &o), 28) +
+            label_line(scr, &o, axis_label(&o), lo, hi);
         wf_rows_free(&wr);
         cairo_destroy(scr);
     }

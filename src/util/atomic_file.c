@@ -3,7 +3,11 @@
  * The temporary name is "<path>.tmp.<pid>.<hex>" created with O_CREAT|O_EXCL: the exclusive
  * create makes concurrent writers (threads or processes) pick distinct names without any
  * shared counter, and mode 0666 lets the umask decide the final permissions, as for a plain
- * fopen (mkstemp would force 0600 and fixing that up needs the process-global umask). */
+ * fopen (mkstemp would force 0600 and fixing that up needs the process-global umask).
+ *
+ * A target that exists and is not a regular file - /dev/null, /dev/stdout, a named pipe - is
+ * written straight through: renaming over it would replace the device with a regular file
+ * (as root, /dev/null itself), and a stream has no partial state for readers to see. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "util/atomic_file.h"
@@ -74,6 +78,22 @@ shapc_status shapc__afile_open(shapc__afile *af, const char *path, shapc_error *
     if (!path || !*path)
         return shapc_error_set(err, SHAPC_EINVAL, "atomic write: empty path");
 
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        af->path = shapc__strdup(path);
+        if (!af->path)
+            return shapc_error_set(err, SHAPC_ENOMEM, "%s: out of memory", path);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || !(af->fp = fdopen(fd, "wb"))) {
+            errnum = errno;
+            if (fd >= 0)
+                close(fd);
+            afile_release(af);
+            return io_error(err, path, "cannot open", errnum);
+        }
+        return SHAPC_OK;
+    }
+
     len = strlen(path);
     /* ".tmp." + pid (<= 20 digits) + "." + 16 hex digits + NUL */
     if (!shapc__add_size(len, 64, &cap))
@@ -143,9 +163,20 @@ shapc_status shapc__afile_commit(shapc__afile *af, shapc_error *err)
     shapc_status st = SHAPC_OK;
     int errnum;
 
-    if (!af->fp || !af->tmp_path || !af->path) {
+    if (!af->fp || !af->path) {
         shapc__afile_abort(af);
         return shapc_error_set(err, SHAPC_EINVAL, "atomic write: file is not open");
+    }
+    if (!af->tmp_path) {
+        /* A device or pipe: flush and close, nothing to rename. */
+        errno = 0;
+        if (fflush(af->fp) != 0 || ferror(af->fp))
+            st = io_error(err, af->path, "write failed", errno ? errno : EIO);
+        if (fclose(af->fp) != 0 && st == SHAPC_OK)
+            st = io_error(err, af->path, "close failed", errno);
+        af->fp = NULL;
+        afile_release(af);
+        return st;
     }
 
     errno = 0;

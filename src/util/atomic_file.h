@@ -14,7 +14,7 @@
 typedef struct shapc__afile {
     FILE *fp;            /* write through this (stdio) */
     char *path;          /* final path (owned) */
-    char *tmp_path;      /* temporary path (owned) */
+    char *tmp_path;      /* temporary path (owned), or NULL when writing straight to path */
 } shapc__afile;
 
 /* Opens a temporary file next to path. SHAPC_EIO with "path: reason" on failure. */

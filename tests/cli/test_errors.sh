@@ -53,6 +53,47 @@ expect_fail 1 "$SHAPC" explain "$M" "$IN" --background-rows 4:9 -o e_bgrows
 assert_contains "$ERRLINE" "model.bin"
 assert_no_outputs e_bgrows
 
+# ---- malformed files say what is wrong with them (issue 17), never "--rows out of range" ----
+M4=$SHAPC_TEST_FIXTURES/inputs_linear4.bin # 4 inputs: CSV tables
+# IDX float32 (2^32-1)^4: the element count overflows
+printf '\x00\x00\x0d\x04\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff' >dims.idx
+# gzip IDX promising (400,000,000, 4, 4) uint8 rows: 6.4 GB, and a 33-byte file
+printf '\x00\x00\x08\x03\x17\xd7\x84\x00\x00\x00\x00\x04\x00\x00\x00\x04\x07' | gzip -c >rows.idx.gz
+hdr="{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }"
+while [ $(((10 + ${#hdr} + 1) % 64)) -ne 0 ]; do hdr="$hdr "; done
+{ printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $(((${#hdr} + 1) & 255)))\\x00"; printf '%s\n' "$hdr"; } >shape.npy
+printf 'a,b,c,d\n1,2,1e999,4\n' >big.csv
+{ printf 'a,b,c,d\n1,2,'; head -c 100000 /dev/zero | tr '\0' '7'; printf ',4\n'; } >digits.csv
+{ printf 'a,b,c,d\n1,2,1'; printf '\0'; printf '5,4\n'; } >nul.csv
+printf 'a,caf\xe9,c,d\n1,2,3,4\n' >latin1.csv
+for args in "$M dims.idx|dims.idx: header dimensions (4294967295, 4294967295, 4294967295, 4294967295) float32: their product overflows" \
+    "$M rows.idx.gz|rows.idx.gz: header promises (400000000, 4, 4) = 6400000000 data bytes, above the 4 GiB limit" \
+    "$M shape.npy|shape.npy: header shape (4294967296, 4294967296, 4294967296): its product overflows" \
+    "$M4 big.csv|big.csv: line 2, column 'c': '1e999' is outside the float32 range" \
+    "$M4 digits.csv|digits.csv: line 2, column 'c': '777777777777777777777777...' (100000 characters) is outside the float32 range" \
+    "$M4 nul.csv|nul.csv: line 2, column 'c': a NUL byte inside the value" \
+    "$M4 latin1.csv|latin1.csv: line 1: header column 2 is not valid UTF-8"; do
+    model=${args%% *}
+    rest=${args#* }
+    file=${rest%%|*}
+    want=${rest#*|}
+    expect_fail 1 "$SHAPC" explain "$model" "$file" --mask zero -o e_malformed
+    assert_contains "$ERRLINE" "$want"
+    assert_no_outputs e_malformed
+done
+# The background and predict paths had the same swallowing (one table, one IDX each; few
+# runs, as each is a valgrind run in scripts/test.sh).
+printf 'a,b,c,d\n1,2,3,4\n' >good.csv
+expect_fail 1 "$SHAPC" explain "$M4" good.csv --background big.csv -o e_malformed
+assert_contains "$ERRLINE" "big.csv: line 2, column 'c': '1e999' is outside the float32 range"
+expect_fail 1 "$SHAPC" explain "$M" "$IN" --background dims.idx -o e_malformed
+assert_contains "$ERRLINE" "dims.idx: header dimensions"
+assert_no_outputs e_malformed
+expect_fail 1 "$SHAPC" predict "$M4" digits.csv
+assert_contains "$ERRLINE" "digits.csv: line 2, column 'c': '777777777777777777777777...'"
+expect_fail 1 "$SHAPC" predict "$M" rows.idx.gz
+assert_contains "$ERRLINE" "rows.idx.gz: header promises (400000000, 4, 4)"
+
 # -o naming an existing regular file
 : >"$WORK/a_file"
 expect_fail 1 "$SHAPC" explain "$M" "$IN" -o "$WORK/a_file/sub"

@@ -45,4 +45,19 @@ run_ok cmake -S cm -B cm/build -DCMAKE_PREFIX_PATH="$WORK/prefix"
 run_ok cmake --build cm/build
 run_ok cm/build/consumer
 assert_contains "$(cat "$WORK/last.out")" "0.1.0 16"
+# The Python package (docs/python.md): in the prefix's dist-packages, finding the installed
+# libshapc.so by itself (a path relative to the package: no LD_LIBRARY_PATH).
+pydir=$(sed -n 's/^SHAPC_PYTHON_INSTALL_DIR:STRING=//p' "$build/CMakeCache.txt")
+if [ -n "$pydir" ]; then
+    [ -f "$WORK/prefix/$pydir/shapc/__init__.py" ] || fail "the Python package is not in $pydir"
+    [ -f "$WORK/prefix/$pydir/shapc/_config.py" ] || fail "the package's _config.py is missing"
+    export PYTHONPATH=$WORK/prefix/$pydir
+    unset LD_LIBRARY_PATH SHAPC_LIBRARY
+    run_ok /usr/bin/python3 -m shapc --version
+    assert_contains "$(cat "$WORK/last.out")" "libshapc 0.1.0, $WORK/prefix/lib/libshapc.so"
+    run_ok /usr/bin/python3 -c 'import numpy, shapc
+e = shapc.KernelExplainer(lambda x: x @ [1.0, 2.0, 3.0], numpy.zeros((1, 3)))
+print(e.shap_values(numpy.ones(3)))'
+    assert_contains "$(cat "$WORK/last.out")" "[1. 2. 3.]"
+fi
 echo "test_install: ok"

@@ -1,19 +1,20 @@
-"""shapc_server - serve a Python predict function to shapc over stdin/stdout.
+"""shapc.server - serve a Python predict function to shapc over stdin/stdout.
 
 The binary protocol is documented byte by byte in docs/protocol.md. A server script is:
 
-    import shapc_server                      # first: moves print() output to stderr
+    from shapc import server                 # first: moves print() output to stderr
     import numpy as np
     def predict(x):                          # x: (n, d) float32 -> (n, k) array-like
         return x @ W + b
-    shapc_server.serve(predict, d=4, k=2, output_names=["no", "yes"])
+    server.serve(predict, d=4, k=2, output_names=["no", "yes"])
 
 and is run by shapc, e.g. `shapc explain --model-cmd "python3 serve.py" ...`.
 
 stdout belongs to the protocol, so importing this module points sys.stdout at stderr: a stray
 print() then shows up in the terminal instead of corrupting a frame. Exceptions raised by
 predict are sent back as error replies (shapc reports "the model reported: ValueError: ...")
-and the server keeps serving. The server exits when shapc closes its stdin.
+and the server keeps serving. The server exits when shapc closes its stdin. It needs numpy
+only (not libshapc): `import shapc` loads the library lazily, on first use.
 """
 import struct
 import sys
@@ -73,7 +74,7 @@ def serve(predict, d, k, input_shape=None, output_names=None, stdin=None, stdout
         return
     magic, version, max_batch = struct.unpack("<8sII", hello)
     if magic != MAGIC or version < 1:
-        raise SystemExit("shapc_server: stdin does not speak the shapc protocol")
+        raise SystemExit("shapc.server: stdin does not speak the shapc protocol")
     out.write(handshake_bytes(d, k, input_shape, output_names))
     out.flush()
     while True:
@@ -82,7 +83,7 @@ def serve(predict, d, k, input_shape=None, output_names=None, stdin=None, stdout
             return  # shapc is done
         kind, n = struct.unpack("<II", header)
         if kind != 1 or n == 0 or n > max_batch:
-            raise SystemExit("shapc_server: bad request kind %d, %d rows" % (kind, n))
+            raise SystemExit("shapc.server: bad request kind %d, %d rows" % (kind, n))
         x = np.frombuffer(_read_exact(inp, n * d * 4), dtype="<f4").reshape(n, d)
         try:
             y = np.asarray(predict(x.astype(np.float32)), dtype="<f4")

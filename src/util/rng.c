@@ -1,5 +1,5 @@
 /* rng.c - xoshiro256** with splitmix64 seeding (see rng.h). */
-#include "kernel/rng.h"
+#include "util/rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {
