@@ -14,14 +14,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 work=${2:-$build/bench_onnx}
-py=/usr/bin/python3
+py="/usr/bin/python3 -B"
 data=/usr/share/datasets/fashion-mnist
 mkdir -p "$work"
 cd "$work"
 [ -s cnn.onnx ] && [ -s cnn.pt ] ||
-    "$py" "$root/samples/onnx/train_cnn.py" "$data" cnn.onnx --torch-state cnn.pt
+    $py "$root/samples/onnx/train_cnn.py" "$data" cnn.onnx --torch-state cnn.pt
 [ -s text.onnx ] && [ -s text.pt ] ||
-    "$py" "$root/samples/onnx/train_text.py" "$build/samples/onnx/shapc-onnx-tokenize" \
+    $py "$root/samples/onnx/train_text.py" "$build/samples/onnx/shapc-onnx-tokenize" \
         "$root/samples/sentiment/corpus.tsv" text.onnx --ids ids.npy --torch-state text.pt \
         --epochs 40
 export OPENBLAS_NUM_THREADS=1
@@ -33,7 +33,7 @@ for model in cnn text; do
         for rep in 1 2 3; do
             s+=("$("$build/bench/shapc_bench_onnx" $model.onnx "$input" --threads $t |
                    sed 's/.*: \([0-9]*\) rows\/s.*/\1/')")
-            line=$("$py" "$root/bench/bench_torch.py" $model $model.pt "$input" --threads $t)
+            line=$($py "$root/bench/bench_torch.py" $model $model.pt "$input" --threads $t)
             e+=("$(echo "$line" | sed 's/.*eager \([0-9]*\) rows.*/\1/')")
             j+=("$(echo "$line" | sed 's/.*TorchScript \([0-9]*\) rows.*/\1/')")
         done
