@@ -1,11 +1,14 @@
 /* model.h - model adapters: the only way the explainer sees a model.
  *
  * A shapc_model wraps a black-box batch predict function mapping n rows of d float32 inputs
- * (row-major, raw input units) to n x k float32 outputs. Two kinds exist:
+ * (row-major, raw input units) to n x k float32 outputs. Kinds:
  *   - callback adapters (shapc_model_create): any C function, with a user pointer;
  *   - native models (shapc_model_load / shapc_model_from_spec): the documented model.bin
  *     format (docs/model-format.md) - input shape, preprocessing, a stack of dense layers run
- *     through cblas_sgemm, output names and an optional embedded background set.
+ *     through cblas_sgemm, output names and an optional embedded background set;
+ *   - ONNX models (shapc_model_load_onnx, or shapc_model_load by content): graphs run by
+ *     shapc's own executor (docs/onnx.md);
+ *   - external processes and plugins (below).
  * Both carry metadata used by the CLI and plots: the input shape (28x28x1 for an image) and the
  * output names (class labels).
  *
