@@ -36,11 +36,69 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+/* Coalition pairs drawn independently WITH replacement (no enumerated sizes: every
+ * coalition needs fresh background rows, so enumerating a size once would freeze its noise):
+ * the size class uniform over sizes (leverage) or by kernel mass (shap's), T uniform of that
+ * size, each member weighted by its kernel weight over its expected count, round-robin into
+ * 16 batches. */
+static shapc_status iid_coalitions(shapc__coalitions *c, size_t m, size_t budget, int leverage,
+                                   shapc__rng *rng)
+{
+    shapc__coalitions_free(c);
+    shapc__coalitions_init(c);
+    c->m = m;
+    const size_t n_classes = m / 2, pairs = budget / 2 > 2 ? budget / 2 : 2, nb = 16;
+    double *pc = xmalloc((n_classes + 1) * sizeof *pc), total = 0.0;
+    for (size_t s = 1; s <= n_classes; s++) {
+        const double sizes = 2 * s == m ? 1.0 : 2.0;
+        pc[s] = leverage ? sizes : sizes * (double)(m - 1) / ((double)s * (double)(m - s));
+        total += pc[s];
+    }
+    c->start = calloc(1, sizeof *c->start);
+    c->batch_pairs = calloc(nb + 1, sizeof *c->batch_pairs);
+    uint32_t *perm = xmalloc(m * sizeof *perm), *t = xmalloc(m * sizeof *t);
+    unsigned char *seen = calloc(m, 1);
+    for (size_t i = 0; i < m; i++)
+        perm[i] = (uint32_t)i;
+    for (size_t p = 0; p < pairs; p++) {
+        double u = shapc__rng_uniform(rng) * total;
+        size_t s = 1;
+        while (s < n_classes && u >= pc[s])
+            u -= pc[s++];
+        for (size_t i = 0; i < s; i++) {
+            const size_t j = i + shapc__rng_below(rng, m - i);
+            const uint32_t tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        memcpy(t, perm, s * sizeof *t);
+        shapc__sort_distinct(t, s, m, seen);
+        if (shapc__coalitions_reserve(c, 2, 2 * s, NULL) != SHAPC_OK)
+            return SHAPC_ENOMEM;
+        /* expected count of each member: pairs x P(class) x (1 or 2) / C(m, s) */
+        const double binom = shapc__binom(m, s);
+        const double expect = (double)pairs * pc[s] / total * (2 * s == m ? 2.0 : 1.0) / binom;
+        const double kern = (double)(m - 1) / (binom * (double)s * (double)(m - s));
+        const uint32_t b = (uint32_t)(p % nb) + 1;
+        shapc__coalitions_push(c, t, s, 0, kern / expect, b);
+        shapc__coalitions_push(c, c->idx + c->start[c->n - 1], s, 1, kern / expect, b);
+        c->batch_pairs[b]++;
+    }
+    c->n_batches = nb;
+    c->n_sampled_sizes = m - 1;
+    c->exact = 0;
+    free(pc);
+    free(perm);
+    free(t);
+    free(seen);
+    return SHAPC_OK;
+}
+
 /* ---- KernelSHAP on the sampled-background game (a prototype, not in the library) ----------
  * y(S) = f(x_S, b) - f(b) with one background row b per coalition pair (rows in cycles of
  * random permutations), so each coalition costs one model row instead of n_bg; E_b y(S) =
- * v(S) - base, and the constrained regression and its batch standard errors are the
- * library's (coalition.c, wls.c). Identity link. players: features grouped by group_of (d)
+ * v(S) - base; coalitions drawn independently (iid_coalitions); the constrained regression
+ * and its batch standard errors are the library's (wls.c). Identity link. players: features grouped by group_of (d)
  * into m players, all of which must vary. phi, se (m, k). Returns model rows used. */
 static size_t kernel_sampled_bg(const shapc_model *model, const float *x, const float *bg,
                                 size_t n_bg, const size_t *group_of, size_t m, size_t budget,
@@ -52,7 +110,7 @@ static size_t kernel_sampled_bg(const shapc_model *model, const float *x, const 
     shapc__coalitions_init(&c);
     shapc__rng rng;
     shapc__rng_seed(&rng, seed, 77);
-    if (shapc__coalitions_generate(&c, m, budget, 16, leverage, &rng, &err) != SHAPC_OK)
+    if (iid_coalitions(&c, m, budget, leverage, &rng) != SHAPC_OK)
         die(&err);
     float *fx = xmalloc(k * sizeof *fx), *fb = xmalloc(n_bg * k * sizeof *fb);
     if (shapc_model_predict(model, x, 1, fx, &err) != SHAPC_OK ||
