@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
+
+#include "model/onnx_model.h"
+
 struct ob_model {
     Onnx__ModelProto model;
     Onnx__GraphProto graph;
@@ -306,4 +310,76 @@ void ob_free(ob_model *m)
     free(m->model.producer_name);
     free(g->name);
     free(m);
+}
+
+/* ---- loading, for the tests ---- */
+
+shapc_status ob_load(ob_model *m, shapc_model **out, shapc_error *err)
+{
+    unsigned char *bytes;
+    size_t len;
+    ob_pack(m, &bytes, &len);
+    shapc_status st = shapc__onnx_model_load_mem(bytes, len, "test.onnx", out, err);
+    free(bytes);
+    return st;
+}
+
+shapc_model *ob_load_ok(ob_model *m)
+{
+    shapc_model *model = NULL;
+    shapc_error err = {0};
+    shapc_status st = ob_load(m, &model, &err);
+    if (st != SHAPC_OK)
+        fail_msg("load failed: %s", err.message);
+    return model;
+}
+
+/* Loads bytes expecting status st and a message starting with the file name and containing
+ * `what`. */
+void ob_expect_bytes(const unsigned char *bytes, size_t len, shapc_status st,
+                         const char *what)
+{
+    shapc_model *model = (shapc_model *)(uintptr_t)1;
+    shapc_error err = {0};
+    shapc_status got = shapc__onnx_model_load_mem(bytes, len, "bad.onnx", &model, &err);
+    if (got != st || !strstr(err.message, what) || strncmp(err.message, "bad.onnx", 8) != 0 ||
+        strchr(err.message, '\n'))
+        fail_msg("expected %s '%s', got %s '%s'", shapc_status_name(st), what,
+                 shapc_status_name(got), err.message);
+    assert_null(model);
+}
+
+void ob_expect_fail(ob_model *m, shapc_status st, const char *what)
+{
+    unsigned char *bytes;
+    size_t len;
+    ob_pack(m, &bytes, &len);
+    ob_free(m);
+    ob_expect_bytes(bytes, len, st, what);
+    free(bytes);
+}
+
+ob_model *ob_tiny_mlp(void)
+{
+    static const float w1[4 * 6] = {0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f, 0.7f, 0.8f,
+                                    -0.9f, 1.0f, 0.1f, 0.2f, -0.3f, 0.4f, 0.5f, -0.6f,
+                                    0.7f, 0.8f, 0.9f, -1.0f, 0.2f, 0.3f, 0.1f, -0.1f};
+    static const float b1[4] = {0.1f, 0.0f, -0.1f, 0.2f}, w2[3 * 4] = {1, -1, 0.5f, 0.25f, -0.5f, 2, 1, 0, 0.3f, 0.3f, -0.3f, 1};
+    static const float b2[3] = {0, 0.1f, -0.1f}, scale = 1.0f / 255;
+    ob_model *m = ob_new(13);
+    ob_input(m, "x", OB_FLOAT, 4, (int64_t[]){-1, 1, 2, 3});
+    ob_init(m, "s", 0, NULL, &scale);
+    ob_init(m, "w1", 2, (int64_t[]){4, 6}, w1);
+    ob_init(m, "b1", 1, (int64_t[]){4}, b1);
+    ob_init(m, "w2", 2, (int64_t[]){3, 4}, w2);
+    ob_init(m, "b2", 1, (int64_t[]){3}, b2);
+    ob_node_new(m, "Mul", "scale", "x,s", "xs");
+    ob_node_new(m, "Flatten", "flat", "xs", "f");
+    ob_attr_int(ob_node_new(m, "Gemm", "fc1", "f,w1,b1", "h"), "transB", 1);
+    ob_node_new(m, "Relu", "relu", "h", "a");
+    ob_attr_int(ob_node_new(m, "Gemm", "fc2", "a,w2,b2", "z"), "transB", 1);
+    ob_attr_int(ob_node_new(m, "Softmax", "sm", "z", "p"), "axis", 1);
+    ob_output(m, "p");
+    ob_meta(m, "shapc.output_names", "cat\ndog\nbird");
+    return m;
 }

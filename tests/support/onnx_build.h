@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "onnx.pb-c.h"
+#include "shapc/model.h"
 
 #define OB_FLOAT 1
 #define OB_INT64 7
@@ -45,5 +46,19 @@ void ob_attr_ints(ob_node *n, const char *name, size_t count, const int64_t *v);
 void ob_meta(ob_model *m, const char *key, const char *value);
 /* Serialises; *bytes malloc'd. */
 void ob_pack(const ob_model *m, unsigned char **bytes, size_t *len);
+
+/* ---- for the cmocka tests ---- */
+
+/* Packs m and loads it as "test.onnx" (shapc__onnx_model_load_mem); ob_load_ok fails the
+ * test with the loader's message unless it loads. m stays the caller's. */
+shapc_status ob_load(ob_model *m, shapc_model **out, shapc_error *err);
+shapc_model *ob_load_ok(ob_model *m);
+/* Loads bytes (or m, which is freed) as "bad.onnx" expecting status st, no model, and a
+ * one-line message starting with the file name and containing `what`. */
+void ob_expect_bytes(const unsigned char *bytes, size_t len, shapc_status st, const char *what);
+void ob_expect_fail(ob_model *m, shapc_status st, const char *what);
+/* (B, 1, 2, 3) pixels -> Mul 1/255 -> Flatten -> Gemm 4 -> Relu -> Gemm 3 -> Softmax, fixed
+ * weights, output names in the metadata. */
+ob_model *ob_tiny_mlp(void);
 
 #endif
