@@ -33,15 +33,15 @@ if ! command -v clang >/dev/null 2>&1 ||
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
 fi
-# The seed writer needs Debian's python3 with numpy.
-if ! /usr/bin/python3 -c "import numpy" >/dev/null 2>&1; then
-  echo "== installing python3-numpy (seed corpora) =="
+# The seed writer needs Debian's python3 with numpy and onnx (the ONNX seeds).
+if ! /usr/bin/python3 -c "import numpy, onnx" >/dev/null 2>&1; then
+  echo "== installing python3-numpy and python3-onnx (seed corpora) =="
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then
     sudo_cmd=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends python3-numpy
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends python3-numpy python3-onnx
 fi
 
 # ---- build ----
@@ -61,7 +61,7 @@ cmake --build "$build" -j"$parallel" --target $(printf 'fuzz_%s ' "${targets[@]}
 
 # ---- seeds: small valid files of every kind, written fresh (not committed) ----
 rm -rf "$build/seeds"
-/usr/bin/python3 tests/fuzz/make_corpus.py "$build/seeds"
+/usr/bin/python3 -B tests/fuzz/make_corpus.py "$build/seeds"
 
 # ---- run ----
 export OPENBLAS_NUM_THREADS=1

@@ -9,6 +9,7 @@ packages=(
   fonts-dejavu-core dataset-fashion-mnist
   libcmocka-dev python3 python3-numpy python3-pandas python3-sklearn valgrind
   libopenmpi-dev openmpi-bin
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata python3-torch python3-onnx
 )
 
 missing=()

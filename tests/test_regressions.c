@@ -656,6 +656,8 @@ static void test_seed_corpora_load(void **state)
                                       "handwritten.npy"};
     static const char *const model[] = {"linear_2to1.bin", "mlp_relu_softmax.bin",
                                         "sigmoid_tanh_pre.bin"};
+    static const char *const onnx[] = {"mlp.onnx", "cnn.onnx", "shapes.onnx",
+                                       "fixed_batch.onnx", "text.onnx"};
     char path[PATH_CAP];
     shapc_error err = {0};
     (void)state;
@@ -674,6 +676,13 @@ static void test_seed_corpora_load(void **state)
     for (size_t i = 0; i < sizeof model / sizeof model[0]; i++) {
         shapc_model *m = NULL;
         if (shapc_model_load(seed_path(path, sizeof path, "model", model[i]), &m, &err) !=
+            SHAPC_OK)
+            fail_msg("%s", err.message);
+        shapc_model_free(m);
+    }
+    for (size_t i = 0; i < sizeof onnx / sizeof onnx[0]; i++) {
+        shapc_model *m = NULL;
+        if (shapc_model_load(seed_path(path, sizeof path, "onnx", onnx[i]), &m, &err) !=
             SHAPC_OK)
             fail_msg("%s", err.message);
         shapc_model_free(m);

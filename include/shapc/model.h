@@ -1,11 +1,14 @@
 /* model.h - model adapters: the only way the explainer sees a model.
  *
  * A shapc_model wraps a black-box batch predict function mapping n rows of d float32 inputs
- * (row-major, raw input units) to n x k float32 outputs. Two kinds exist:
+ * (row-major, raw input units) to n x k float32 outputs. Kinds:
  *   - callback adapters (shapc_model_create): any C function, with a user pointer;
  *   - native models (shapc_model_load / shapc_model_from_spec): the documented model.bin
  *     format (docs/model-format.md) - input shape, preprocessing, a stack of dense layers run
- *     through cblas_sgemm, output names and an optional embedded background set.
+ *     through cblas_sgemm, output names and an optional embedded background set;
+ *   - ONNX models (shapc_model_load_onnx, or shapc_model_load by content): graphs run by
+ *     shapc's own executor (docs/onnx.md);
+ *   - external processes and plugins (below).
  * Both carry metadata used by the CLI and plots: the input shape (28x28x1 for an image) and the
  * output names (class labels).
  *
@@ -158,8 +161,36 @@ SHAPC_API shapc_status shapc_model_save(const char *path, const shapc_model_spec
 /* Loads model.bin. Validates magic, version, every size against the file length (before
  * allocating) and every value (finite weights, known activations, chained layer sizes).
  * Errors: SHAPC_EIO, SHAPC_EFORMAT, SHAPC_ETRUNC, SHAPC_ERANGE, SHAPC_EUNSUPPORTED (newer
- * version), SHAPC_ENONFINITE; the message names path, offset and the part being read. */
+ * version), SHAPC_ENONFINITE; the message names path, offset and the part being read.
+ * A file that is an ONNX model by content (it starts as an ONNX protobuf does, not with the
+ * model.bin magic) is loaded by shapc_model_load_onnx instead, whatever its name. */
 SHAPC_API shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *err);
+
+/* ---- ONNX models (docs/onnx.md) ---- */
+
+/* Loads an ONNX model (protobuf, parsed with protobuf-c) and compiles it for shapc's own
+ * executor: float32 tensors, opsets 11-17, the operators docs/onnx.md lists. The graph must
+ * have one runtime input and one output, each with the batch size as its first dimension
+ * (a fixed first dimension works too). One model row is one batch entry, flattened:
+ *   - d = the product of the input's other dims; an NCHW image input (rank 4) takes shapc's
+ *     channels-last (H, W, C) rows, and its input shape metadata is (H, W, C);
+ *   - an int64 input takes token ids as floats (-1: an empty slot);
+ *   - k = the product of the output's other dims; output names come from the metadata key
+ *     "shapc.output_names" (one per line), else "0", "1", ...
+ * A graph whose metadata holds a vocabulary (docs/onnx.md) is a text model:
+ * shapc_model_text finds its text view. ONNX files carry no background set:
+ * shapc_model_background is NULL. When the graph starts with a dense layer on the flattened
+ * input the explainer's first-layer fast path applies.
+ * Anything the executor does not run is refused here, with one line naming the file and,
+ * for an operator, the node, its op type and the opset: SHAPC_EIO (cannot read),
+ * SHAPC_EFORMAT (not an ONNX protobuf, truncated, corrupted, dangling or missing inputs and
+ * initializers, cycles, inconsistent shapes), SHAPC_ESHAPE (shapes that do not fit an
+ * operator), SHAPC_EUNSUPPORTED (operators, opsets, element types, external data),
+ * SHAPC_ERANGE (absurd dimensions, refused before anything of that size is allocated),
+ * SHAPC_ENOMEM. *out is owned by the caller (shapc_model_free). The model is immutable:
+ * predictions are reentrant (scratch per call), so threads may share it. */
+SHAPC_API shapc_status shapc_model_load_onnx(const char *path, shapc_model **out,
+                                             shapc_error *err);
 
 /* Short human description ("native: 784 -> dense 128 relu -> dense 10 softmax"), borrowed. */
 SHAPC_API const char *shapc_model_describe(const shapc_model *model);

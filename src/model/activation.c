@@ -20,6 +20,13 @@ __attribute__((__simd__("notinbranch"))) extern float expf(float);
 
 #define SOFTMAX_BLOCK 64    /* rows per block: a multiple of every vector width */
 #define SOFTMAX_MAX_COLS 64 /* wider outputs go row by row */
+/* exp of anything below this (e^-80 = 1.8e-35) is taken as 0, which is what it rounds to
+ * against the row's sum of at least 1, without asking expf. An argument that
+ * underflows sends libmvec's vector expf to its scalar fallback (errno and all): masked
+ * attention scores (-1e9, onnx_ops_linalg.c) made that a fifth of a transformer's time. NaN
+ * compares false and still goes through expf. */
+#define SOFTMAX_UNDERFLOW (-80.0f)
+#define SOFTMAX_UNDERFLOW_EXP 2e-35f /* just above e^-80 */
 
 const char *shapc__activation_name(shapc_activation activation)
 {
@@ -57,7 +64,8 @@ static void softmax_row(float *v, size_t n)
     for (size_t j = 1; j < n; j++)
         mx = v[j] > mx ? v[j] : mx;
     for (size_t j = 0; j < n; j++) {
-        v[j] = expf(v[j] - mx);
+        const float d = v[j] - mx;
+        v[j] = d < SOFTMAX_UNDERFLOW ? 0.0f : expf(d);
         sum += (double)v[j];
     }
     const double inv = 1.0 / sum;
@@ -87,9 +95,19 @@ static void softmax_block(float *y, size_t nr, size_t n)
     for (size_t j = 1; j < n; j++)
         for (size_t r = 0; r < SOFTMAX_BLOCK; r++)
             mx[r] = t[j][r] > mx[r] ? t[j][r] : mx[r];
+    /* Three passes: in one, GCC proves the clamp redundant under the final select and calls
+     * expf on the raw argument again. */
+    for (size_t j = 0; j < n; j++)
+        for (size_t r = 0; r < SOFTMAX_BLOCK; r++) {
+            const float d = t[j][r] - mx[r];
+            t[j][r] = d < SOFTMAX_UNDERFLOW ? SOFTMAX_UNDERFLOW : d;
+        }
     for (size_t j = 0; j < n; j++)
         for (size_t r = 0; r < SOFTMAX_BLOCK; r++)
-            t[j][r] = expf(t[j][r] - mx[r]);
+            t[j][r] = expf(t[j][r]);
+    for (size_t j = 0; j < n; j++)
+        for (size_t r = 0; r < SOFTMAX_BLOCK; r++)
+            t[j][r] = t[j][r] <= SOFTMAX_UNDERFLOW_EXP ? 0.0f : t[j][r];
     for (size_t r = 0; r < SOFTMAX_BLOCK; r++)
         sum[r] = 0.0;
     for (size_t j = 0; j < n; j++)

@@ -7,6 +7,7 @@
 #include "model/conv.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -185,36 +186,51 @@ size_t shapc__conv_col_floats(const shapc__geom *g)
     return g->out_h * g->out_w * g->kh * g->kw * g->in_c; /* checked by shapc__layer_check */
 }
 
-/* Input row of output row oy, kernel row ky: -1 (as SIZE_MAX) when it falls in the padding. */
-static size_t src_index(size_t o, size_t k, size_t stride, size_t lead, size_t in)
+shapc__window shapc__window_of(const shapc__geom *g)
 {
-    size_t p = o * stride + k;
+    shapc__window w = {g->in_h, g->in_w, g->in_c, 0,         g->in_c,   g->out_h,
+                       g->out_w, g->kh,   g->kw,   g->stride, g->stride, 1,
+                       1,       g->pad_top, g->pad_left};
+    return w;
+}
+
+/* Input coordinate of output o, kernel tap k: SIZE_MAX when it falls in the padding. */
+static size_t src_index(size_t o, size_t k, size_t stride, size_t dil, size_t lead, size_t in)
+{
+    size_t p = o * stride + k * dil;
     if (p < lead || p - lead >= in)
         return SIZE_MAX;
     return p - lead;
 }
 
-void shapc__conv2d_image(const shapc__geom *g, const float *w, const float *bias,
-                         const float *x, float *y, float *col)
+void shapc__im2col(const shapc__window *w, const float *x, float *col)
 {
-    const size_t c = g->in_c, K = g->kh * g->kw * c, P = g->out_h * g->out_w;
+    const size_t cn = w->cn, K = w->kh * w->kw * cn;
     float *row = col;
-    for (size_t oy = 0; oy < g->out_h; oy++) {
-        for (size_t ox = 0; ox < g->out_w; ox++) {
-            for (size_t ky = 0; ky < g->kh; ky++) {
-                size_t iy = src_index(oy, ky, g->stride, g->pad_top, g->in_h);
-                for (size_t kx = 0; kx < g->kw; kx++) {
-                    size_t ix = src_index(ox, kx, g->stride, g->pad_left, g->in_w);
-                    float *dst = row + (ky * g->kw + kx) * c;
+    for (size_t oy = 0; oy < w->out_h; oy++) {
+        for (size_t ox = 0; ox < w->out_w; ox++) {
+            for (size_t ky = 0; ky < w->kh; ky++) {
+                size_t iy = src_index(oy, ky, w->stride_h, w->dil_h, w->pad_top, w->in_h);
+                for (size_t kx = 0; kx < w->kw; kx++) {
+                    size_t ix = src_index(ox, kx, w->stride_w, w->dil_w, w->pad_left, w->in_w);
+                    float *dst = row + (ky * w->kw + kx) * cn;
                     if (iy == SIZE_MAX || ix == SIZE_MAX)
-                        memset(dst, 0, c * sizeof *dst);
+                        memset(dst, 0, cn * sizeof *dst);
                     else
-                        memcpy(dst, x + (iy * g->in_w + ix) * c, c * sizeof *dst);
+                        memcpy(dst, x + (iy * w->in_w + ix) * w->in_c + w->c0, cn * sizeof *dst);
                 }
             }
             row += K;
         }
     }
+}
+
+void shapc__conv2d_image(const shapc__geom *g, const float *w, const float *bias,
+                         const float *x, float *y, float *col)
+{
+    const shapc__window win = shapc__window_of(g);
+    const size_t K = g->kh * g->kw * g->in_c, P = g->out_h * g->out_w;
+    shapc__im2col(&win, x, col);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)g->out_c, (int)K, 1.0f,
                 col, (int)K, w, (int)K, 0.0f, y, (int)g->out_c);
     for (size_t p = 0; p < P; p++)
@@ -222,24 +238,33 @@ void shapc__conv2d_image(const shapc__geom *g, const float *w, const float *bias
             y[p * g->out_c + o] += bias[o];
 }
 
-/* Shared window walk: max (is_max) or mean of the in-bounds cells, per channel. */
-static void pool_image(const shapc__geom *g, const float *x, float *y, int is_max)
+/* 1 if padded coordinate p (p = o * stride + k * dil, padding lead before the image) lies
+ * inside the padded image of in + lead + trail cells. */
+static int in_padded(size_t p, size_t in, size_t lead, size_t trail)
 {
-    const size_t c = g->in_c;
-    for (size_t oy = 0; oy < g->out_h; oy++) {
-        for (size_t ox = 0; ox < g->out_w; ox++) {
-            float *dst = y + (oy * g->out_w + ox) * c;
-            size_t count = 0;
-            for (size_t ky = 0; ky < g->kh; ky++) {
-                size_t iy = src_index(oy, ky, g->stride, g->pad_top, g->in_h);
-                if (iy == SIZE_MAX)
-                    continue;
-                for (size_t kx = 0; kx < g->kw; kx++) {
-                    size_t ix = src_index(ox, kx, g->stride, g->pad_left, g->in_w);
-                    if (ix == SIZE_MAX)
+    return p < in + lead + trail;
+}
+
+void shapc__pool_window(const shapc__window *w, const float *x, float *y, int is_max,
+                        int count_pad, size_t pad_bottom, size_t pad_right)
+{
+    const size_t cn = w->cn;
+    for (size_t oy = 0; oy < w->out_h; oy++) {
+        for (size_t ox = 0; ox < w->out_w; ox++) {
+            float *dst = y + (oy * w->out_w + ox) * cn;
+            size_t count = 0, padded = 0;
+            for (size_t ky = 0; ky < w->kh; ky++) {
+                size_t py = oy * w->stride_h + ky * w->dil_h;
+                size_t iy = src_index(oy, ky, w->stride_h, w->dil_h, w->pad_top, w->in_h);
+                for (size_t kx = 0; kx < w->kw; kx++) {
+                    size_t px = ox * w->stride_w + kx * w->dil_w;
+                    size_t ix = src_index(ox, kx, w->stride_w, w->dil_w, w->pad_left, w->in_w);
+                    padded += in_padded(py, w->in_h, w->pad_top, pad_bottom) &&
+                              in_padded(px, w->in_w, w->pad_left, pad_right);
+                    if (iy == SIZE_MAX || ix == SIZE_MAX)
                         continue;
-                    const float *src = x + (iy * g->in_w + ix) * c;
-                    for (size_t ch = 0; ch < c; ch++) {
+                    const float *src = x + (iy * w->in_w + ix) * w->in_c + w->c0;
+                    for (size_t ch = 0; ch < cn; ch++) {
                         if (count == 0)
                             dst[ch] = src[ch];
                         else if (is_max)
@@ -250,22 +275,28 @@ static void pool_image(const shapc__geom *g, const float *x, float *y, int is_ma
                     count++;
                 }
             }
-            /* Every window overlaps the image (same padding is less than a kernel). */
-            if (!is_max)
-                for (size_t ch = 0; ch < c; ch++)
-                    dst[ch] /= (float)count;
+            if (count == 0) {
+                for (size_t ch = 0; ch < cn; ch++)
+                    dst[ch] = is_max ? -INFINITY : 0.0f;
+            } else if (!is_max) {
+                const float div = (float)(count_pad ? padded : count);
+                for (size_t ch = 0; ch < cn; ch++)
+                    dst[ch] /= div;
+            }
         }
     }
 }
 
 void shapc__maxpool_image(const shapc__geom *g, const float *x, float *y)
 {
-    pool_image(g, x, y, 1);
+    const shapc__window w = shapc__window_of(g);
+    shapc__pool_window(&w, x, y, 1, 0, 0, 0);
 }
 
 void shapc__avgpool_image(const shapc__geom *g, const float *x, float *y)
 {
-    pool_image(g, x, y, 0);
+    const shapc__window w = shapc__window_of(g);
+    shapc__pool_window(&w, x, y, 0, 0, 0, 0);
 }
 
 void shapc__global_avgpool_image(const shapc__geom *g, const float *x, float *y)

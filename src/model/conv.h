@@ -40,6 +40,33 @@ size_t shapc__layer_n_bias(const shapc_layer_spec *ly, const shapc__geom *g);
 /* im2col scratch floats one conv2d image needs: out_h * out_w * kh * kw * in_c. */
 size_t shapc__conv_col_floats(const shapc__geom *g);
 
+/* The general window of one spatial operator over one channels-last image, as ONNX
+ * describes Conv and pooling: separate strides and dilations per axis, padding before each
+ * axis (padding after is implied by out_h / out_w: window cells past the image read as
+ * padding), and a slice of channels [c0, c0 + cn) of the in_c stored per pixel (one group of a
+ * grouped convolution). Sizes are checked by the caller: every index fits in size_t. */
+typedef struct shapc__window {
+    size_t in_h, in_w, in_c;
+    size_t c0, cn;
+    size_t out_h, out_w, kh, kw;
+    size_t stride_h, stride_w, dil_h, dil_w;
+    size_t pad_top, pad_left;
+} shapc__window;
+
+/* The window of a native layer's resolved geometry (all channels, no dilation). */
+shapc__window shapc__window_of(const shapc__geom *g);
+
+/* col (out_h * out_w, kh * kw * cn) = the receptive field of every output position, in
+ * (ky, kx, channel) order, zeros for padding. */
+void shapc__im2col(const shapc__window *w, const float *x, float *col);
+
+/* y (out_h, out_w, cn) = max, or mean, over each window's cells of x (in_h, in_w, in_c)
+ * channels [c0, c0 + cn). Padding never wins a max; a mean divides by the in-image cells, or
+ * with count_pad by the cells inside the padded image (pad_bottom / pad_right after it).
+ * A window with no cell in the image gives -inf (max) or 0 (mean). */
+void shapc__pool_window(const shapc__window *w, const float *x, float *y, int is_max,
+                        int count_pad, size_t pad_bottom, size_t pad_right);
+
 /* y (out_h, out_w, out_c) = conv(x (in_h, in_w, in_c)) + bias, before any activation.
  * w (out_c, kh, kw, in_c); col holds shapc__conv_col_floats(g) floats. */
 void shapc__conv2d_image(const shapc__geom *g, const float *w, const float *bias,

@@ -24,6 +24,7 @@
 #include "model/conv.h"
 #include "model/model_bin.h"
 #include "model/native.h"
+#include "model/onnx_model.h"
 #include "model/text_model.h"
 #include "shapc/model.h"
 #include "util/alloc.h"
@@ -481,9 +482,9 @@ static shapc_status parse_sections(cursor *c, parsed *p)
     return SHAPC_OK;
 }
 
-/* Reads the whole file into an owned buffer. */
-static shapc_status read_file(const char *path, unsigned char **out, size_t *len,
-                              shapc_error *err)
+/* Reads the whole file into an owned buffer (model_bin.h). */
+shapc_status shapc__model_read_file(const char *path, unsigned char **out, size_t *len,
+                                    shapc_error *err)
 {
     char ebuf[128];
     FILE *f = fopen(path, "rb");
@@ -538,7 +539,8 @@ static shapc_status check_envelope(const unsigned char *buf, size_t len, const c
         return shapc_error_set(err, SHAPC_ETRUNC, "%s: truncated at byte %zu reading magic",
                                path, len);
     if (memcmp(buf, SHAPC__MODEL_BIN_MAGIC, SHAPC__MODEL_BIN_MAGIC_LEN) != 0)
-        return shapc_error_set(err, SHAPC_EFORMAT, "%s: not a shapc model (bad magic)", path);
+        return shapc_error_set(err, SHAPC_EFORMAT, "%s: not a shapc model (bad magic) nor an "
+                               "ONNX model", path);
     if (len < 12)
         return shapc_error_set(err, SHAPC_ETRUNC, "%s: truncated at byte %zu reading version",
                                path, len);
@@ -604,8 +606,16 @@ shapc_status shapc_model_load(const char *path, shapc_model **out, shapc_error *
         return shapc_error_set(err, SHAPC_EINVAL, "shapc_model_load: path is NULL");
     memset(&p, 0, sizeof p);
     p.spec = shapc_model_spec_default();
-    if ((st = read_file(path, &buf, &len, err)) != SHAPC_OK)
+    if ((st = shapc__model_read_file(path, &buf, &len, err)) != SHAPC_OK)
         return st;
+    if (len >= SHAPC__MODEL_BIN_MAGIC_LEN &&
+        memcmp(buf, SHAPC__MODEL_BIN_MAGIC, SHAPC__MODEL_BIN_MAGIC_LEN) != 0 &&
+        shapc__onnx_sniff(buf, len)) {
+        /* chosen by content, whatever the file is called (onnx_model.h) */
+        st = shapc__onnx_model_load_mem(buf, len, path, out, err);
+        shapc__free(buf);
+        return st;
+    }
     st = parse_buffer(buf, len, path, &p, err);
     if (st == SHAPC_OK && (st = shapc_model_from_spec(&p.spec, out, err)) != SHAPC_OK)
         shapc_error_prefix(err, path);

@@ -28,6 +28,12 @@ uint32_t shapc__model_bin_crc(uint32_t crc, const unsigned char *p, size_t n);
 shapc_status shapc__model_load_mem(const void *data, size_t len, const char *name,
                                    shapc_model **out, shapc_error *err);
 
+/* Reads the whole regular file at path (at most 2 GiB) into *out (owned by the caller,
+ * shapc__free) and its length into *len. SHAPC_EIO naming the path, SHAPC_ERANGE, SHAPC_ENOMEM.
+ * Shared with the ONNX loader. */
+shapc_status shapc__model_read_file(const char *path, unsigned char **out, size_t *len,
+                                    shapc_error *err);
+
 /* An extension section to write before the checksum (docs/model-format.md, "Section
  * record"). payload is borrowed for the call. */
 typedef struct shapc__model_section {

@@ -25,16 +25,6 @@
 #define CHUNK 256                  /* rows pooled per dense call */
 #define NO_ID_U32 0xFFFFFFFFu
 
-struct shapc_text_model {
-    shapc_model *dense; /* owned: (E) -> (k) */
-    size_t V, E, k, L, unk, mask;
-    shapc_text_pooling pooling;
-    char **vocab;       /* (V) owned */
-    float *emb;         /* (V, E) owned */
-    size_t *slots;      /* open-addressing hash of words: id + 1, 0 = empty; n_slots = 2^b */
-    size_t n_slots;
-};
-
 /* FNV-1a: plenty for a vocabulary lookup table. */
 static size_t hash_word(const char *s)
 {
@@ -44,12 +34,13 @@ static size_t hash_word(const char *s)
     return (size_t)h;
 }
 
-static void text_free(void *user)
+void shapc__text_free(void *user)
 {
     shapc_text_model *tm = user;
     if (!tm)
         return;
     shapc_model_free(tm->dense);
+    shapc_model_free(tm->seq);
     for (size_t i = 0; tm->vocab && i < tm->V; i++)
         shapc__free(tm->vocab[i]);
     shapc__free(tm->vocab);
@@ -92,6 +83,8 @@ shapc_status shapc_text_predict_ids(const shapc_text_model *tm, const size_t *id
         if (ids[t] >= tm->V)
             return shapc_error_set(err, SHAPC_EINVAL, "token id %zu at position %zu is not in "
                                    "the vocabulary of %zu words", ids[t], t, tm->V);
+    if (tm->seq)
+        return shapc__text_seq_predict_ids(tm, ids, n, out, err);
     if (!(pooled = shapc__malloc(tm->E * sizeof *pooled)))
         return shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
     pool(tm, ids, n, pooled);
@@ -105,6 +98,8 @@ static shapc_status ids_predict(void *user, const float *x, size_t n, float *out
                                 shapc_error *err)
 {
     const shapc_text_model *tm = user;
+    if (tm->seq)
+        return shapc__text_seq_rows(tm, x, n, out, err);
     float *pooled = shapc__malloc(CHUNK * tm->E * sizeof *pooled);
     size_t *ids = shapc__malloc(tm->L * sizeof *ids);
     shapc_status st = SHAPC_OK;
@@ -188,6 +183,51 @@ size_t shapc_text_token_id(const shapc_text_model *tm, const char *token)
 /* building                                                                                 */
 /* ======================================================================================== */
 
+shapc_status shapc__text_index_words(shapc_text_model *tm, const char *const *vocab,
+                                     shapc_error *err)
+{
+    size_t bits = 1;
+    while (((size_t)1 << bits) < 2 * tm->V)
+        bits++;
+    tm->n_slots = (size_t)1 << bits;
+    tm->vocab = shapc__calloc(tm->V, sizeof *tm->vocab);
+    tm->slots = shapc__calloc(tm->n_slots, sizeof *tm->slots);
+    if (!tm->vocab || !tm->slots)
+        return shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
+    for (size_t i = 0; i < tm->V; i++) {
+        size_t h;
+        if (!(tm->vocab[i] = shapc__strdup(vocab[i])))
+            return shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
+        if (find_word(tm, tm->vocab[i]) != SHAPC_TEXT_NO_ID)
+            return shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu '%s' "
+                                   "repeats word %zu", i, tm->vocab[i],
+                                   find_word(tm, tm->vocab[i]));
+        h = hash_word(tm->vocab[i]) & (tm->n_slots - 1);
+        while (tm->slots[h] != 0)
+            h = (h + 1) & (tm->n_slots - 1);
+        tm->slots[h] = i + 1;
+    }
+    return SHAPC_OK;
+}
+
+shapc_status shapc__text_validate_words(const char *const *vocab, size_t V, shapc_error *err)
+{
+    if (V == 0 || V > MAX_VOCAB || !vocab)
+        return shapc_error_set(err, SHAPC_EINVAL, "text model: vocabulary of %zu words (1..%zu "
+                               "needed)", V, MAX_VOCAB);
+    for (size_t i = 0; i < V; i++) {
+        const char *w = vocab[i], *why = NULL;
+        size_t len, bad = 0;
+        if (!w || (len = strlen(w)) == 0 || len > MAX_WORD_BYTES)
+            return shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu is "
+                                   "missing, empty or longer than %u bytes", i, MAX_WORD_BYTES);
+        if (shapc__utf8_validate((const unsigned char *)w, len, &bad, &why) != 0)
+            return shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu: invalid "
+                                   "UTF-8 at byte %zu: %s", i, bad, why);
+    }
+    return SHAPC_OK;
+}
+
 shapc_text_spec shapc_text_spec_default(void)
 {
     shapc_text_spec s;
@@ -228,16 +268,9 @@ static shapc_status validate_text(const shapc_text_spec *s, shapc_error *err)
     if (s->max_tokens == 0 || s->max_tokens > MAX_TOKENS_LIMIT)
         return shapc_error_set(err, SHAPC_EINVAL, "text model: max_tokens %zu is not in 1..%zu",
                                s->max_tokens, MAX_TOKENS_LIMIT);
-    for (size_t i = 0; i < s->vocab_size; i++) {
-        const char *w = s->vocab[i], *why = NULL;
-        size_t len, bad = 0;
-        if (!w || (len = strlen(w)) == 0 || len > MAX_WORD_BYTES)
-            return shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu is "
-                                   "missing, empty or longer than %u bytes", i, MAX_WORD_BYTES);
-        if (shapc__utf8_validate((const unsigned char *)w, len, &bad, &why) != 0)
-            return shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu: invalid "
-                                   "UTF-8 at byte %zu: %s", i, bad, why);
-    }
+    shapc_status st = shapc__text_validate_words(s->vocab, s->vocab_size, err);
+    if (st != SHAPC_OK)
+        return st;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(s->embedding[i]))
             return shapc_error_set(err, SHAPC_ENONFINITE, "text model: embedding value %zu "
@@ -249,7 +282,20 @@ static shapc_status validate_text(const shapc_text_spec *s, shapc_error *err)
  * description after the input size. */
 static shapc_status set_describe(shapc_model *m, const shapc_text_model *tm)
 {
-    const char *dd = shapc_model_describe(tm->dense), *arrow = strstr(dd, " -> ");
+    const char *dd = shapc_model_describe(tm->dense ? tm->dense : tm->seq);
+    const char *arrow = strstr(dd, " -> ");
+    if (tm->seq) { /* "text: 64 token ids -> onnx opset 17, 40 nodes -> 2" */
+        size_t cap = strlen(dd) + 64;
+        char *s = shapc__malloc(cap);
+        const char *colon = strstr(dd, ": ");
+        if (!s)
+            return SHAPC_ENOMEM;
+        snprintf(s, cap, "text: %zu token ids -> %.*s%s", tm->L,
+                 colon ? (int)(colon - dd) : (int)strlen(dd), dd, arrow ? arrow : "");
+        shapc__free(m->describe);
+        m->describe = s;
+        return SHAPC_OK;
+    }
     size_t cap = strlen(dd) + 128;
     char *s = shapc__malloc(cap);
     if (!s)
@@ -262,13 +308,42 @@ static shapc_status set_describe(shapc_model *m, const shapc_text_model *tm)
     return SHAPC_OK;
 }
 
+shapc_status shapc__text_model_finish(shapc_text_model *tm, shapc_model *names_from,
+                                      shapc_model **out, shapc_error *err)
+{
+    shapc_model *m = NULL;
+    shapc_status st;
+    *out = NULL;
+    if ((st = shapc_model_create(tm->L, tm->k, ids_predict, tm, shapc__text_free, &m, err)) !=
+        SHAPC_OK) {
+        shapc__text_free(tm);
+        return st;
+    }
+    const char **names = shapc__calloc(tm->k, sizeof *names);
+    if (!names) {
+        shapc_model_free(m);
+        return shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
+    }
+    for (size_t c = 0; c < tm->k; c++)
+        names[c] = shapc_model_output_name(names_from, c);
+    st = shapc_model_set_output_names(m, names, err);
+    shapc__free((void *)names);
+    if (st == SHAPC_OK && set_describe(m, tm) != SHAPC_OK)
+        st = shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
+    if (st != SHAPC_OK) {
+        shapc_model_free(m); /* owns tm now */
+        return st;
+    }
+    *out = m;
+    return SHAPC_OK;
+}
+
 /* Builds the text model from a validated text spec around `dense` (taken in every case). */
 static shapc_status build(const shapc_text_spec *s, shapc_model *dense, shapc_model **out,
                           shapc_error *err)
 {
     shapc_text_model *tm = NULL;
-    shapc_model *m = NULL;
-    size_t n_emb = s->vocab_size * s->embed_dim, bits = 1;
+    size_t n_emb = s->vocab_size * s->embed_dim;
     shapc_status st;
     *out = NULL;
     if (shapc_model_n_inputs(dense) != s->embed_dim) {
@@ -290,57 +365,17 @@ static shapc_status build(const shapc_text_spec *s, shapc_model *dense, shapc_mo
     tm->unk = s->unk_id;
     tm->mask = s->mask_id;
     tm->pooling = s->pooling;
-    while (((size_t)1 << bits) < 2 * tm->V)
-        bits++;
-    tm->n_slots = (size_t)1 << bits;
-    tm->vocab = shapc__calloc(tm->V, sizeof *tm->vocab);
     tm->emb = shapc__malloc(n_emb * sizeof *tm->emb);
-    tm->slots = shapc__calloc(tm->n_slots, sizeof *tm->slots);
-    if (!tm->vocab || !tm->emb || !tm->slots) {
+    if (!tm->emb) {
         st = shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
         goto fail;
     }
     memcpy(tm->emb, s->embedding, n_emb * sizeof *tm->emb);
-    for (size_t i = 0; i < tm->V; i++) {
-        size_t h;
-        if (!(tm->vocab[i] = shapc__strdup(s->vocab[i]))) {
-            st = shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
-            goto fail;
-        }
-        if (find_word(tm, tm->vocab[i]) != SHAPC_TEXT_NO_ID) {
-            st = shapc_error_set(err, SHAPC_EFORMAT, "text model: vocabulary word %zu '%s' "
-                                 "repeats word %zu", i, tm->vocab[i],
-                                 find_word(tm, tm->vocab[i]));
-            goto fail;
-        }
-        h = hash_word(tm->vocab[i]) & (tm->n_slots - 1);
-        while (tm->slots[h] != 0)
-            h = (h + 1) & (tm->n_slots - 1);
-        tm->slots[h] = i + 1;
-    }
-    if ((st = shapc_model_create(tm->L, tm->k, ids_predict, tm, text_free, &m, err)) != SHAPC_OK)
+    if ((st = shapc__text_index_words(tm, s->vocab, err)) != SHAPC_OK)
         goto fail;
-    {
-        const char **names = shapc__calloc(tm->k, sizeof *names);
-        if (!names) {
-            shapc_model_free(m);
-            return shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
-        }
-        for (size_t c = 0; c < tm->k; c++)
-            names[c] = shapc_model_output_name(dense, c);
-        st = shapc_model_set_output_names(m, names, err);
-        shapc__free((void *)names);
-    }
-    if (st == SHAPC_OK && set_describe(m, tm) != SHAPC_OK)
-        st = shapc_error_set(err, SHAPC_ENOMEM, "text model: out of memory");
-    if (st != SHAPC_OK) {
-        shapc_model_free(m); /* owns tm now */
-        return st;
-    }
-    *out = m;
-    return SHAPC_OK;
+    return shapc__text_model_finish(tm, dense, out, err);
 fail:
-    text_free(tm);
+    shapc__text_free(tm);
     return st;
 }
 
@@ -598,6 +633,9 @@ static shapc_status doc_predict(void *user, const float *x, size_t n, float *out
 {
     const doc_model *dm = user;
     const shapc_text_model *tm = dm->tm;
+    if (tm->seq)
+        return shapc__text_seq_masks(tm, dm->ids, dm->n, dm->mask == SHAPC_TEXT_MASK_TOKEN, x, n,
+                                     out, err);
     float *pooled = shapc__malloc(CHUNK * tm->E * sizeof *pooled);
     size_t *kept = shapc__malloc(dm->n * sizeof *kept);
     shapc_status st = SHAPC_OK;
@@ -648,6 +686,9 @@ shapc_status shapc_text_model_document(const shapc_model *model, const size_t *i
         if (ids[t] >= tm->V)
             return shapc_error_set(err, SHAPC_EINVAL, "token id %zu at position %zu is not in "
                                    "the vocabulary of %zu words", ids[t], t, tm->V);
+    if (tm->seq && n > tm->L)
+        return shapc_error_set(err, SHAPC_EINVAL, "the document has %zu tokens; the model "
+                               "reads at most %zu", n, tm->L);
     if (!(dm = shapc__calloc(1, sizeof *dm)) || !(dm->ids = shapc__malloc(n * sizeof *dm->ids))) {
         shapc__free(dm);
         return shapc_error_set(err, SHAPC_ENOMEM, "text document model: out of memory");

@@ -55,3 +55,12 @@ void shapc__dsyrk_lower(size_t n, size_t rows, const double *z, double *c)
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (blasint)n, (blasint)rows, 1.0, z,
                 (blasint)n, 1.0, c, (blasint)n);
 }
+
+void shapc__sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                  size_t ldc)
+{
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, alpha, a,
+                (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}

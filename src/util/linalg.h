@@ -38,4 +38,11 @@ void shapc__sgemm_atb_acc(size_t m, size_t n, size_t k, float alpha, const float
  * thread count. OpenBLAS 0.3.21 (Debian 12) has no thread-local setting. */
 void shapc__blas_pin(void);
 
+/* The general row-major sgemm: C (m, n) = alpha op(A) op(B) + beta C, op(A) (m, k) being A
+ * (m, k) with leading dimension lda, or A^T for A stored (k, m) when trans_a; likewise B.
+ * Every size and leading dimension must fit in the BLAS integer (the ONNX executor checks). */
+void shapc__sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                  size_t ldc);
+
 #endif /* SHAPC_UTIL_LINALG_H */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the seed corpora for the fuzzers: OUT/{idx,npy,model,protocol,png,csv,tokenizer}/.
+"""Writes the seed corpora for the fuzzers: OUT/{idx,npy,model,protocol,png,csv,tokenizer,onnx}/.
 
 Small valid files of every kind each reader accepts, so libFuzzer starts from inputs that reach
 deep into the parsers. scripts/fuzz.sh runs it into build-fuzz/seeds (needs numpy):
@@ -161,3 +161,9 @@ out("csv", "crlf.csv", b'"x""y",z\r\n1,2\r\n')
 # ---- tokenizer: ASCII punctuation and multi-byte UTF-8 ----
 out("tokenizer", "en.txt", b"The movie was GREAT, wasn't it?\n")
 out("tokenizer", "utf8.txt", "\u3053\u308c\u306f\u826f\u3044 caf\u00e9 \u0391\u0392\n".encode())
+
+# ---- ONNX: built with python3-onnx (tests/fuzz/onnx_seeds.py) ----
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_seeds  # noqa: E402
+
+onnx_seeds.write(out)
