@@ -87,4 +87,17 @@ run_ok "$SHAPC" report out2 -o r2.html
 page=$(cat r2.html)
 assert_contains "$page" "<th>nsamples</th><td>30</td>"
 assert_contains "$page" "<th>max_evals</th><td>auto (300 model rows per row: nsamples &times; 10"
+# ---- docs/cli.md documents every option that any `shapc CMD --help` prints (issue 17,
+# item 5): an option added to a command without a line in the reference fails here. ----
+cli_md=$(cd "$SHAPC_TEST_FIXTURES/../.." && pwd)/docs/cli.md
+[ -f "$cli_md" ] || fail "docs/cli.md not found"
+missing=
+for cmd in $(sed -n '/^commands:/,/^$/p' <("$SHAPC" --help) | awk 'NF > 1 {print $1}'); do
+    run_ok "$SHAPC" "$cmd" --help
+    grep -q "shapc $cmd" "$cli_md" || missing="$missing $cmd(command)"
+    for opt in $(grep -oE '(^|[ ,])--[a-z][a-z0-9-]*' "$WORK/last.out" | tr -d ' ,' | sort -u); do
+        grep -qE -- "\`$opt( [^\`]*)?\`" "$cli_md" || missing="$missing $cmd:$opt"
+    done
+done
+[ -z "$missing" ] || fail "docs/cli.md does not document:$missing"
 echo "test_report_ux: ok"
