@@ -28,6 +28,7 @@
 #define TEXT_DOCS_MAX 20   /* documents shown in a text report; the rest are only counted */
 #define TEXT_TOP_TOKENS 10 /* rows of a document's top-token table */
 #define TEXT_TOP_WORDS 20  /* rows of the vocabulary table, as vocab_importance.png has */
+#define TOP_CLASSES 3      /* explained outputs in a row's table, the most probable first */
 
 enum { OPT_HELP = 1, OPT_OUT };
 
@@ -103,17 +104,23 @@ static void putf(buf *b, const char *fmt, ...)
         put_n(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void put_esc(buf *b, const char *s)
+static void put_esc_n(buf *b, const char *s, size_t n)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
         case '<': put(b, "&lt;"); break;
         case '>': put(b, "&gt;"); break;
         case '&': put(b, "&amp;"); break;
         case '"': put(b, "&quot;"); break;
-        default: put_n(b, s, 1);
+        default: put_n(b, s + i, 1);
         }
     }
+}
+
+static void put_esc(buf *b, const char *s)
+{
+    if (s)
+        put_esc_n(b, s, strlen(s));
 }
 
 static void put_base64(buf *b, const unsigned char *d, size_t n)
@@ -140,6 +147,16 @@ static void put_base64(buf *b, const unsigned char *d, size_t n)
     }
 }
 
+static int file_exists(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
 /* <img> with the PNG inlined; a note instead when the file is missing. */
 static void put_png(buf *b, const char *dir, const char *name, const char *alt)
 {
@@ -157,6 +174,48 @@ static void put_png(buf *b, const char *dir, const char *name, const char *alt)
     put_base64(b, (const unsigned char *)d, len);
     put(b, "\">\n");
     free(d);
+}
+
+/* One argument as a POSIX shell reads it back (XCU 2.2.3: nothing is special inside single
+ * quotes but the quote itself, written '\''), HTML-escaped, so the command line under the
+ * title can be copied and rerun. Words of safe characters only are left bare. */
+static void put_shell_word(buf *b, const char *s)
+{
+    const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       "_@%+=:,./-";
+    if (*s && strspn(s, safe) == strlen(s)) {
+        put_esc(b, s);
+        return;
+    }
+    put(b, "'");
+    for (; *s; s++) {
+        if (*s == '\'')
+            put(b, "'\\''");
+        else
+            put_esc_n(b, s, 1);
+    }
+    put(b, "'");
+}
+
+/* Seconds rounded for a reader: 3 significant digits at most, minutes and hours past 60 s. */
+static void put_seconds(buf *b, double s)
+{
+    if (!(s >= 0) || !isfinite(s))
+        put(b, "&mdash;");
+    else if (s >= 3600)
+        putf(b, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
+    else if (s >= 60)
+        putf(b, "%.0f min %02.0f s", floor(s / 60), floor(fmod(s, 60)));
+    else if (s >= 10)
+        putf(b, "%.1f s", s);
+    else if (s >= 1)
+        putf(b, "%.2f s", s);
+    else if (s >= 0.01)
+        putf(b, "%.0f ms", s * 1e3);
+    else if (s >= 0.0001)
+        putf(b, "%.1f ms", s * 1e3);
+    else
+        put(b, "&lt; 0.1 ms");
 }
 
 /* A setting's value as compact text (settings table). */
@@ -214,7 +273,7 @@ static void put_head(buf *b, const char *dir, const shapc_results *r)
         for (int j = 0; j < m->argc; j++) {
             if (j)
                 put(b, " ");
-            put_esc(b, m->argv[j]);
+            put_shell_word(b, m->argv[j]);
         }
         put(b, "</code>");
     }
@@ -250,6 +309,95 @@ static void put_model(buf *b, const shapc_results *r)
     put(b, "</td></tr>\n</table>\n");
 }
 
+/* ============================================================================================
+ * What "auto" became: the budgets and the estimators the rows actually used
+ * ========================================================================================== */
+
+/* Background rows the kernel saw (background.rows; a text document's background is the one
+ * masked document), 0 when summary.json does not say. */
+static size_t background_rows(const shapc_results *r)
+{
+    const shapc_setting *s = shapc_results_find_setting(r, "background.rows");
+    if (s && s->type == SHAPC_SETTING_UINT)
+        return (size_t)s->uint;
+    return shapc_results_get_layout(r)->documents ? 1 : 0;
+}
+
+static size_t setting_uint(const shapc_results *r, const char *key)
+{
+    const shapc_setting *s = shapc_results_find_setting(r, key);
+    return s && s->type == SHAPC_SETTING_UINT ? (size_t)s->uint : 0;
+}
+
+/* "N" or "N to M" over the rows: the budget follows each row's players (those that differ
+ * from the background), so rows may differ. */
+static void put_span(buf *b, size_t lo, size_t hi)
+{
+    if (lo == hi)
+        putf(b, "%zu", lo);
+    else
+        putf(b, "%zu to %zu", lo, hi);
+}
+
+/* nsamples / max_evals left at 0 ("auto") shown with the number it resolved to, by the rules
+ * of shapc_kernel_options (include/shapc/kernel.h): nsamples = 2M + 2048 coalitions, max_evals
+ * = that times min(background rows, 100) model rows; M is each row's varying players
+ * (instances[i].n_players). sampler "auto" is shown with the estimators the rows used.
+ * Returns 0 when s is none of these (the caller prints it as it is). */
+static int put_resolved(buf *b, const shapc_results *r, const shapc_setting *s)
+{
+    const shapc_results_data *D = shapc_results_view(r);
+    const size_t n = shapc_results_get_layout(r)->n_rows;
+    size_t lo = (size_t)-1, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = D->info[i].n_players < lo ? D->info[i].n_players : lo;
+        hi = D->info[i].n_players > hi ? D->info[i].n_players : hi;
+    }
+    if (strcmp(s->key, "sampler") == 0 && s->type == SHAPC_SETTING_STRING) {
+        static const shapc_sampler order[] = {SHAPC_SAMPLER_EXACT, SHAPC_SAMPLER_PERMUTATION,
+                                              SHAPC_SAMPLER_LEVERAGE, SHAPC_SAMPLER_KERNEL};
+        static const char *const names[] = {"exact", "permutation", "leverage", "kernel"};
+        put_esc(b, s->text);
+        put(b, " &rarr; used: ");
+        for (size_t q = 0, shown = 0; q < 4; q++) {
+            size_t c = 0;
+            for (size_t i = 0; i < n; i++)
+                c += D->info[i].sampler == order[q];
+            if (c)
+                putf(b, "%s%s (%zu %s)", shown++ ? ", " : "", names[q], c,
+                     c == 1 ? "row" : "rows");
+        }
+        return 1;
+    }
+    const int is_ns = strcmp(s->key, "nsamples") == 0;
+    if ((!is_ns && strcmp(s->key, "max_evals") != 0) || s->type != SHAPC_SETTING_UINT ||
+        s->uint != 0)
+        return 0;
+    const size_t nbg = background_rows(r), per = nbg < 100 ? nbg : 100;
+    const size_t ns = setting_uint(r, "nsamples"), me = setting_uint(r, "max_evals");
+    put(b, "auto (");
+    if (is_ns && me) {
+        put(b, "no more than max_evals allows)"); /* KernelSHAP: max_evals / background rows */
+        return 1;
+    }
+    if (is_ns) {
+        put_span(b, 2 * lo + 2048, 2 * hi + 2048);
+        put(b, lo == hi ? " coalitions: 2M + 2048)" : " coalitions by row: 2M + 2048)");
+        return 1;
+    }
+    if (!per) {
+        put(b, "shap's budget)");
+        return 1;
+    }
+    if (ns)
+        put_span(b, ns * per, ns * per);
+    else
+        put_span(b, (2 * lo + 2048) * per, (2 * hi + 2048) * per);
+    putf(b, " model rows %s row: %s &times; %zu background rows)", lo == hi || ns ? "per" : "by",
+         ns ? "nsamples" : "(2M + 2048)", per);
+    return 1;
+}
+
 /* The settings table is opened with the run's settings (a group such as "background.rows"
  * on one row); the caller adds its own rows (explained rows, players) before
  * put_settings_end adds the timings and closes it. */
@@ -264,7 +412,8 @@ static void put_settings_begin(buf *b, const shapc_results *r)
         if (!dot) {
             put_esc(b, s->key);
             put(b, "</th><td>");
-            put_setting(b, s);
+            if (!put_resolved(b, r, s))
+                put_setting(b, s);
             put(b, "</td></tr>\n");
             j++;
             continue;
@@ -286,10 +435,101 @@ static void put_settings_begin(buf *b, const shapc_results *r)
 static void put_settings_end(buf *b, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
-    const double n = (double)shapc_results_get_layout(r)->n_rows;
-    putf(b, "<tr><th>timings (s)</th><td>total_s: %.10g, explain_s: %.10g, per_instance_s: "
-         "%.10g</td></tr>\n", m->total_s, m->explain_s, m->explain_s / n);
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_data *D = shapc_results_view(r);
+    const double n = (double)l->n_rows;
+    size_t lo = (size_t)-1, hi = 0;
+    double worst = 0;
+    for (size_t i = 0; i < l->n_rows; i++) {
+        lo = D->info[i].n_evals < lo ? D->info[i].n_evals : lo;
+        hi = D->info[i].n_evals > hi ? D->info[i].n_evals : hi;
+        for (size_t c = 0; c < l->n_columns; c++)
+            worst = fmax(worst, shapc_results_rel_se(r, i, c));
+    }
+    put(b, "<tr><th>model evaluations</th><td>");
+    put_span(b, lo, hi);
+    putf(b, " %s row; relative standard error at most %.2g</td></tr>\n", lo == hi ? "per" : "by",
+         worst);
+    put(b, "<tr><th>time</th><td>");
+    put_seconds(b, m->total_s);
+    put(b, " in all; explaining ");
+    put_seconds(b, m->explain_s);
+    put(b, " (");
+    put_seconds(b, m->explain_s / n);
+    put(b, " per row)</td></tr>\n");
     put(b, "</table>\n");
+}
+
+/* A standard error cell: "inf" when the sampler could not determine it. */
+static void put_se_cell(buf *b, double se)
+{
+    if (!isfinite(se))
+        put(b, "<td class=\"num\">inf</td>");
+    else
+        putf(b, "<td class=\"num\">%.2g</td>", se);
+}
+
+/* Row i's head line - the predicted output (the largest model output, as `shapc predict`
+ * names it) first, the estimator that explained the row, its evaluations - and a table of
+ * the explained columns, the most probable first, TOP_CLASSES of them. Returns the column
+ * shown first (the predicted class's, when it was explained). */
+static size_t put_classes(buf *b, const shapc_results *r, size_t i)
+{
+    static const char *const est[] = {"kernel", "leverage", "permutation", "auto", "exact"};
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_data *D = shapc_results_view(r);
+    const char *const *outputs = shapc_results_get_meta(r)->outputs;
+    const size_t K = l->n_columns, k = l->n_outputs;
+    const float *pred = D->pred + i * k;
+    size_t best = 0;
+    for (size_t o = 1; o < k; o++)
+        best = pred[o] > pred[best] ? o : best;
+    put(b, "<p class=\"meta\">");
+    if (k > 1) {
+        put(b, "predicted: <b>");
+        put_esc(b, outputs[best]);
+        putf(b, "</b> (%.4g) &middot; ", (double)pred[best]);
+    }
+    const unsigned sm = (unsigned)D->info[i].sampler;
+    putf(b, "%s, %zu model evaluations", sm < 5 ? est[sm] : "?", D->info[i].n_evals);
+    put(b, "</p>\n");
+
+    size_t order[TOP_CLASSES];
+    size_t shown = 0;
+    for (size_t q = 0; q < TOP_CLASSES && q < K; q++) {
+        /* selection of the next most probable column: K is at most the model's outputs */
+        size_t pick = K;
+        for (size_t c = 0; c < K; c++) {
+            int used = 0;
+            for (size_t u = 0; u < shown; u++)
+                used |= order[u] == c;
+            if (!used && (pick == K || pred[D->classes[i * K + c]] >
+                                           pred[D->classes[i * K + pick]]))
+                pick = c;
+        }
+        order[shown++] = pick;
+    }
+    put(b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
+           "<th>f(x) &minus; base</th><th>model output</th><th>rel. std. error</th></tr>\n");
+    for (size_t q = 0; q < shown; q++) {
+        const size_t c = order[q], cls = (size_t)D->classes[i * K + c];
+        const double base = (double)D->base[i * K + c], fx = D->fx[i * K + c];
+        const double rse = shapc_results_rel_se(r, i, c);
+        put(b, "<tr><td>");
+        put_esc(b, outputs[cls]);
+        putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
+        put_phi_cell(b, fx - base);
+        putf(b, "<td class=\"num\">%.4g</td>", (double)pred[cls]);
+        if (isfinite(rse))
+            putf(b, "<td class=\"num\">%.2g</td></tr>\n", rse);
+        else
+            put(b, "<td class=\"num\">&mdash;</td></tr>\n");
+    }
+    put(b, "</table>\n");
+    if (shown < K)
+        putf(b, "<p class=\"note\">The %zu most probable of %zu explained outputs; all are in "
+                "shap_values.npy.</p>\n", shown, K);
+    return order[0];
 }
 
 /* ============================================================================================
@@ -311,45 +551,35 @@ static void build_table(buf *b, const char *dir, const shapc_results *r)
     putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
     put_settings_end(b, r);
 
-    put(b, "<h2>Summary</h2>\n<p>Each dot is one explained row; rows are ordered by mean "
-           "|SHAP value|. Colour shows the feature's value (red high, blue low).</p>\n");
-    put_png(b, dir, "summary.png", "beeswarm summary");
+    put(b, "<h2>Summary</h2>\n<p>Features are ordered by mean |SHAP value| over the "
+           "explained rows. In a beeswarm each dot is one row, coloured by the feature's value "
+           "(red high, blue low).</p>\n");
+    put_png(b, dir, "summary.png", "summary");
+    if (file_exists(dir, "beeswarm.png")) /* beside a stacked multi-class summary */
+        put_png(b, dir, "beeswarm.png", "beeswarm");
     put_png(b, dir, "bar.png", "mean |SHAP value| per feature");
 
     put(b, "<h2>Instances</h2>\n");
     for (size_t i = 0; i < n; i++) {
-        putf(b, "<h3>Row %zu</h3>\n<p class=\"meta\">", D->rows[i]);
-        for (size_t c = 0; c < K; c++) {
-            const size_t cls = (size_t)D->classes[i * K + c];
-            double fx = (double)D->base[i * K + c];
-            for (size_t j = 0; j < M; j++)
-                fx += (double)D->phi[(i * M + j) * K + c];
-            if (c)
-                put(b, " &middot; ");
-            put_esc(b, m->outputs[cls]);
-            putf(b, ": f(x) = %.4g (base %.4g)", fx, (double)D->base[i * K + c]);
+        putf(b, "<h3>Row %zu</h3>\n", D->rows[i]);
+        const size_t c0 = put_classes(b, r, i);
+        /* the players summary.json lists as the row's top five, for the first column shown */
+        size_t top[5];
+        const size_t nt = shapc_results_top(r, i, c0, top, 5);
+        if (nt) {
+            put(b, "<table>\n<tr><th>feature</th><th>SHAP value: ");
+            put_esc(b, m->outputs[D->classes[i * K + c0]]);
+            put(b, "</th><th>std. error</th></tr>\n");
         }
-        putf(b, " &middot; %s, %zu model evaluations", D->info[i].exact ? "exact" : "sampled",
-             D->info[i].n_evals);
-        put(b, "</p>\n");
-        /* the players summary.json lists as the row's top five per column */
-        size_t top[5], shown = 0;
-        for (size_t c = 0; c < K; c++) {
-            const size_t nt = shapc_results_top(r, i, c, top, 5);
-            for (size_t t = 0; t < nt; t++) {
-                if (shown++ == 0)
-                    put(b, "<table>\n<tr><th>feature</th><th>output</th><th>SHAP value</th>"
-                           "</tr>\n");
-                put(b, "<tr><td>");
-                put_esc(b, shapc_results_player_name(r, i, top[t]));
-                put(b, "</td><td>");
-                put_esc(b, m->outputs[D->classes[i * K + c]]);
-                put(b, "</td>");
-                put_phi_cell(b, (double)D->phi[(i * M + top[t]) * K + c]);
-                put(b, "</tr>\n");
-            }
+        for (size_t t = 0; t < nt; t++) {
+            put(b, "<tr><td>");
+            put_esc(b, shapc_results_player_name(r, i, top[t]));
+            put(b, "</td>");
+            put_phi_cell(b, (double)D->phi[(i * M + top[t]) * K + c0]);
+            put_se_cell(b, (double)D->se[(i * M + top[t]) * K + c0]);
+            put(b, "</tr>\n");
         }
-        if (shown)
+        if (nt)
             put(b, "</table>\n");
         snprintf(name, sizeof name, "instance_%zu.png", D->rows[i]);
         put_png(b, dir, name, name);
@@ -433,23 +663,11 @@ static void put_top_tokens(buf *b, const shapc_results *r, size_t i)
 static void put_document(buf *b, const char *dir, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
-    const size_t K = shapc_results_get_layout(r)->n_columns, t_n = D->row_players[i];
+    const size_t t_n = D->row_players[i];
     char name[64], alt[64];
-    putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s &middot; ", D->rows[i], t_n,
+    putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s</p>\n", D->rows[i], t_n,
          t_n == 1 ? "" : "s");
-    putf(b, "%s, %zu model evaluations</p>\n", D->info[i].exact ? "exact" : "sampled",
-         D->info[i].n_evals);
-    put(b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
-           "<th>f(x) &minus; base</th></tr>\n");
-    for (size_t c = 0; c < K; c++) {
-        const double base = (double)D->base[i * K + c], fx = D->fx[i * K + c];
-        put(b, "<tr><td>");
-        put_esc(b, shapc_results_get_meta(r)->outputs[D->classes[i * K + c]]);
-        putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
-        put_phi_cell(b, fx - base);
-        put(b, "</tr>\n");
-    }
-    put(b, "</table>\n");
+    put_classes(b, r, i);
     if (t_n == 0) {
         put(b, "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
                "value)</p>\n");

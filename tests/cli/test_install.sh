@@ -1,6 +1,7 @@
 # test_install.sh - `cmake --install` gives a usable package: headers, static and shared
 # libraries, a relocatable pkg-config file and a CMake package config that a consumer program
-# builds and links against (both ways), at a prefix chosen at install time.
+# builds and links against (both ways), at a prefix chosen at install time; and the build
+# tree's own .pc, which compiles a program against the build in place.
 source "$(dirname "$0")/lib.sh" "$@"
 
 build=$(cd "$(dirname "$SHAPC")" && pwd)
@@ -45,6 +46,17 @@ run_ok cmake -S cm -B cm/build -DCMAKE_PREFIX_PATH="$WORK/prefix"
 run_ok cmake --build cm/build
 run_ok cm/build/consumer
 assert_contains "$(cat "$WORK/last.out")" "0.1.0 16"
+# The build tree's own .pc (docs/install.md, "Using a build in place"): no install, no
+# PKG_CONFIG_PATH into the prefix, no LD_LIBRARY_PATH; headers from the source tree.
+[ -f "$build/pkgconfig/shapc.pc" ] || fail "the build did not write $build/pkgconfig/shapc.pc"
+# shellcheck disable=SC2046
+run_ok cc consumer.c $(PKG_CONFIG_PATH=$build/pkgconfig pkg-config --cflags --libs shapc) \
+    -o consumer_tree
+(unset LD_LIBRARY_PATH; ./consumer_tree) >"$WORK/last.out" || fail "consumer_tree failed"
+assert_contains "$(cat "$WORK/last.out")" "0.1.0 16"
+ldd consumer_tree | grep -q "$build/libshapc.so" ||
+    fail "consumer_tree does not use the build tree's libshapc.so: $(ldd consumer_tree)"
+
 # The Python package (docs/python.md): in the prefix's dist-packages, finding the installed
 # libshapc.so by itself (a path relative to the package: no LD_LIBRARY_PATH).
 pydir=$(sed -n 's/^SHAPC_PYTHON_INSTALL_DIR:STRING=//p' "$build/CMakeCache.txt")
