@@ -23,6 +23,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "html.h"
 #include "render.h"
 
 #define TEXT_DOCS_MAX 20   /* documents shown in a text report; the rest are only counted */
@@ -53,190 +54,33 @@ static void usage(void)
            TEXT_DOCS_MAX);
 }
 
-/* ============================================================================================
- * Growable HTML buffer and embedding helpers
- * ========================================================================================== */
-
-typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int failed; /* an allocation failed; the caller reports out of memory */
-} buf;
-
-static void put_n(buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 4096;
-        char *ns;
-        while (nc < b->len + n + 1)
-            nc *= 2;
-        ns = realloc(b->s, nc);
-        if (!ns) {
-            b->failed = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void put(buf *b, const char *s) { put_n(b, s, strlen(s)); }
-
-static void putf(buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void putf(buf *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        put_n(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void put_esc_n(buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '&': put(b, "&amp;"); break;
-        case '"': put(b, "&quot;"); break;
-        default: put_n(b, s + i, 1);
-        }
-    }
-}
-
-static void put_esc(buf *b, const char *s)
-{
-    if (s)
-        put_esc_n(b, s, strlen(s));
-}
-
-static void put_base64(buf *b, const unsigned char *d, size_t n)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    char q[4];
-    for (i = 0; i + 2 < n; i += 3) {
-        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | d[i + 2];
-        q[0] = tab[v >> 18];
-        q[1] = tab[(v >> 12) & 63];
-        q[2] = tab[(v >> 6) & 63];
-        q[3] = tab[v & 63];
-        put_n(b, q, 4);
-    }
-    if (i < n) {
-        unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0);
-        q[0] = tab[v >> 18];
-        q[1] = tab[(v >> 12) & 63];
-        q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        q[3] = '=';
-        put_n(b, q, 4);
-    }
-}
-
-static int file_exists(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
-
-/* <img> with the PNG inlined; a note instead when the file is missing. */
-static void put_png(buf *b, const char *dir, const char *name, const char *alt)
-{
-    char path[4096];
-    size_t len = 0;
-    char *d = NULL;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (shapc_file_read(path, 0, &d, &len, NULL) != SHAPC_OK) {
-        putf(b, "<p class=\"note\">(%s not available)</p>\n", name);
-        return;
-    }
-    put(b, "<img alt=\"");
-    put_esc(b, alt);
-    put(b, "\" src=\"data:image/png;base64,");
-    put_base64(b, (const unsigned char *)d, len);
-    put(b, "\">\n");
-    free(d);
-}
-
-/* One argument as a POSIX shell reads it back (XCU 2.2.3: nothing is special inside single
- * quotes but the quote itself, written '\''), HTML-escaped, so the command line under the
- * title can be copied and rerun. Words of safe characters only are left bare. */
-static void put_shell_word(buf *b, const char *s)
-{
-    const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                       "_@%+=:,./-";
-    if (*s && strspn(s, safe) == strlen(s)) {
-        put_esc(b, s);
-        return;
-    }
-    put(b, "'");
-    for (; *s; s++) {
-        if (*s == '\'')
-            put(b, "'\\''");
-        else
-            put_esc_n(b, s, 1);
-    }
-    put(b, "'");
-}
-
-/* Seconds rounded for a reader: 3 significant digits at most, minutes and hours past 60 s. */
-static void put_seconds(buf *b, double s)
-{
-    if (!(s >= 0) || !isfinite(s))
-        put(b, "&mdash;");
-    else if (s >= 3600)
-        putf(b, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
-    else if (s >= 60)
-        putf(b, "%.0f min %02.0f s", floor(s / 60), floor(fmod(s, 60)));
-    else if (s >= 10)
-        putf(b, "%.1f s", s);
-    else if (s >= 1)
-        putf(b, "%.2f s", s);
-    else if (s >= 0.01)
-        putf(b, "%.0f ms", s * 1e3);
-    else if (s >= 0.0001)
-        putf(b, "%.1f ms", s * 1e3);
-    else
-        put(b, "&lt; 0.1 ms");
-}
-
 /* A setting's value as compact text (settings table). */
-static void put_setting(buf *b, const shapc_setting *v)
+static void put_setting(shapc_html *b, const shapc_setting *v)
 {
     switch (v->type) {
-    case SHAPC_SETTING_NULL: put(b, "none"); break;
-    case SHAPC_SETTING_STRING: put_esc(b, v->text); break;
-    case SHAPC_SETTING_UINT: putf(b, "%llu", (unsigned long long)v->uint); break;
-    case SHAPC_SETTING_NUMBER: putf(b, "%.10g", v->number); break;
+    case SHAPC_SETTING_NULL:
+        shapc_html_put(b, "none");
+        break;
+    case SHAPC_SETTING_STRING:
+        shapc_html_esc(b, v->text);
+        break;
+    case SHAPC_SETTING_UINT:
+        shapc_html_putf(b, "%llu", (unsigned long long)v->uint);
+        break;
+    case SHAPC_SETTING_NUMBER:
+        shapc_html_putf(b, "%.10g", v->number);
+        break;
     case SHAPC_SETTING_RANGE:
-        putf(b, "[%llu, %llu]", (unsigned long long)v->range[0],
-             (unsigned long long)v->range[1]);
+        shapc_html_putf(b, "[%llu, %llu]", (unsigned long long)v->range[0],
+                        (unsigned long long)v->range[1]);
         break;
     }
 }
 
 /* A SHAP value cell, red when it raises the output and blue when it lowers it. */
-static void put_phi_cell(buf *b, double v)
+static void put_phi_cell(shapc_html *b, double v)
 {
-    putf(b, "<td class=\"num %s\">%+.4g</td>", v >= 0 ? "pos" : "neg", v);
+    shapc_html_putf(b, "<td class=\"num %s\">%+.4g</td>", v >= 0 ? "pos" : "neg", v);
 }
 
 /* ============================================================================================
@@ -257,56 +101,58 @@ static const char *style =
 
 /* From <!DOCTYPE> to the line under the title: DIR, the shapc version and the command line
  * that produced the results, when summary.json records it. */
-static void put_head(buf *b, const char *dir, const shapc_results *r)
+static void put_head(shapc_html *b, const char *dir, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
-    put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    put(b, "shapc report: ");
-    put_esc(b, dir);
-    put(b, "</title>\n<style>");
-    put(b, style);
-    put(b, "</style>\n</head>\n<body>\n<h1>SHAP explanation report</h1>\n<p class=\"meta\">");
-    put_esc(b, dir);
-    putf(b, " &middot; shapc %s", shapc_version_string());
+    shapc_html_put(
+        b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    shapc_html_put(b, "shapc report: ");
+    shapc_html_esc(b, dir);
+    shapc_html_put(b, "</title>\n<style>");
+    shapc_html_put(b, style);
+    shapc_html_put(
+        b, "</style>\n</head>\n<body>\n<h1>SHAP explanation report</h1>\n<p class=\"meta\">");
+    shapc_html_esc(b, dir);
+    shapc_html_putf(b, " &middot; shapc %s", shapc_version_string());
     if (m->argc > 0) {
-        put(b, "<br><code>");
+        shapc_html_put(b, "<br><code>");
         for (int j = 0; j < m->argc; j++) {
             if (j)
-                put(b, " ");
-            put_shell_word(b, m->argv[j]);
+                shapc_html_put(b, " ");
+            shapc_html_shell_word(b, m->argv[j]);
         }
-        put(b, "</code>");
+        shapc_html_put(b, "</code>");
     }
-    put(b, "</p>\n");
+    shapc_html_put(b, "</p>\n");
 }
 
 /* The model table: file, description, one kind-specific row (input shape, vocabulary size)
  * and the outputs (at most 50 named). */
-static void put_model(buf *b, const shapc_results *r)
+static void put_model(shapc_html *b, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
     const size_t n_outputs = shapc_results_get_layout(r)->n_outputs;
-    put(b, "<h2>Model</h2>\n<table>\n");
-    put(b, "<tr><th>file</th><td>");
-    put_esc(b, m->model_path ? m->model_path : "&mdash;");
-    put(b, "</td></tr>\n<tr><th>description</th><td>");
-    put_esc(b, m->model_description ? m->model_description : "&mdash;");
+    shapc_html_put(b, "<h2>Model</h2>\n<table>\n");
+    shapc_html_put(b, "<tr><th>file</th><td>");
+    shapc_html_esc(b, m->model_path ? m->model_path : "&mdash;");
+    shapc_html_put(b, "</td></tr>\n<tr><th>description</th><td>");
+    shapc_html_esc(b, m->model_description ? m->model_description : "&mdash;");
     if (shapc_results_get_layout(r)->documents) {
-        putf(b, "</td></tr>\n<tr><th>vocabulary</th><td>%zu", m->vocab_size);
+        shapc_html_putf(b, "</td></tr>\n<tr><th>vocabulary</th><td>%zu", m->vocab_size);
     } else {
-        put(b, "</td></tr>\n<tr><th>input shape</th><td>[");
+        shapc_html_put(b, "</td></tr>\n<tr><th>input shape</th><td>[");
         for (size_t j = 0; j < m->input_rank; j++)
-            putf(b, "%s%zu", j ? ", " : "", m->input_shape[j]);
-        put(b, "]");
+            shapc_html_putf(b, "%s%zu", j ? ", " : "", m->input_shape[j]);
+        shapc_html_put(b, "]");
     }
-    putf(b, "</td></tr>\n<tr><th>outputs</th><td>%zu: ", n_outputs);
+    shapc_html_putf(b, "</td></tr>\n<tr><th>outputs</th><td>%zu: ", n_outputs);
     for (size_t j = 0; j < n_outputs && j < 50; j++) {
         if (j)
-            put(b, ", ");
-        put_esc(b, m->outputs[j]);
+            shapc_html_put(b, ", ");
+        shapc_html_esc(b, m->outputs[j]);
     }
-    put(b, n_outputs > 50 ? ", &hellip;" : "");
-    put(b, "</td></tr>\n</table>\n");
+    shapc_html_put(b, n_outputs > 50 ? ", &hellip;" : "");
+    shapc_html_put(b, "</td></tr>\n</table>\n");
 }
 
 /* ============================================================================================
@@ -331,12 +177,12 @@ static size_t setting_uint(const shapc_results *r, const char *key)
 
 /* "N" or "N to M" over the rows: the budget follows each row's players (those that differ
  * from the background), so rows may differ. */
-static void put_span(buf *b, size_t lo, size_t hi)
+static void put_span(shapc_html *b, size_t lo, size_t hi)
 {
     if (lo == hi)
-        putf(b, "%zu", lo);
+        shapc_html_putf(b, "%zu", lo);
     else
-        putf(b, "%zu to %zu", lo, hi);
+        shapc_html_putf(b, "%zu to %zu", lo, hi);
 }
 
 /* nsamples / max_evals left at 0 ("auto") shown with the number it resolved to, by the rules
@@ -344,7 +190,7 @@ static void put_span(buf *b, size_t lo, size_t hi)
  * = that times min(background rows, 100) model rows; M is each row's varying players
  * (instances[i].n_players). sampler "auto" is shown with the estimators the rows used.
  * Returns 0 when s is none of these (the caller prints it as it is). */
-static int put_resolved(buf *b, const shapc_results *r, const shapc_setting *s)
+static int put_resolved(shapc_html *b, const shapc_results *r, const shapc_setting *s)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const size_t n = shapc_results_get_layout(r)->n_rows;
@@ -357,15 +203,15 @@ static int put_resolved(buf *b, const shapc_results *r, const shapc_setting *s)
         static const shapc_sampler order[] = {SHAPC_SAMPLER_EXACT, SHAPC_SAMPLER_PERMUTATION,
                                               SHAPC_SAMPLER_LEVERAGE, SHAPC_SAMPLER_KERNEL};
         static const char *const names[] = {"exact", "permutation", "leverage", "kernel"};
-        put_esc(b, s->text);
-        put(b, " &rarr; used: ");
+        shapc_html_esc(b, s->text);
+        shapc_html_put(b, " &rarr; used: ");
         for (size_t q = 0, shown = 0; q < 4; q++) {
             size_t c = 0;
             for (size_t i = 0; i < n; i++)
                 c += D->info[i].sampler == order[q];
             if (c)
-                putf(b, "%s%s (%zu %s)", shown++ ? ", " : "", names[q], c,
-                     c == 1 ? "row" : "rows");
+                shapc_html_putf(b, "%s%s (%zu %s)", shown++ ? ", " : "", names[q], c,
+                                c == 1 ? "row" : "rows");
         }
         return 1;
     }
@@ -375,64 +221,65 @@ static int put_resolved(buf *b, const shapc_results *r, const shapc_setting *s)
         return 0;
     const size_t nbg = background_rows(r), per = nbg < 100 ? nbg : 100;
     const size_t ns = setting_uint(r, "nsamples"), me = setting_uint(r, "max_evals");
-    put(b, "auto (");
+    shapc_html_put(b, "auto (");
     if (is_ns && me) {
-        put(b, "no more than max_evals allows)"); /* KernelSHAP: max_evals / background rows */
+        shapc_html_put(
+            b, "no more than max_evals allows)"); /* KernelSHAP: max_evals / background rows */
         return 1;
     }
     if (is_ns) {
         put_span(b, 2 * lo + 2048, 2 * hi + 2048);
-        put(b, lo == hi ? " coalitions: 2M + 2048)" : " coalitions by row: 2M + 2048)");
+        shapc_html_put(b, lo == hi ? " coalitions: 2M + 2048)" : " coalitions by row: 2M + 2048)");
         return 1;
     }
     if (!per) {
-        put(b, "shap's budget)");
+        shapc_html_put(b, "shap's budget)");
         return 1;
     }
     if (ns)
         put_span(b, ns * per, ns * per);
     else
         put_span(b, (2 * lo + 2048) * per, (2 * hi + 2048) * per);
-    putf(b, " model rows %s row: %s &times; %zu background rows)", lo == hi || ns ? "per" : "by",
-         ns ? "nsamples" : "(2M + 2048)", per);
+    shapc_html_putf(b, " model rows %s row: %s &times; %zu background rows)",
+                    lo == hi || ns ? "per" : "by", ns ? "nsamples" : "(2M + 2048)", per);
     return 1;
 }
 
 /* The settings table is opened with the run's settings (a group such as "background.rows"
  * on one row); the caller adds its own rows (explained rows, players) before
  * put_settings_end adds the timings and closes it. */
-static void put_settings_begin(buf *b, const shapc_results *r)
+static void put_settings_begin(shapc_html *b, const shapc_results *r)
 {
     const size_t n = shapc_results_n_settings(r);
-    put(b, "<h2>Settings</h2>\n<table>\n");
+    shapc_html_put(b, "<h2>Settings</h2>\n<table>\n");
     for (size_t j = 0; j < n;) {
         const shapc_setting *s = shapc_results_setting(r, j);
         const char *dot = strchr(s->key, '.');
-        put(b, "<tr><th>");
+        shapc_html_put(b, "<tr><th>");
         if (!dot) {
-            put_esc(b, s->key);
-            put(b, "</th><td>");
+            shapc_html_esc(b, s->key);
+            shapc_html_put(b, "</th><td>");
             if (!put_resolved(b, r, s))
                 put_setting(b, s);
-            put(b, "</td></tr>\n");
+            shapc_html_put(b, "</td></tr>\n");
             j++;
             continue;
         }
         const size_t glen = (size_t)(dot - s->key) + 1;
-        put_n(b, s->key, glen - 1);
-        put(b, "</th><td>");
-        for (size_t first = j; j < n && strncmp(shapc_results_setting(r, j)->key, s->key,
-                                                glen) == 0; j++) {
-            putf(b, "%s", j > first ? ", " : "");
-            put_esc(b, shapc_results_setting(r, j)->key + glen);
-            put(b, ": ");
+        shapc_html_put_n(b, s->key, glen - 1);
+        shapc_html_put(b, "</th><td>");
+        for (size_t first = j;
+             j < n && strncmp(shapc_results_setting(r, j)->key, s->key, glen) == 0; j++) {
+            shapc_html_putf(b, "%s", j > first ? ", " : "");
+            shapc_html_esc(b, shapc_results_setting(r, j)->key + glen);
+            shapc_html_put(b, ": ");
             put_setting(b, shapc_results_setting(r, j));
         }
-        put(b, "</td></tr>\n");
+        shapc_html_put(b, "</td></tr>\n");
     }
 }
 
-static void put_settings_end(buf *b, const shapc_results *r)
+static void put_settings_end(shapc_html *b, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -446,34 +293,34 @@ static void put_settings_end(buf *b, const shapc_results *r)
         for (size_t c = 0; c < l->n_columns; c++)
             worst = fmax(worst, shapc_results_rel_se(r, i, c));
     }
-    put(b, "<tr><th>model evaluations</th><td>");
+    shapc_html_put(b, "<tr><th>model evaluations</th><td>");
     put_span(b, lo, hi);
-    putf(b, " %s row; relative standard error at most %.2g</td></tr>\n", lo == hi ? "per" : "by",
-         worst);
-    put(b, "<tr><th>time</th><td>");
-    put_seconds(b, m->total_s);
-    put(b, " in all; explaining ");
-    put_seconds(b, m->explain_s);
-    put(b, " (");
-    put_seconds(b, m->explain_s / n);
-    put(b, " per row)</td></tr>\n");
-    put(b, "</table>\n");
+    shapc_html_putf(b, " %s row; relative standard error at most %.2g</td></tr>\n",
+                    lo == hi ? "per" : "by", worst);
+    shapc_html_put(b, "<tr><th>time</th><td>");
+    shapc_html_seconds(b, m->total_s);
+    shapc_html_put(b, " in all; explaining ");
+    shapc_html_seconds(b, m->explain_s);
+    shapc_html_put(b, " (");
+    shapc_html_seconds(b, m->explain_s / n);
+    shapc_html_put(b, " per row)</td></tr>\n");
+    shapc_html_put(b, "</table>\n");
 }
 
 /* A standard error cell: "inf" when the sampler could not determine it. */
-static void put_se_cell(buf *b, double se)
+static void put_se_cell(shapc_html *b, double se)
 {
     if (!isfinite(se))
-        put(b, "<td class=\"num\">inf</td>");
+        shapc_html_put(b, "<td class=\"num\">inf</td>");
     else
-        putf(b, "<td class=\"num\">%.2g</td>", se);
+        shapc_html_putf(b, "<td class=\"num\">%.2g</td>", se);
 }
 
 /* Row i's head line - the predicted output (the largest model output, as `shapc predict`
  * names it) first, the estimator that explained the row, its evaluations - and a table of
  * the explained columns, the most probable first, TOP_CLASSES of them. Returns the column
  * shown first (the predicted class's, when it was explained). */
-static size_t put_classes(buf *b, const shapc_results *r, size_t i)
+static size_t put_classes(shapc_html *b, const shapc_results *r, size_t i)
 {
     static const char *const est[] = {"kernel", "leverage", "permutation", "auto", "exact"};
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -484,15 +331,15 @@ static size_t put_classes(buf *b, const shapc_results *r, size_t i)
     size_t best = 0;
     for (size_t o = 1; o < k; o++)
         best = pred[o] > pred[best] ? o : best;
-    put(b, "<p class=\"meta\">");
+    shapc_html_put(b, "<p class=\"meta\">");
     if (k > 1) {
-        put(b, "predicted: <b>");
-        put_esc(b, outputs[best]);
-        putf(b, "</b> (%.4g) &middot; ", (double)pred[best]);
+        shapc_html_put(b, "predicted: <b>");
+        shapc_html_esc(b, outputs[best]);
+        shapc_html_putf(b, "</b> (%.4g) &middot; ", (double)pred[best]);
     }
     const unsigned sm = (unsigned)D->info[i].sampler;
-    putf(b, "%s, %zu model evaluations", sm < 5 ? est[sm] : "?", D->info[i].n_evals);
-    put(b, "</p>\n");
+    shapc_html_putf(b, "%s, %zu model evaluations", sm < 5 ? est[sm] : "?", D->info[i].n_evals);
+    shapc_html_put(b, "</p>\n");
 
     size_t order[TOP_CLASSES];
     size_t shown = 0;
@@ -503,32 +350,36 @@ static size_t put_classes(buf *b, const shapc_results *r, size_t i)
             int used = 0;
             for (size_t u = 0; u < shown; u++)
                 used |= order[u] == c;
-            if (!used && (pick == K || pred[D->classes[i * K + c]] >
-                                           pred[D->classes[i * K + pick]]))
+            if (!used &&
+                (pick == K || pred[D->classes[i * K + c]] > pred[D->classes[i * K + pick]]))
                 pick = c;
         }
         order[shown++] = pick;
     }
-    put(b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
+    shapc_html_put(
+        b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
            "<th>f(x) &minus; base</th><th>model output</th><th>rel. std. error</th></tr>\n");
     for (size_t q = 0; q < shown; q++) {
         const size_t c = order[q], cls = (size_t)D->classes[i * K + c];
         const double base = (double)D->base[i * K + c], fx = D->fx[i * K + c];
         const double rse = shapc_results_rel_se(r, i, c);
-        put(b, "<tr><td>");
-        put_esc(b, outputs[cls]);
-        putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
+        shapc_html_put(b, "<tr><td>");
+        shapc_html_esc(b, outputs[cls]);
+        shapc_html_putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
         put_phi_cell(b, fx - base);
-        putf(b, "<td class=\"num\">%.4g</td>", (double)pred[cls]);
+        shapc_html_putf(b, "<td class=\"num\">%.4g</td>", (double)pred[cls]);
         if (isfinite(rse))
-            putf(b, "<td class=\"num\">%.2g</td></tr>\n", rse);
+            shapc_html_putf(b, "<td class=\"num\">%.2g</td></tr>\n", rse);
         else
-            put(b, "<td class=\"num\">&mdash;</td></tr>\n");
+            shapc_html_put(b, "<td class=\"num\">&mdash;</td></tr>\n");
     }
-    put(b, "</table>\n");
+    shapc_html_put(b, "</table>\n");
     if (shown < K)
-        putf(b, "<p class=\"note\">The %zu most probable of %zu explained outputs; all are in "
-                "shap_values.npy.</p>\n", shown, K);
+        shapc_html_putf(
+            b,
+            "<p class=\"note\">The %zu most probable of %zu explained outputs; all are in "
+            "shap_values.npy.</p>\n",
+            shown, K);
     return order[0];
 }
 
@@ -536,7 +387,7 @@ static size_t put_classes(buf *b, const shapc_results *r, size_t i)
  * Tabular and image results (shap_values.npy, ...)
  * ========================================================================================== */
 
-static void build_table(buf *b, const char *dir, const shapc_results *r)
+static void build_table(shapc_html *b, const char *dir, const shapc_results *r)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const shapc_results_data *D = shapc_results_view(r);
@@ -547,44 +398,45 @@ static void build_table(buf *b, const char *dir, const shapc_results *r)
     put_head(b, dir, r);
     put_model(b, r);
     put_settings_begin(b, r);
-    putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", n);
-    putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
+    shapc_html_putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", n);
+    shapc_html_putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
     put_settings_end(b, r);
 
-    put(b, "<h2>Summary</h2>\n<p>Features are ordered by mean |SHAP value| over the "
+    shapc_html_put(
+        b, "<h2>Summary</h2>\n<p>Features are ordered by mean |SHAP value| over the "
            "explained rows. In a beeswarm each dot is one row, coloured by the feature's value "
            "(red high, blue low).</p>\n");
-    put_png(b, dir, "summary.png", "summary");
-    if (file_exists(dir, "beeswarm.png")) /* beside a stacked multi-class summary */
-        put_png(b, dir, "beeswarm.png", "beeswarm");
-    put_png(b, dir, "bar.png", "mean |SHAP value| per feature");
+    shapc_html_png(b, dir, "summary.png", "summary");
+    if (shapc_html_file_exists(dir, "beeswarm.png")) /* beside a stacked multi-class summary */
+        shapc_html_png(b, dir, "beeswarm.png", "beeswarm");
+    shapc_html_png(b, dir, "bar.png", "mean |SHAP value| per feature");
 
-    put(b, "<h2>Instances</h2>\n");
+    shapc_html_put(b, "<h2>Instances</h2>\n");
     for (size_t i = 0; i < n; i++) {
-        putf(b, "<h3>Row %zu</h3>\n", D->rows[i]);
+        shapc_html_putf(b, "<h3>Row %zu</h3>\n", D->rows[i]);
         const size_t c0 = put_classes(b, r, i);
         /* the players summary.json lists as the row's top five, for the first column shown */
         size_t top[5];
         const size_t nt = shapc_results_top(r, i, c0, top, 5);
         if (nt) {
-            put(b, "<table>\n<tr><th>feature</th><th>SHAP value: ");
-            put_esc(b, m->outputs[D->classes[i * K + c0]]);
-            put(b, "</th><th>std. error</th></tr>\n");
+            shapc_html_put(b, "<table>\n<tr><th>feature</th><th>SHAP value: ");
+            shapc_html_esc(b, m->outputs[D->classes[i * K + c0]]);
+            shapc_html_put(b, "</th><th>std. error</th></tr>\n");
         }
         for (size_t t = 0; t < nt; t++) {
-            put(b, "<tr><td>");
-            put_esc(b, shapc_results_player_name(r, i, top[t]));
-            put(b, "</td>");
+            shapc_html_put(b, "<tr><td>");
+            shapc_html_esc(b, shapc_results_player_name(r, i, top[t]));
+            shapc_html_put(b, "</td>");
             put_phi_cell(b, (double)D->phi[(i * M + top[t]) * K + c0]);
             put_se_cell(b, (double)D->se[(i * M + top[t]) * K + c0]);
-            put(b, "</tr>\n");
+            shapc_html_put(b, "</tr>\n");
         }
         if (nt)
-            put(b, "</table>\n");
+            shapc_html_put(b, "</table>\n");
         snprintf(name, sizeof name, "instance_%zu.png", D->rows[i]);
-        put_png(b, dir, name, name);
+        shapc_html_png(b, dir, name, name);
     }
-    put(b, "</body>\n</html>\n");
+    shapc_html_put(b, "</body>\n</html>\n");
 }
 
 /* ============================================================================================
@@ -607,7 +459,7 @@ static int by_key(const void *pa, const void *pb)
 
 /* Tokens ranked by their largest |phi| over the explained columns, with their standard
  * errors; the TEXT_TOP_TOKENS first. */
-static void put_top_tokens(buf *b, const shapc_results *r, size_t i)
+static void put_top_tokens(shapc_html *b, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -626,98 +478,103 @@ static void put_top_tokens(buf *b, const shapc_results *r, size_t i)
             rk[t].key = fmax(rk[t].key, fabs((double)D->phi[(i * M + t) * K + c]));
     }
     qsort(rk, t_n, sizeof *rk, by_key);
-    put(b, "<table>\n<tr><th>#</th><th>token</th>");
+    shapc_html_put(b, "<table>\n<tr><th>#</th><th>token</th>");
     for (size_t c = 0; c < K; c++) {
-        put(b, "<th>SHAP value: ");
-        put_esc(b, outputs[D->classes[i * K + c]]);
-        put(b, "</th><th>std. error</th>");
+        shapc_html_put(b, "<th>SHAP value: ");
+        shapc_html_esc(b, outputs[D->classes[i * K + c]]);
+        shapc_html_put(b, "</th><th>std. error</th>");
     }
-    put(b, "</tr>\n");
+    shapc_html_put(b, "</tr>\n");
     for (size_t q = 0; q < shown; q++) {
         const size_t t = rk[q].pos;
         int known = 1;
         const char *word = shapc_results_token(r, i, t, NULL, &known, NULL);
-        putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
-        put_esc(b, word);
+        shapc_html_putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
+        shapc_html_esc(b, word);
         if (!known)
-            put(b, " <span class=\"note\" title=\"not in the vocabulary: scored as the unknown "
+            shapc_html_put(
+                b, " <span class=\"note\" title=\"not in the vocabulary: scored as the unknown "
                    "token\">(unknown)</span>");
-        put(b, "</td>");
+        shapc_html_put(b, "</td>");
         for (size_t c = 0; c < K; c++) {
             const double se = (double)D->se[(i * M + t) * K + c];
             put_phi_cell(b, (double)D->phi[(i * M + t) * K + c]);
             if (!isfinite(se))
-                put(b, "<td class=\"num\">inf</td>"); /* not determined */
+                shapc_html_put(b, "<td class=\"num\">inf</td>"); /* not determined */
             else
-                putf(b, "<td class=\"num\">%.2g</td>", se);
+                shapc_html_putf(b, "<td class=\"num\">%.2g</td>", se);
         }
-        put(b, "</tr>\n");
+        shapc_html_put(b, "</tr>\n");
     }
-    put(b, "</table>\n");
+    shapc_html_put(b, "</table>\n");
     if (shown < t_n)
-        putf(b, "<p class=\"note\">The %zu tokens with the largest |SHAP value| of %zu.</p>\n",
-             shown, t_n);
+        shapc_html_putf(
+            b, "<p class=\"note\">The %zu tokens with the largest |SHAP value| of %zu.</p>\n",
+            shown, t_n);
     free(rk);
 }
 
-static void put_document(buf *b, const char *dir, const shapc_results *r, size_t i)
+static void put_document(shapc_html *b, const char *dir, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const size_t t_n = D->row_players[i];
     char name[64], alt[64];
-    putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s</p>\n", D->rows[i], t_n,
-         t_n == 1 ? "" : "s");
+    shapc_html_putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s</p>\n", D->rows[i],
+                    t_n, t_n == 1 ? "" : "s");
     put_classes(b, r, i);
     if (t_n == 0) {
-        put(b, "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
-               "value)</p>\n");
+        shapc_html_put(b,
+                       "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
+                       "value)</p>\n");
         return;
     }
     snprintf(name, sizeof name, "text_%zu.png", D->rows[i]);
     snprintf(alt, sizeof alt, "document %zu", D->rows[i]);
-    put_png(b, dir, name, alt);
+    shapc_html_png(b, dir, name, alt);
     put_top_tokens(b, r, i);
 }
 
-static void put_vocabulary(buf *b, const char *dir, const shapc_results *r,
+static void put_vocabulary(shapc_html *b, const char *dir, const shapc_results *r,
                            const shapc_results_word *w, size_t n)
 {
     const size_t K = shapc_results_get_layout(r)->n_columns;
     const size_t shown = n < TEXT_TOP_WORDS ? n : TEXT_TOP_WORDS;
-    put(b, "<h2>Vocabulary</h2>\n<p>Mean |SHAP value| of each vocabulary word over its "
+    shapc_html_put(
+        b, "<h2>Vocabulary</h2>\n<p>Mean |SHAP value| of each vocabulary word over its "
            "occurrences in the explained documents, most important first; words outside the "
            "vocabulary are pooled under the unknown token.</p>\n");
     if (n == 0) {
-        put(b, "<p class=\"note\">(no words: every explained document is empty)</p>\n");
+        shapc_html_put(b, "<p class=\"note\">(no words: every explained document is empty)</p>\n");
         return;
     }
-    put_png(b, dir, "vocab_importance.png", "mean |SHAP value| per word");
-    put(b, "<table>\n<tr><th>word</th><th>occurrences</th>");
+    shapc_html_png(b, dir, "vocab_importance.png", "mean |SHAP value| per word");
+    shapc_html_put(b, "<table>\n<tr><th>word</th><th>occurrences</th>");
     for (size_t c = 0; c < K; c++) {
         const char *name = shapc_cli_render_column_name(r, c);
-        put(b, "<th>mean |SHAP|: ");
-        put_esc(b, name);
-        put(b, "</th><th>mean SHAP: ");
-        put_esc(b, name);
-        put(b, "</th>");
+        shapc_html_put(b, "<th>mean |SHAP|: ");
+        shapc_html_esc(b, name);
+        shapc_html_put(b, "</th><th>mean SHAP: ");
+        shapc_html_esc(b, name);
+        shapc_html_put(b, "</th>");
     }
-    put(b, "</tr>\n");
+    shapc_html_put(b, "</tr>\n");
     for (size_t i = 0; i < shown; i++) {
-        put(b, "<tr><td>");
-        put_esc(b, w[i].word);
-        putf(b, "</td><td class=\"num\">%zu</td>", w[i].count);
+        shapc_html_put(b, "<tr><td>");
+        shapc_html_esc(b, w[i].word);
+        shapc_html_putf(b, "</td><td class=\"num\">%zu</td>", w[i].count);
         for (size_t c = 0; c < K; c++) {
-            putf(b, "<td class=\"num\">%.4g</td>", w[i].mean_abs_phi[c]);
+            shapc_html_putf(b, "<td class=\"num\">%.4g</td>", w[i].mean_abs_phi[c]);
             put_phi_cell(b, w[i].mean_phi[c]);
         }
-        put(b, "</tr>\n");
+        shapc_html_put(b, "</tr>\n");
     }
-    put(b, "</table>\n");
+    shapc_html_put(b, "</table>\n");
     if (shown < n)
-        putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n", n - shown);
+        shapc_html_putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n",
+                        n - shown);
 }
 
-static int build_text(buf *b, const char *dir, const shapc_results *r, size_t shown)
+static int build_text(shapc_html *b, const char *dir, const shapc_results *r, size_t shown)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const shapc_results_data *D = shapc_results_view(r);
@@ -735,27 +592,33 @@ static int build_text(buf *b, const char *dir, const shapc_results *r, size_t sh
         hi = D->row_players[i] > hi ? D->row_players[i] : hi;
         exact += D->info[i].exact != 0;
     }
-    putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", l->n_rows);
-    putf(b, "<tr><th>players (tokens)</th><td>%zu in all, %zu to %zu per document</td></tr>\n",
-         tokens, lo, hi);
-    putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n", exact,
-         l->n_rows);
+    shapc_html_putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", l->n_rows);
+    shapc_html_putf(
+        b, "<tr><th>players (tokens)</th><td>%zu in all, %zu to %zu per document</td></tr>\n",
+        tokens, lo, hi);
+    shapc_html_putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n", exact,
+                    l->n_rows);
     put_settings_end(b, r);
     put_vocabulary(b, dir, r, words, n_words);
     shapc_results_vocabulary_free(words, n_words);
 
-    put(b, "<h2>Documents</h2>\n<p>Each document's tokens are highlighted by their SHAP value "
+    shapc_html_put(
+        b, "<h2>Documents</h2>\n<p>Each document's tokens are highlighted by their SHAP value "
            "for the first explained output (");
-    put_esc(b, shapc_cli_render_column_name(r, 0));
-    put(b, "): red raises f(x), blue lowers it. The table lists the tokens with the largest "
+    shapc_html_esc(b, shapc_cli_render_column_name(r, 0));
+    shapc_html_put(
+        b, "): red raises f(x), blue lowers it. The table lists the tokens with the largest "
            "|SHAP value| and their standard errors (0 when the document was explained "
            "exactly).</p>\n");
     if (shown < l->n_rows)
-        putf(b, "<p class=\"note\">Showing the first %zu of %zu documents; the other %zu are "
-                "in text_values.json.</p>\n", shown, l->n_rows, l->n_rows - shown);
+        shapc_html_putf(
+            b,
+            "<p class=\"note\">Showing the first %zu of %zu documents; the other %zu are "
+            "in text_values.json.</p>\n",
+            shown, l->n_rows, l->n_rows - shown);
     for (size_t i = 0; i < shown; i++)
         put_document(b, dir, r, i);
-    put(b, "</body>\n</html>\n");
+    shapc_html_put(b, "</body>\n</html>\n");
     return 0;
 }
 
@@ -765,7 +628,7 @@ static int build_text(buf *b, const char *dir, const shapc_results *r, size_t sh
 
 /* Draws the plots the report embeds that DIR lacks (after --no-plots), as explain would
  * have, then writes the HTML of either kind. */
-static int build(const char *dir, const shapc_results *r, buf *b)
+static int build(const char *dir, const shapc_results *r, shapc_html *b)
 {
     shapc_error err = {0};
     const size_t n = shapc_results_get_layout(r)->n_rows;
@@ -785,7 +648,7 @@ int shapc_cli_report(int argc, char **argv)
     const char *dir = NULL, *out = NULL, *value;
     char path[4096];
     shapc_error e = {0};
-    buf b = {0};
+    shapc_html b = {0};
     int id;
 
     shapc_cli_parser_init(&p, "report", argc, argv);
