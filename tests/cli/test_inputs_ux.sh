@@ -26,4 +26,11 @@ INFO=$(cat "$WORK/last.out")
 assert_contains "$INFO" "background:  none needed"
 case $INFO in *"needs --background"*) fail "info on a text model asks for --background" ;; esac
 
+# `explain --help` names every input kind, and --groups says which form is for which input.
+run_ok "$SHAPC" explain --help
+HELP=$(cat "$WORK/last.out")
+for kind in .npy .idx .csv .png "text model"; do assert_contains "$HELP" "$kind"; done
+assert_contains "$HELP" "HxW pixel patches"
+assert_contains "$HELP" "(images), or FILE, a groups.json of column groups"
+
 echo "test_inputs_ux: ok"
