@@ -120,7 +120,8 @@ static shapc_status load_background(table *t, shapc_error *err)
             bg_total = t->n;
         } else if (!bg) {
             return shapc_error_set(err, SHAPC_EINVAL, "%s has no embedded background: pass "
-                                   "--background", a->model_path);
+                                   "--background FILE (a sample of the training rows), or "
+                                   "--mask zero for an all-zero baseline", a->model_path);
         }
         if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &t->bg_row0, &end) != 0)
             return shapc_error_set(err, SHAPC_ERANGE, "%s: --background-rows out of range (the "
