@@ -56,6 +56,8 @@ typedef struct shapc_cli_explain_args {
     /* array inputs */
     const char *bg_path;
     shapc_cli_range bg_rows;
+    size_t bg_sample;        /* --background-sample N, 0 = every row */
+    size_t bg_kmeans;        /* --background-kmeans K, 0 = off */
     size_t segments;         /* --segments N, 0 = off */
     int share_design;
     int grouped;             /* --groups HxW or FILE.json */

@@ -30,6 +30,8 @@ enum {
     OPT_OUTPUT,
     OPT_BACKGROUND,
     OPT_BACKGROUND_ROWS,
+    OPT_BACKGROUND_SAMPLE,
+    OPT_BACKGROUND_KMEANS,
     OPT_GROUPS,
     OPT_MODEL_CMD,
     OPT_MODEL_PLUGIN,
@@ -61,6 +63,8 @@ static const shapc_cli_option options[] = {
     {OPT_OUTPUT, "output", 'o', 1},
     {OPT_BACKGROUND, "background", 0, 1},
     {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
+    {OPT_BACKGROUND_SAMPLE, "background-sample", 0, 1},
+    {OPT_BACKGROUND_KMEANS, "background-kmeans", 0, 1},
     {OPT_GROUPS, "groups", 0, 1},
     {OPT_MODEL_CMD, "model-cmd", 0, 1},
     {OPT_MODEL_PLUGIN, "model-plugin", 0, 1},
@@ -90,6 +94,10 @@ static void usage(void)
         "options:\n"
         "  --background FILE     background rows file  [default: the model's embedded set]\n"
         "  --background-rows A:B use background rows A..B-1  [default: all]\n"
+        "  --background-sample N use N rows of the background drawn at random with --seed\n"
+        "                        (by weight, if it has weights)  [default: all rows]\n"
+        "  --background-kmeans K summarise the background into K weighted k-means centroids,\n"
+        "                        as shap.kmeans (docs/inputs.md)  [default: off]\n"
         "  --max-evals N         model rows one row's explanation may evaluate, or 'auto' =\n"
         "                        shap's budget in rows, (2M + 2048) x min(background, 100)\n"
         "                        [default: auto]\n"
@@ -284,6 +292,20 @@ static int input_option(shapc_cli_explain_args *a, int id, const char *v)
                                          "with A < B", v);
         a->given_background = "--background";
         break;
+    case OPT_BACKGROUND_SAMPLE:
+    case OPT_BACKGROUND_KMEANS: {
+        const char *name = id == OPT_BACKGROUND_SAMPLE ? "--background-sample"
+                                                       : "--background-kmeans";
+        size_t n = 0;
+        if (shapc_cli_parse_size(v, &n) != 0 || n == 0)
+            return shapc_cli_usage_error(cmd, "%s: '%s' is not a positive integer", name, v);
+        if ((id == OPT_BACKGROUND_SAMPLE ? a->bg_kmeans : a->bg_sample) != 0)
+            return shapc_cli_usage_error(cmd, "--background-sample and --background-kmeans "
+                                         "exclude each other");
+        *(id == OPT_BACKGROUND_SAMPLE ? &a->bg_sample : &a->bg_kmeans) = n;
+        a->given_background = name;
+        break;
+    }
     case OPT_SHARE_DESIGN:
         a->share_design = 1;
         a->given_share_design = "--share-design";

@@ -23,6 +23,8 @@ typedef struct table {
     shapc_cli_run *x;
     shapc_array *input;      /* (n, d) float32: the selected rows */
     shapc_array *bg_file;    /* (n_bg, d) from --background, or NULL */
+    shapc_array *bg_sum, *bg_sum_w; /* --background-sample/-kmeans: the rows and weights */
+    size_t bg_selected;      /* background rows selected before they were summarised */
     const float *bg, *bg_w;  /* the background rows used (borrowed), for the fingerprint */
     size_t bg_n, bg_row0, row0, n, d, k, M, h, w, c, rank;
     float *mask_row;         /* (d) the --mask zero/mean baseline, or NULL */
@@ -44,6 +46,8 @@ static void table_free(void *kind)
     shapc_kernel_free(t->kernel);
     shapc_array_free(t->input);
     shapc_array_free(t->bg_file);
+    shapc_array_free(t->bg_sum);
+    shapc_array_free(t->bg_sum_w);
     if (t->names)
         for (size_t g = 0; g < t->M; g++)
             free(t->names[g]);
@@ -134,6 +138,27 @@ static shapc_status load_background(table *t, shapc_error *err)
     }
     if ((st = shapc_cli_check_finite(bg_name, bg, t->bg_n, t->d, t->bg_row0, err)) != SHAPC_OK)
         return st;
+    t->bg_selected = t->bg_n;
+    if ((a->bg_sample || a->bg_kmeans) && a->mask != SHAPC_CLI_MASK_BACKGROUND)
+        return shapc_error_set(err, SHAPC_EINVAL, "--mask %s replaces the background: "
+                               "--background-sample and --background-kmeans need --mask "
+                               "background", shapc_cli_mask_name(a->mask));
+    if ((a->bg_sample && a->bg_sample < t->bg_n) || (a->bg_kmeans && a->bg_kmeans < t->bg_n)) {
+        /* shap.sample / shap.kmeans: fewer, weighted rows stand for the background. */
+        size_t k_out = 0;
+        st = a->bg_kmeans
+                 ? shapc_background_kmeans(bg, t->bg_n, t->d, bg_w, a->bg_kmeans, a->seed,
+                                           &t->bg_sum, &t->bg_sum_w, &k_out, err)
+                 : shapc_background_sample(bg, t->bg_n, t->d, bg_w, a->bg_sample, a->seed,
+                                           &t->bg_sum, &t->bg_sum_w, NULL, &k_out, err);
+        if (st != SHAPC_OK) {
+            shapc_error_prefix(err, bg_name);
+            return st;
+        }
+        bg = shapc_array_cdata(t->bg_sum);
+        bg_w = shapc_array_cdata(t->bg_sum_w);
+        t->bg_n = k_out;
+    }
     if (a->mask == SHAPC_CLI_MASK_BLUR && t->rank != 2 && t->rank != 3)
         return shapc_error_set(err, SHAPC_EINVAL, "--mask blur needs an image model (input "
                                "HxW or HxWxC)");
@@ -446,7 +471,11 @@ static shapc_status create_results(table *t, shapc_error *err)
          {0, 0}},
         {"background.rows", SHAPC_SETTING_UINT, NULL, t->bg_n, 0, {0, 0}},
         {"background.row_range", SHAPC_SETTING_RANGE, NULL, 0, 0,
-         {t->bg_row0, t->bg_row0 + t->bg_n}},
+         {t->bg_row0, t->bg_row0 + t->bg_selected}},
+        {"background.sample", a->bg_sample ? SHAPC_SETTING_UINT : SHAPC_SETTING_NULL, NULL,
+         a->bg_sample, 0, {0, 0}},
+        {"background.kmeans", a->bg_kmeans ? SHAPC_SETTING_UINT : SHAPC_SETTING_NULL, NULL,
+         a->bg_kmeans, 0, {0, 0}},
     };
     if (st != SHAPC_OK)
         return st;

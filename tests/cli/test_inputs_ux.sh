@@ -33,4 +33,54 @@ for kind in .npy .idx .csv .png "text model"; do assert_contains "$HELP" "$kind"
 assert_contains "$HELP" "HxW pixel patches"
 assert_contains "$HELP" "(images), or FILE, a groups.json of column groups"
 
+# --background-sample / --background-kmeans (shap.sample / shap.kmeans) on the linear model
+# y = a + 2b - c + 0.5d + 0.25: k-means centroids weighted by cluster size keep the background's
+# mean exactly (40 rows of decimals: no column is discrete, nothing is snapped), so the base
+# value E_w f(B) = f(mean) is the full background's; a sample of 5 rows gives another one.
+M4=$SHAPC_TEST_FIXTURES/inputs_linear4.bin
+[ -f "$M4" ] || fail "model fixture missing: $M4"
+"$PY" - <<'PYEOF' || fail "could not write the background"
+import numpy as np
+r = np.random.default_rng(7)
+with open("bg40.csv", "w") as f:
+    f.write("a,b,c,d\n")
+    for row in r.normal(size=(40, 4)) * [1, 2, 3, 4] + [0.5, -1, 2, 0]:
+        f.write(",".join("%.6f" % v for v in row) + "\n")
+with open("x2.csv", "w") as f:
+    f.write("a,b,c,d\n1,2,3,4\n-1,0.5,2,1\n")
+PYEOF
+run_ok "$SHAPC" explain "$M4" x2.csv --background bg40.csv --no-plots -o bg_all
+run_ok "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-kmeans 3 --no-plots \
+    -o bg_km
+run_ok "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-sample 5 --seed 3 \
+    --no-plots -o bg_s5
+run_ok "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-sample 5 --seed 3 \
+    --no-plots -o bg_s5b
+run_ok "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-sample 40 --no-plots \
+    -o bg_s40
+cmp -s bg_s5/shap_values.npy bg_s5b/shap_values.npy || fail "--background-sample: same seed, other values"
+cmp -s bg_all/shap_values.npy bg_s40/shap_values.npy || fail "--background-sample N >= rows changed the values"
+"$PY" - <<'PYEOF' || fail "background summaries: wrong base values or settings"
+import json, numpy as np
+def load(d):
+    return (np.load(d + "/base_values.npy").ravel(), json.load(open(d + "/summary.json")))
+b_all, s_all = load("bg_all"); b_km, s_km = load("bg_km"); b_s5, s_s5 = load("bg_s5")
+bg = np.loadtxt("bg40.csv", delimiter=",", skiprows=1)
+w = np.array([1, 2, -1, 0.5])
+assert abs(b_all[0] - (bg @ w + 0.25).mean()) < 1e-4, b_all
+assert abs(b_km[0] - b_all[0]) < 1e-4, (b_km, b_all)   # centroids keep the mean
+assert abs(b_s5[0] - b_all[0]) > 1e-3, (b_s5, b_all)   # 5 of 40 rows do not
+bk, bs = s_km["settings"]["background"], s_s5["settings"]["background"]
+assert (bk["rows"], bk["kmeans"], bk["sample"], bk["row_range"]) == (3, 3, None, [0, 40]), bk
+assert (bs["rows"], bs["sample"], bs["kmeans"]) == (5, 5, None), bs
+PYEOF
+expect_fail 2 "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-sample 5 \
+    --background-kmeans 3 -o bg_e1
+assert_contains "$ERRLINE" "exclude each other"
+expect_fail 1 "$SHAPC" explain "$M4" x2.csv --background bg40.csv --background-kmeans 3 \
+    --mask zero -o bg_e2
+assert_contains "$ERRLINE" "--mask zero replaces the background"
+expect_fail 2 "$SHAPC" explain "$M4" x2.csv --background-sample 0 -o bg_e3
+assert_contains "$ERRLINE" "--background-sample: '0' is not a positive integer"
+
 echo "test_inputs_ux: ok"
