@@ -124,7 +124,8 @@ static shapc_status load_background(table *t, shapc_error *err)
             bg_total = t->n;
         } else if (!bg) {
             return shapc_error_set(err, SHAPC_EINVAL, "%s has no embedded background: pass "
-                                   "--background FILE (a sample of the training rows), or "
+                                   "--background FILE (training rows; --background-sample N "
+                                   "or --background-kmeans K summarise a large one), or "
                                    "--mask zero for an all-zero baseline", a->model_path);
         }
         if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &t->bg_row0, &end) != 0)

@@ -4,12 +4,13 @@
 # for a background that text refuses.
 source "$(dirname "$0")/lib.sh" "$@"
 
-# A model without an embedded background: the error names --background and --mask zero, and
-# --mask zero (which needs no background) then works.
+# A model without an embedded background: the error names --background (and its summaries)
+# and --mask zero, and --mask zero (which needs no background) then works.
 expect_fail 1 "$SHAPC" explain "$FIX/model_nobg.bin" "$FIX/input.idx" -o e_nobg
 assert_contains "$ERRLINE" "model_nobg.bin has no embedded background"
 assert_contains "$ERRLINE" "--background FILE"
 assert_contains "$ERRLINE" "--mask zero"
+assert_contains "$ERRLINE" "--background-sample N or --background-kmeans K"
 assert_no_outputs e_nobg
 run_ok "$SHAPC" explain "$FIX/model_nobg.bin" "$FIX/input.idx" --rows 0:1 --mask zero \
     --max-evals 64 --no-plots -o ok_zero
