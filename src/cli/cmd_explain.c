@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "explain.h"
+#include "loaders.h"
 #include "progress.h"
 #include "signals.h"
 
@@ -78,7 +79,16 @@ static shapc_kernel_options kernel_options(const shapc_cli_run *x)
 static shapc_status setup(shapc_cli_run *x, shapc_error *err)
 {
     x->ko = kernel_options(x);
-    shapc_status st = open_model(&x->a, &x->model, err);
+    shapc_status st = SHAPC_OK;
+    if (x->a.model_cmd || x->a.plugin_path) {
+        /* A malformed file fails now, not after the model's start-up (up to its timeout). */
+        st = shapc_cli_check_readable(x->a.input_path, err);
+        if (st == SHAPC_OK && x->a.bg_path)
+            st = shapc_cli_check_readable(x->a.bg_path, err);
+        if (st != SHAPC_OK)
+            return st;
+    }
+    st = open_model(&x->a, &x->model, err);
     if (st != SHAPC_OK)
         return st;
     /* --class against the model's outputs: a usage error before any file is read. */

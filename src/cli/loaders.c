@@ -32,6 +32,15 @@ static int looks_like_npy(const char *path)
 
 static shapc_status read_any(const char *path, shapc_array **out, shapc_error *err)
 {
+    if (ends_with(path, ".csv")) {
+        char **names = NULL;
+        size_t n_cols = 0;
+        shapc_status st = shapc_csv_read(path, out, &names, &n_cols, err);
+        shapc_csv_names_free(names, n_cols);
+        return st;
+    }
+    if (ends_with(path, ".png"))
+        return shapc_png_read(path, out, err);
     if (ends_with(path, ".npy"))
         return shapc_npy_read(path, out, err);
     if (ends_with(path, ".idx") || ends_with(path, ".idx.gz") || ends_with(path, "ubyte") ||
@@ -200,4 +209,17 @@ long long shapc_cli_file_size(const char *path)
     if (stat(path, &sb) != 0)
         return -1;
     return (long long)sb.st_size;
+}
+
+shapc_status shapc_cli_check_readable(const char *path, shapc_error *err)
+{
+    if (path[0] == '@')
+        return SHAPC_OK; /* a list of PNGs: each file is read with the model */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return SHAPC_OK;
+    shapc_array *raw = NULL;
+    const shapc_status st = read_any(path, &raw, err);
+    shapc_array_free(raw);
+    return st;
 }

@@ -31,6 +31,11 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
                                  const shapc_cli_range *range, size_t *first, size_t *n_file,
                                  shapc_array **out, shapc_error *err);
 
+/* Reads a file of rows once, without a model, for its reader's errors alone (a directory or
+ * an @list passes: its files are read with the model). Lets an adapter model - a process
+ * whose handshake may take up to its timeout - start only once the inputs are known good. */
+shapc_status shapc_cli_check_readable(const char *path, shapc_error *err);
+
 /* 1 if a shapc_cli_load_rows failure means only that the row range exceeds the file. */
 int shapc_cli_rows_outside(shapc_status st, const shapc_error *err);
 

@@ -84,4 +84,15 @@ assert_contains "$ERRLINE" "--mask zero replaces the background"
 expect_fail 2 "$SHAPC" explain "$M4" x2.csv --background-sample 0 -o bg_e3
 assert_contains "$ERRLINE" "--background-sample: '0' is not a positive integer"
 
+# An adapter model starts only once INPUT and --background read cleanly: a model command that
+# never answers (it would hold the handshake for --model-timeout) does not delay the error.
+printf 'a,b,c,d\n1,2,3,4\n1,x,3,4\n' >bad.csv
+expect_fail 1 timeout 20 "$SHAPC" explain --model-cmd "sleep 30" bad.csv --background bg40.csv \
+    --model-timeout 15 -o e_adapter
+assert_contains "$ERRLINE" "bad.csv: line 3"
+expect_fail 1 timeout 20 "$SHAPC" explain --model-cmd "sleep 30" x2.csv --background bad.csv \
+    --model-timeout 15 -o e_adapter_bg
+assert_contains "$ERRLINE" "bad.csv: line 3"
+assert_no_outputs e_adapter
+
 echo "test_inputs_ux: ok"
