@@ -473,10 +473,9 @@ static shapc_status create_results(table *t, shapc_error *err)
         {"background.rows", SHAPC_SETTING_UINT, NULL, t->bg_n, 0, {0, 0}},
         {"background.row_range", SHAPC_SETTING_RANGE, NULL, 0, 0,
          {t->bg_row0, t->bg_row0 + t->bg_selected}},
-        {"background.sample", a->bg_sample ? SHAPC_SETTING_UINT : SHAPC_SETTING_NULL, NULL,
-         a->bg_sample, 0, {0, 0}},
-        {"background.kmeans", a->bg_kmeans ? SHAPC_SETTING_UINT : SHAPC_SETTING_NULL, NULL,
-         a->bg_kmeans, 0, {0, 0}},
+        /* last: present only when given, so other runs' summary.json stays as it was */
+        {a->bg_kmeans ? "background.kmeans" : "background.sample", SHAPC_SETTING_UINT, NULL,
+         a->bg_kmeans ? a->bg_kmeans : a->bg_sample, 0, {0, 0}},
     };
     if (st != SHAPC_OK)
         return st;
@@ -488,7 +487,9 @@ static shapc_status create_results(table *t, shapc_error *err)
         D->rows[i] = t->row0 + i;
         D->row_players[i] = t->seg ? t->seg_n[i] : t->M;
     }
-    st = shapc_cli_explain_settings(x, settings, sizeof settings / sizeof settings[0], err);
+    const size_t n_settings = sizeof settings / sizeof settings[0];
+    st = shapc_cli_explain_settings(x, settings,
+                                    n_settings - !(a->bg_sample || a->bg_kmeans), err);
     for (size_t f = 0; f < d; f++)
         D->groups[f] = (int32_t)t->group_of[f];
     for (size_t i = 0; t->seg && i < n; i++)
