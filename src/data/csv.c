@@ -379,6 +379,24 @@ fail:
     return st;
 }
 
+/* scikit-learn's bundled tables (wine_data.csv, breast_cancer.csv, ...) start with a metadata
+ * line "n_rows,n_features,class names..." instead of column names: its first two fields are
+ * whole numbers, which column names seldom are. Only used to explain a field-count error. */
+static int metadata_header(char *const *names, size_t d)
+{
+    if (d < 2)
+        return 0;
+    for (size_t c = 0; c < 2; c++) {
+        const char *q = names[c];
+        if (!*q)
+            return 0;
+        for (; *q; q++)
+            if (*q < '0' || *q > '9')
+                return 0;
+    }
+    return 1;
+}
+
 shapc_status shapc_csv_read(const char *path, shapc_array **out, char ***names_out,
                             size_t *n_cols, shapc_error *err)
 {
@@ -452,11 +470,17 @@ shapc_status shapc_csv_read(const char *path, shapc_array **out, char ***names_o
             }
             nf++;
         }
-        if (nf != d) {
+        if (nf != d && n_rows == 0 && metadata_header(names, d))
+            st = shapc_error_set(err, SHAPC_EFORMAT, "%s: line %zu: %zu fields, the header has "
+                                 "%zu: line 1 looks like a metadata line (rows, columns, class "
+                                 "names, as scikit-learn's data files have), not column names; "
+                                 "replace it by a header of %zu names", path, rec_line, nf, d,
+                                 nf);
+        else if (nf != d)
             st = shapc_error_set(err, SHAPC_EFORMAT, "%s: line %zu: %zu fields, the header has "
                                  "%zu", path, rec_line, nf, d);
+        if (nf != d)
             goto cleanup;
-        }
         n_rows++;
     }
     if (n_rows == 0) {

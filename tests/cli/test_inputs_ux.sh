@@ -96,4 +96,15 @@ expect_fail 1 timeout 20 "$SHAPC" explain --model-cmd "sleep 30" x2.csv --backgr
 assert_contains "$ERRLINE" "bad.csv: line 3"
 assert_no_outputs e_adapter
 
+# scikit-learn's bundled tables start with a metadata line (178,13,class_0,...): a hint, not
+# just "14 fields, the header has 5".
+WINE=/usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv
+[ -f "$WINE" ] || fail "python3-sklearn's wine_data.csv is missing (scripts/install-deps.sh)"
+expect_fail 1 "$SHAPC" explain "$M4" "$WINE" --background bg40.csv -o e_wine
+assert_contains "$ERRLINE" "wine_data.csv: line 2: 14 fields, the header has 5: line 1 looks like a metadata line"
+assert_contains "$ERRLINE" "replace it by a header of 14 names"
+printf 'a,b,c,d\n1,2,3\n' >short.csv
+expect_fail 1 "$SHAPC" explain "$M4" short.csv --background bg40.csv -o e_short
+case $ERRLINE in *metadata*) fail "a plain short row got the metadata hint: $ERRLINE" ;; esac
+
 echo "test_inputs_ux: ok"
