@@ -55,32 +55,32 @@ static void usage(void)
 }
 
 /* A setting's value as compact text (settings table). */
-static void put_setting(shapc_html *b, const shapc_setting *v)
+static void put_setting(shapc_cli_html *b, const shapc_setting *v)
 {
     switch (v->type) {
     case SHAPC_SETTING_NULL:
-        shapc_html_put(b, "none");
+        shapc_cli_html_put(b, "none");
         break;
     case SHAPC_SETTING_STRING:
-        shapc_html_esc(b, v->text);
+        shapc_cli_html_esc(b, v->text);
         break;
     case SHAPC_SETTING_UINT:
-        shapc_html_putf(b, "%llu", (unsigned long long)v->uint);
+        shapc_cli_html_putf(b, "%llu", (unsigned long long)v->uint);
         break;
     case SHAPC_SETTING_NUMBER:
-        shapc_html_putf(b, "%.10g", v->number);
+        shapc_cli_html_putf(b, "%.10g", v->number);
         break;
     case SHAPC_SETTING_RANGE:
-        shapc_html_putf(b, "[%llu, %llu]", (unsigned long long)v->range[0],
-                        (unsigned long long)v->range[1]);
+        shapc_cli_html_putf(b, "[%llu, %llu]", (unsigned long long)v->range[0],
+                            (unsigned long long)v->range[1]);
         break;
     }
 }
 
 /* A SHAP value cell, red when it raises the output and blue when it lowers it. */
-static void put_phi_cell(shapc_html *b, double v)
+static void put_phi_cell(shapc_cli_html *b, double v)
 {
-    shapc_html_putf(b, "<td class=\"num %s\">%+.4g</td>", v >= 0 ? "pos" : "neg", v);
+    shapc_cli_html_putf(b, "<td class=\"num %s\">%+.4g</td>", v >= 0 ? "pos" : "neg", v);
 }
 
 /* ============================================================================================
@@ -101,58 +101,58 @@ static const char *style =
 
 /* From <!DOCTYPE> to the line under the title: DIR, the shapc version and the command line
  * that produced the results, when summary.json records it. */
-static void put_head(shapc_html *b, const char *dir, const shapc_results *r)
+static void put_head(shapc_cli_html *b, const char *dir, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
-    shapc_html_put(
+    shapc_cli_html_put(
         b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    shapc_html_put(b, "shapc report: ");
-    shapc_html_esc(b, dir);
-    shapc_html_put(b, "</title>\n<style>");
-    shapc_html_put(b, style);
-    shapc_html_put(
+    shapc_cli_html_put(b, "shapc report: ");
+    shapc_cli_html_esc(b, dir);
+    shapc_cli_html_put(b, "</title>\n<style>");
+    shapc_cli_html_put(b, style);
+    shapc_cli_html_put(
         b, "</style>\n</head>\n<body>\n<h1>SHAP explanation report</h1>\n<p class=\"meta\">");
-    shapc_html_esc(b, dir);
-    shapc_html_putf(b, " &middot; shapc %s", shapc_version_string());
+    shapc_cli_html_esc(b, dir);
+    shapc_cli_html_putf(b, " &middot; shapc %s", shapc_version_string());
     if (m->argc > 0) {
-        shapc_html_put(b, "<br><code>");
+        shapc_cli_html_put(b, "<br><code>");
         for (int j = 0; j < m->argc; j++) {
             if (j)
-                shapc_html_put(b, " ");
-            shapc_html_shell_word(b, m->argv[j]);
+                shapc_cli_html_put(b, " ");
+            shapc_cli_html_shell_word(b, m->argv[j]);
         }
-        shapc_html_put(b, "</code>");
+        shapc_cli_html_put(b, "</code>");
     }
-    shapc_html_put(b, "</p>\n");
+    shapc_cli_html_put(b, "</p>\n");
 }
 
 /* The model table: file, description, one kind-specific row (input shape, vocabulary size)
  * and the outputs (at most 50 named). */
-static void put_model(shapc_html *b, const shapc_results *r)
+static void put_model(shapc_cli_html *b, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
     const size_t n_outputs = shapc_results_get_layout(r)->n_outputs;
-    shapc_html_put(b, "<h2>Model</h2>\n<table>\n");
-    shapc_html_put(b, "<tr><th>file</th><td>");
-    shapc_html_esc(b, m->model_path ? m->model_path : "&mdash;");
-    shapc_html_put(b, "</td></tr>\n<tr><th>description</th><td>");
-    shapc_html_esc(b, m->model_description ? m->model_description : "&mdash;");
+    shapc_cli_html_put(b, "<h2>Model</h2>\n<table>\n");
+    shapc_cli_html_put(b, "<tr><th>file</th><td>");
+    shapc_cli_html_esc(b, m->model_path ? m->model_path : "&mdash;");
+    shapc_cli_html_put(b, "</td></tr>\n<tr><th>description</th><td>");
+    shapc_cli_html_esc(b, m->model_description ? m->model_description : "&mdash;");
     if (shapc_results_get_layout(r)->documents) {
-        shapc_html_putf(b, "</td></tr>\n<tr><th>vocabulary</th><td>%zu", m->vocab_size);
+        shapc_cli_html_putf(b, "</td></tr>\n<tr><th>vocabulary</th><td>%zu", m->vocab_size);
     } else {
-        shapc_html_put(b, "</td></tr>\n<tr><th>input shape</th><td>[");
+        shapc_cli_html_put(b, "</td></tr>\n<tr><th>input shape</th><td>[");
         for (size_t j = 0; j < m->input_rank; j++)
-            shapc_html_putf(b, "%s%zu", j ? ", " : "", m->input_shape[j]);
-        shapc_html_put(b, "]");
+            shapc_cli_html_putf(b, "%s%zu", j ? ", " : "", m->input_shape[j]);
+        shapc_cli_html_put(b, "]");
     }
-    shapc_html_putf(b, "</td></tr>\n<tr><th>outputs</th><td>%zu: ", n_outputs);
+    shapc_cli_html_putf(b, "</td></tr>\n<tr><th>outputs</th><td>%zu: ", n_outputs);
     for (size_t j = 0; j < n_outputs && j < 50; j++) {
         if (j)
-            shapc_html_put(b, ", ");
-        shapc_html_esc(b, m->outputs[j]);
+            shapc_cli_html_put(b, ", ");
+        shapc_cli_html_esc(b, m->outputs[j]);
     }
-    shapc_html_put(b, n_outputs > 50 ? ", &hellip;" : "");
-    shapc_html_put(b, "</td></tr>\n</table>\n");
+    shapc_cli_html_put(b, n_outputs > 50 ? ", &hellip;" : "");
+    shapc_cli_html_put(b, "</td></tr>\n</table>\n");
 }
 
 /* ============================================================================================
@@ -177,12 +177,12 @@ static size_t setting_uint(const shapc_results *r, const char *key)
 
 /* "N" or "N to M" over the rows: the budget follows each row's players (those that differ
  * from the background), so rows may differ. */
-static void put_span(shapc_html *b, size_t lo, size_t hi)
+static void put_span(shapc_cli_html *b, size_t lo, size_t hi)
 {
     if (lo == hi)
-        shapc_html_putf(b, "%zu", lo);
+        shapc_cli_html_putf(b, "%zu", lo);
     else
-        shapc_html_putf(b, "%zu to %zu", lo, hi);
+        shapc_cli_html_putf(b, "%zu to %zu", lo, hi);
 }
 
 /* nsamples / max_evals left at 0 ("auto") shown with the number it resolved to, by the rules
@@ -190,7 +190,7 @@ static void put_span(shapc_html *b, size_t lo, size_t hi)
  * = that times min(background rows, 100) model rows; M is each row's varying players
  * (instances[i].n_players). sampler "auto" is shown with the estimators the rows used.
  * Returns 0 when s is none of these (the caller prints it as it is). */
-static int put_resolved(shapc_html *b, const shapc_results *r, const shapc_setting *s)
+static int put_resolved(shapc_cli_html *b, const shapc_results *r, const shapc_setting *s)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const size_t n = shapc_results_get_layout(r)->n_rows;
@@ -203,15 +203,15 @@ static int put_resolved(shapc_html *b, const shapc_results *r, const shapc_setti
         static const shapc_sampler order[] = {SHAPC_SAMPLER_EXACT, SHAPC_SAMPLER_PERMUTATION,
                                               SHAPC_SAMPLER_LEVERAGE, SHAPC_SAMPLER_KERNEL};
         static const char *const names[] = {"exact", "permutation", "leverage", "kernel"};
-        shapc_html_esc(b, s->text);
-        shapc_html_put(b, " &rarr; used: ");
+        shapc_cli_html_esc(b, s->text);
+        shapc_cli_html_put(b, " &rarr; used: ");
         for (size_t q = 0, shown = 0; q < 4; q++) {
             size_t c = 0;
             for (size_t i = 0; i < n; i++)
                 c += D->info[i].sampler == order[q];
             if (c)
-                shapc_html_putf(b, "%s%s (%zu %s)", shown++ ? ", " : "", names[q], c,
-                                c == 1 ? "row" : "rows");
+                shapc_cli_html_putf(b, "%s%s (%zu %s)", shown++ ? ", " : "", names[q], c,
+                                    c == 1 ? "row" : "rows");
         }
         return 1;
     }
@@ -221,65 +221,66 @@ static int put_resolved(shapc_html *b, const shapc_results *r, const shapc_setti
         return 0;
     const size_t nbg = background_rows(r), per = nbg < 100 ? nbg : 100;
     const size_t ns = setting_uint(r, "nsamples"), me = setting_uint(r, "max_evals");
-    shapc_html_put(b, "auto (");
+    shapc_cli_html_put(b, "auto (");
     if (is_ns && me) {
-        shapc_html_put(
+        shapc_cli_html_put(
             b, "no more than max_evals allows)"); /* KernelSHAP: max_evals / background rows */
         return 1;
     }
     if (is_ns) {
         put_span(b, 2 * lo + 2048, 2 * hi + 2048);
-        shapc_html_put(b, lo == hi ? " coalitions: 2M + 2048)" : " coalitions by row: 2M + 2048)");
+        shapc_cli_html_put(b,
+                           lo == hi ? " coalitions: 2M + 2048)" : " coalitions by row: 2M + 2048)");
         return 1;
     }
     if (!per) {
-        shapc_html_put(b, "shap's budget)");
+        shapc_cli_html_put(b, "shap's budget)");
         return 1;
     }
     if (ns)
         put_span(b, ns * per, ns * per);
     else
         put_span(b, (2 * lo + 2048) * per, (2 * hi + 2048) * per);
-    shapc_html_putf(b, " model rows %s row: %s &times; %zu background rows)",
-                    lo == hi || ns ? "per" : "by", ns ? "nsamples" : "(2M + 2048)", per);
+    shapc_cli_html_putf(b, " model rows %s row: %s &times; %zu background rows)",
+                        lo == hi || ns ? "per" : "by", ns ? "nsamples" : "(2M + 2048)", per);
     return 1;
 }
 
 /* The settings table is opened with the run's settings (a group such as "background.rows"
  * on one row); the caller adds its own rows (explained rows, players) before
  * put_settings_end adds the timings and closes it. */
-static void put_settings_begin(shapc_html *b, const shapc_results *r)
+static void put_settings_begin(shapc_cli_html *b, const shapc_results *r)
 {
     const size_t n = shapc_results_n_settings(r);
-    shapc_html_put(b, "<h2>Settings</h2>\n<table>\n");
+    shapc_cli_html_put(b, "<h2>Settings</h2>\n<table>\n");
     for (size_t j = 0; j < n;) {
         const shapc_setting *s = shapc_results_setting(r, j);
         const char *dot = strchr(s->key, '.');
-        shapc_html_put(b, "<tr><th>");
+        shapc_cli_html_put(b, "<tr><th>");
         if (!dot) {
-            shapc_html_esc(b, s->key);
-            shapc_html_put(b, "</th><td>");
+            shapc_cli_html_esc(b, s->key);
+            shapc_cli_html_put(b, "</th><td>");
             if (!put_resolved(b, r, s))
                 put_setting(b, s);
-            shapc_html_put(b, "</td></tr>\n");
+            shapc_cli_html_put(b, "</td></tr>\n");
             j++;
             continue;
         }
         const size_t glen = (size_t)(dot - s->key) + 1;
-        shapc_html_put_n(b, s->key, glen - 1);
-        shapc_html_put(b, "</th><td>");
+        shapc_cli_html_put_n(b, s->key, glen - 1);
+        shapc_cli_html_put(b, "</th><td>");
         for (size_t first = j;
              j < n && strncmp(shapc_results_setting(r, j)->key, s->key, glen) == 0; j++) {
-            shapc_html_putf(b, "%s", j > first ? ", " : "");
-            shapc_html_esc(b, shapc_results_setting(r, j)->key + glen);
-            shapc_html_put(b, ": ");
+            shapc_cli_html_putf(b, "%s", j > first ? ", " : "");
+            shapc_cli_html_esc(b, shapc_results_setting(r, j)->key + glen);
+            shapc_cli_html_put(b, ": ");
             put_setting(b, shapc_results_setting(r, j));
         }
-        shapc_html_put(b, "</td></tr>\n");
+        shapc_cli_html_put(b, "</td></tr>\n");
     }
 }
 
-static void put_settings_end(shapc_html *b, const shapc_results *r)
+static void put_settings_end(shapc_cli_html *b, const shapc_results *r)
 {
     const shapc_results_meta *m = shapc_results_get_meta(r);
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -293,34 +294,34 @@ static void put_settings_end(shapc_html *b, const shapc_results *r)
         for (size_t c = 0; c < l->n_columns; c++)
             worst = fmax(worst, shapc_results_rel_se(r, i, c));
     }
-    shapc_html_put(b, "<tr><th>model evaluations</th><td>");
+    shapc_cli_html_put(b, "<tr><th>model evaluations</th><td>");
     put_span(b, lo, hi);
-    shapc_html_putf(b, " %s row; relative standard error at most %.2g</td></tr>\n",
-                    lo == hi ? "per" : "by", worst);
-    shapc_html_put(b, "<tr><th>time</th><td>");
-    shapc_html_seconds(b, m->total_s);
-    shapc_html_put(b, " in all; explaining ");
-    shapc_html_seconds(b, m->explain_s);
-    shapc_html_put(b, " (");
-    shapc_html_seconds(b, m->explain_s / n);
-    shapc_html_put(b, " per row)</td></tr>\n");
-    shapc_html_put(b, "</table>\n");
+    shapc_cli_html_putf(b, " %s row; relative standard error at most %.2g</td></tr>\n",
+                        lo == hi ? "per" : "by", worst);
+    shapc_cli_html_put(b, "<tr><th>time</th><td>");
+    shapc_cli_html_seconds(b, m->total_s);
+    shapc_cli_html_put(b, " in all; explaining ");
+    shapc_cli_html_seconds(b, m->explain_s);
+    shapc_cli_html_put(b, " (");
+    shapc_cli_html_seconds(b, m->explain_s / n);
+    shapc_cli_html_put(b, " per row)</td></tr>\n");
+    shapc_cli_html_put(b, "</table>\n");
 }
 
 /* A standard error cell: "inf" when the sampler could not determine it. */
-static void put_se_cell(shapc_html *b, double se)
+static void put_se_cell(shapc_cli_html *b, double se)
 {
     if (!isfinite(se))
-        shapc_html_put(b, "<td class=\"num\">inf</td>");
+        shapc_cli_html_put(b, "<td class=\"num\">inf</td>");
     else
-        shapc_html_putf(b, "<td class=\"num\">%.2g</td>", se);
+        shapc_cli_html_putf(b, "<td class=\"num\">%.2g</td>", se);
 }
 
 /* Row i's head line - the predicted output (the largest model output, as `shapc predict`
  * names it) first, the estimator that explained the row, its evaluations - and a table of
  * the explained columns, the most probable first, TOP_CLASSES of them. Returns the column
  * shown first (the predicted class's, when it was explained). */
-static size_t put_classes(shapc_html *b, const shapc_results *r, size_t i)
+static size_t put_classes(shapc_cli_html *b, const shapc_results *r, size_t i)
 {
     static const char *const est[] = {"kernel", "leverage", "permutation", "auto", "exact"};
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -331,15 +332,15 @@ static size_t put_classes(shapc_html *b, const shapc_results *r, size_t i)
     size_t best = 0;
     for (size_t o = 1; o < k; o++)
         best = pred[o] > pred[best] ? o : best;
-    shapc_html_put(b, "<p class=\"meta\">");
+    shapc_cli_html_put(b, "<p class=\"meta\">");
     if (k > 1) {
-        shapc_html_put(b, "predicted: <b>");
-        shapc_html_esc(b, outputs[best]);
-        shapc_html_putf(b, "</b> (%.4g) &middot; ", (double)pred[best]);
+        shapc_cli_html_put(b, "predicted: <b>");
+        shapc_cli_html_esc(b, outputs[best]);
+        shapc_cli_html_putf(b, "</b> (%.4g) &middot; ", (double)pred[best]);
     }
     const unsigned sm = (unsigned)D->info[i].sampler;
-    shapc_html_putf(b, "%s, %zu model evaluations", sm < 5 ? est[sm] : "?", D->info[i].n_evals);
-    shapc_html_put(b, "</p>\n");
+    shapc_cli_html_putf(b, "%s, %zu model evaluations", sm < 5 ? est[sm] : "?", D->info[i].n_evals);
+    shapc_cli_html_put(b, "</p>\n");
 
     size_t order[TOP_CLASSES];
     size_t shown = 0;
@@ -356,26 +357,27 @@ static size_t put_classes(shapc_html *b, const shapc_results *r, size_t i)
         }
         order[shown++] = pick;
     }
-    shapc_html_put(
+    shapc_cli_html_put(
         b, "<table>\n<tr><th>output</th><th>base value</th><th>f(x)</th>"
            "<th>f(x) &minus; base</th><th>model output</th><th>rel. std. error</th></tr>\n");
     for (size_t q = 0; q < shown; q++) {
         const size_t c = order[q], cls = (size_t)D->classes[i * K + c];
         const double base = (double)D->base[i * K + c], fx = D->fx[i * K + c];
         const double rse = shapc_results_rel_se(r, i, c);
-        shapc_html_put(b, "<tr><td>");
-        shapc_html_esc(b, outputs[cls]);
-        shapc_html_putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base, fx);
+        shapc_cli_html_put(b, "<tr><td>");
+        shapc_cli_html_esc(b, outputs[cls]);
+        shapc_cli_html_putf(b, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td>", base,
+                            fx);
         put_phi_cell(b, fx - base);
-        shapc_html_putf(b, "<td class=\"num\">%.4g</td>", (double)pred[cls]);
+        shapc_cli_html_putf(b, "<td class=\"num\">%.4g</td>", (double)pred[cls]);
         if (isfinite(rse))
-            shapc_html_putf(b, "<td class=\"num\">%.2g</td></tr>\n", rse);
+            shapc_cli_html_putf(b, "<td class=\"num\">%.2g</td></tr>\n", rse);
         else
-            shapc_html_put(b, "<td class=\"num\">&mdash;</td></tr>\n");
+            shapc_cli_html_put(b, "<td class=\"num\">&mdash;</td></tr>\n");
     }
-    shapc_html_put(b, "</table>\n");
+    shapc_cli_html_put(b, "</table>\n");
     if (shown < K)
-        shapc_html_putf(
+        shapc_cli_html_putf(
             b,
             "<p class=\"note\">The %zu most probable of %zu explained outputs; all are in "
             "shap_values.npy.</p>\n",
@@ -387,7 +389,7 @@ static size_t put_classes(shapc_html *b, const shapc_results *r, size_t i)
  * Tabular and image results (shap_values.npy, ...)
  * ========================================================================================== */
 
-static void build_table(shapc_html *b, const char *dir, const shapc_results *r)
+static void build_table(shapc_cli_html *b, const char *dir, const shapc_results *r)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const shapc_results_data *D = shapc_results_view(r);
@@ -398,45 +400,45 @@ static void build_table(shapc_html *b, const char *dir, const shapc_results *r)
     put_head(b, dir, r);
     put_model(b, r);
     put_settings_begin(b, r);
-    shapc_html_putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", n);
-    shapc_html_putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
+    shapc_cli_html_putf(b, "<tr><th>explained rows</th><td>%zu</td></tr>\n", n);
+    shapc_cli_html_putf(b, "<tr><th>players</th><td>%zu</td></tr>\n", M);
     put_settings_end(b, r);
 
-    shapc_html_put(
+    shapc_cli_html_put(
         b, "<h2>Summary</h2>\n<p>Features are ordered by mean |SHAP value| over the "
            "explained rows. In a beeswarm each dot is one row, coloured by the feature's value "
            "(red high, blue low).</p>\n");
-    shapc_html_png(b, dir, "summary.png", "summary");
-    if (shapc_html_file_exists(dir, "beeswarm.png")) /* beside a stacked multi-class summary */
-        shapc_html_png(b, dir, "beeswarm.png", "beeswarm");
-    shapc_html_png(b, dir, "bar.png", "mean |SHAP value| per feature");
+    shapc_cli_html_png(b, dir, "summary.png", "summary");
+    if (shapc_cli_html_file_exists(dir, "beeswarm.png")) /* beside a stacked multi-class summary */
+        shapc_cli_html_png(b, dir, "beeswarm.png", "beeswarm");
+    shapc_cli_html_png(b, dir, "bar.png", "mean |SHAP value| per feature");
 
-    shapc_html_put(b, "<h2>Instances</h2>\n");
+    shapc_cli_html_put(b, "<h2>Instances</h2>\n");
     for (size_t i = 0; i < n; i++) {
-        shapc_html_putf(b, "<h3>Row %zu</h3>\n", D->rows[i]);
+        shapc_cli_html_putf(b, "<h3>Row %zu</h3>\n", D->rows[i]);
         const size_t c0 = put_classes(b, r, i);
         /* the players summary.json lists as the row's top five, for the first column shown */
         size_t top[5];
         const size_t nt = shapc_results_top(r, i, c0, top, 5);
         if (nt) {
-            shapc_html_put(b, "<table>\n<tr><th>feature</th><th>SHAP value: ");
-            shapc_html_esc(b, m->outputs[D->classes[i * K + c0]]);
-            shapc_html_put(b, "</th><th>std. error</th></tr>\n");
+            shapc_cli_html_put(b, "<table>\n<tr><th>feature</th><th>SHAP value: ");
+            shapc_cli_html_esc(b, m->outputs[D->classes[i * K + c0]]);
+            shapc_cli_html_put(b, "</th><th>std. error</th></tr>\n");
         }
         for (size_t t = 0; t < nt; t++) {
-            shapc_html_put(b, "<tr><td>");
-            shapc_html_esc(b, shapc_results_player_name(r, i, top[t]));
-            shapc_html_put(b, "</td>");
+            shapc_cli_html_put(b, "<tr><td>");
+            shapc_cli_html_esc(b, shapc_results_player_name(r, i, top[t]));
+            shapc_cli_html_put(b, "</td>");
             put_phi_cell(b, (double)D->phi[(i * M + top[t]) * K + c0]);
             put_se_cell(b, (double)D->se[(i * M + top[t]) * K + c0]);
-            shapc_html_put(b, "</tr>\n");
+            shapc_cli_html_put(b, "</tr>\n");
         }
         if (nt)
-            shapc_html_put(b, "</table>\n");
+            shapc_cli_html_put(b, "</table>\n");
         snprintf(name, sizeof name, "instance_%zu.png", D->rows[i]);
-        shapc_html_png(b, dir, name, name);
+        shapc_cli_html_png(b, dir, name, name);
     }
-    shapc_html_put(b, "</body>\n</html>\n");
+    shapc_cli_html_put(b, "</body>\n</html>\n");
 }
 
 /* ============================================================================================
@@ -459,7 +461,7 @@ static int by_key(const void *pa, const void *pb)
 
 /* Tokens ranked by their largest |phi| over the explained columns, with their standard
  * errors; the TEXT_TOP_TOKENS first. */
-static void put_top_tokens(shapc_html *b, const shapc_results *r, size_t i)
+static void put_top_tokens(shapc_cli_html *b, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const shapc_results_layout *l = shapc_results_get_layout(r);
@@ -478,103 +480,104 @@ static void put_top_tokens(shapc_html *b, const shapc_results *r, size_t i)
             rk[t].key = fmax(rk[t].key, fabs((double)D->phi[(i * M + t) * K + c]));
     }
     qsort(rk, t_n, sizeof *rk, by_key);
-    shapc_html_put(b, "<table>\n<tr><th>#</th><th>token</th>");
+    shapc_cli_html_put(b, "<table>\n<tr><th>#</th><th>token</th>");
     for (size_t c = 0; c < K; c++) {
-        shapc_html_put(b, "<th>SHAP value: ");
-        shapc_html_esc(b, outputs[D->classes[i * K + c]]);
-        shapc_html_put(b, "</th><th>std. error</th>");
+        shapc_cli_html_put(b, "<th>SHAP value: ");
+        shapc_cli_html_esc(b, outputs[D->classes[i * K + c]]);
+        shapc_cli_html_put(b, "</th><th>std. error</th>");
     }
-    shapc_html_put(b, "</tr>\n");
+    shapc_cli_html_put(b, "</tr>\n");
     for (size_t q = 0; q < shown; q++) {
         const size_t t = rk[q].pos;
         int known = 1;
         const char *word = shapc_results_token(r, i, t, NULL, &known, NULL);
-        shapc_html_putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
-        shapc_html_esc(b, word);
+        shapc_cli_html_putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
+        shapc_cli_html_esc(b, word);
         if (!known)
-            shapc_html_put(
+            shapc_cli_html_put(
                 b, " <span class=\"note\" title=\"not in the vocabulary: scored as the unknown "
                    "token\">(unknown)</span>");
-        shapc_html_put(b, "</td>");
+        shapc_cli_html_put(b, "</td>");
         for (size_t c = 0; c < K; c++) {
             const double se = (double)D->se[(i * M + t) * K + c];
             put_phi_cell(b, (double)D->phi[(i * M + t) * K + c]);
             if (!isfinite(se))
-                shapc_html_put(b, "<td class=\"num\">inf</td>"); /* not determined */
+                shapc_cli_html_put(b, "<td class=\"num\">inf</td>"); /* not determined */
             else
-                shapc_html_putf(b, "<td class=\"num\">%.2g</td>", se);
+                shapc_cli_html_putf(b, "<td class=\"num\">%.2g</td>", se);
         }
-        shapc_html_put(b, "</tr>\n");
+        shapc_cli_html_put(b, "</tr>\n");
     }
-    shapc_html_put(b, "</table>\n");
+    shapc_cli_html_put(b, "</table>\n");
     if (shown < t_n)
-        shapc_html_putf(
+        shapc_cli_html_putf(
             b, "<p class=\"note\">The %zu tokens with the largest |SHAP value| of %zu.</p>\n",
             shown, t_n);
     free(rk);
 }
 
-static void put_document(shapc_html *b, const char *dir, const shapc_results *r, size_t i)
+static void put_document(shapc_cli_html *b, const char *dir, const shapc_results *r, size_t i)
 {
     const shapc_results_data *D = shapc_results_view(r);
     const size_t t_n = D->row_players[i];
     char name[64], alt[64];
-    shapc_html_putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s</p>\n", D->rows[i],
-                    t_n, t_n == 1 ? "" : "s");
+    shapc_cli_html_putf(b, "<h3>Document %zu</h3>\n<p class=\"meta\">%zu token%s</p>\n", D->rows[i],
+                        t_n, t_n == 1 ? "" : "s");
     put_classes(b, r, i);
     if (t_n == 0) {
-        shapc_html_put(b,
-                       "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
-                       "value)</p>\n");
+        shapc_cli_html_put(
+            b, "<p class=\"note\">(empty document: no tokens to explain; f(x) is the base "
+               "value)</p>\n");
         return;
     }
     snprintf(name, sizeof name, "text_%zu.png", D->rows[i]);
     snprintf(alt, sizeof alt, "document %zu", D->rows[i]);
-    shapc_html_png(b, dir, name, alt);
+    shapc_cli_html_png(b, dir, name, alt);
     put_top_tokens(b, r, i);
 }
 
-static void put_vocabulary(shapc_html *b, const char *dir, const shapc_results *r,
+static void put_vocabulary(shapc_cli_html *b, const char *dir, const shapc_results *r,
                            const shapc_results_word *w, size_t n)
 {
     const size_t K = shapc_results_get_layout(r)->n_columns;
     const size_t shown = n < TEXT_TOP_WORDS ? n : TEXT_TOP_WORDS;
-    shapc_html_put(
+    shapc_cli_html_put(
         b, "<h2>Vocabulary</h2>\n<p>Mean |SHAP value| of each vocabulary word over its "
            "occurrences in the explained documents, most important first; words outside the "
            "vocabulary are pooled under the unknown token.</p>\n");
     if (n == 0) {
-        shapc_html_put(b, "<p class=\"note\">(no words: every explained document is empty)</p>\n");
+        shapc_cli_html_put(b,
+                           "<p class=\"note\">(no words: every explained document is empty)</p>\n");
         return;
     }
-    shapc_html_png(b, dir, "vocab_importance.png", "mean |SHAP value| per word");
-    shapc_html_put(b, "<table>\n<tr><th>word</th><th>occurrences</th>");
+    shapc_cli_html_png(b, dir, "vocab_importance.png", "mean |SHAP value| per word");
+    shapc_cli_html_put(b, "<table>\n<tr><th>word</th><th>occurrences</th>");
     for (size_t c = 0; c < K; c++) {
         const char *name = shapc_cli_render_column_name(r, c);
-        shapc_html_put(b, "<th>mean |SHAP|: ");
-        shapc_html_esc(b, name);
-        shapc_html_put(b, "</th><th>mean SHAP: ");
-        shapc_html_esc(b, name);
-        shapc_html_put(b, "</th>");
+        shapc_cli_html_put(b, "<th>mean |SHAP|: ");
+        shapc_cli_html_esc(b, name);
+        shapc_cli_html_put(b, "</th><th>mean SHAP: ");
+        shapc_cli_html_esc(b, name);
+        shapc_cli_html_put(b, "</th>");
     }
-    shapc_html_put(b, "</tr>\n");
+    shapc_cli_html_put(b, "</tr>\n");
     for (size_t i = 0; i < shown; i++) {
-        shapc_html_put(b, "<tr><td>");
-        shapc_html_esc(b, w[i].word);
-        shapc_html_putf(b, "</td><td class=\"num\">%zu</td>", w[i].count);
+        shapc_cli_html_put(b, "<tr><td>");
+        shapc_cli_html_esc(b, w[i].word);
+        shapc_cli_html_putf(b, "</td><td class=\"num\">%zu</td>", w[i].count);
         for (size_t c = 0; c < K; c++) {
-            shapc_html_putf(b, "<td class=\"num\">%.4g</td>", w[i].mean_abs_phi[c]);
+            shapc_cli_html_putf(b, "<td class=\"num\">%.4g</td>", w[i].mean_abs_phi[c]);
             put_phi_cell(b, w[i].mean_phi[c]);
         }
-        shapc_html_put(b, "</tr>\n");
+        shapc_cli_html_put(b, "</tr>\n");
     }
-    shapc_html_put(b, "</table>\n");
+    shapc_cli_html_put(b, "</table>\n");
     if (shown < n)
-        shapc_html_putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n",
-                        n - shown);
+        shapc_cli_html_putf(b, "<p class=\"note\">%zu more words in vocab_importance.json.</p>\n",
+                            n - shown);
 }
 
-static int build_text(shapc_html *b, const char *dir, const shapc_results *r, size_t shown)
+static int build_text(shapc_cli_html *b, const char *dir, const shapc_results *r, size_t shown)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const shapc_results_data *D = shapc_results_view(r);
@@ -592,33 +595,33 @@ static int build_text(shapc_html *b, const char *dir, const shapc_results *r, si
         hi = D->row_players[i] > hi ? D->row_players[i] : hi;
         exact += D->info[i].exact != 0;
     }
-    shapc_html_putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", l->n_rows);
-    shapc_html_putf(
+    shapc_cli_html_putf(b, "<tr><th>explained documents</th><td>%zu</td></tr>\n", l->n_rows);
+    shapc_cli_html_putf(
         b, "<tr><th>players (tokens)</th><td>%zu in all, %zu to %zu per document</td></tr>\n",
         tokens, lo, hi);
-    shapc_html_putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n", exact,
-                    l->n_rows);
+    shapc_cli_html_putf(b, "<tr><th>explained exactly</th><td>%zu of %zu documents</td></tr>\n",
+                        exact, l->n_rows);
     put_settings_end(b, r);
     put_vocabulary(b, dir, r, words, n_words);
     shapc_results_vocabulary_free(words, n_words);
 
-    shapc_html_put(
+    shapc_cli_html_put(
         b, "<h2>Documents</h2>\n<p>Each document's tokens are highlighted by their SHAP value "
            "for the first explained output (");
-    shapc_html_esc(b, shapc_cli_render_column_name(r, 0));
-    shapc_html_put(
+    shapc_cli_html_esc(b, shapc_cli_render_column_name(r, 0));
+    shapc_cli_html_put(
         b, "): red raises f(x), blue lowers it. The table lists the tokens with the largest "
            "|SHAP value| and their standard errors (0 when the document was explained "
            "exactly).</p>\n");
     if (shown < l->n_rows)
-        shapc_html_putf(
+        shapc_cli_html_putf(
             b,
             "<p class=\"note\">Showing the first %zu of %zu documents; the other %zu are "
             "in text_values.json.</p>\n",
             shown, l->n_rows, l->n_rows - shown);
     for (size_t i = 0; i < shown; i++)
         put_document(b, dir, r, i);
-    shapc_html_put(b, "</body>\n</html>\n");
+    shapc_cli_html_put(b, "</body>\n</html>\n");
     return 0;
 }
 
@@ -628,7 +631,7 @@ static int build_text(shapc_html *b, const char *dir, const shapc_results *r, si
 
 /* Draws the plots the report embeds that DIR lacks (after --no-plots), as explain would
  * have, then writes the HTML of either kind. */
-static int build(const char *dir, const shapc_results *r, shapc_html *b)
+static int build(const char *dir, const shapc_results *r, shapc_cli_html *b)
 {
     shapc_error err = {0};
     const size_t n = shapc_results_get_layout(r)->n_rows;
@@ -648,7 +651,7 @@ int shapc_cli_report(int argc, char **argv)
     const char *dir = NULL, *out = NULL, *value;
     char path[4096];
     shapc_error e = {0};
-    shapc_html b = {0};
+    shapc_cli_html b = {0};
     int id;
 
     shapc_cli_parser_init(&p, "report", argc, argv);

@@ -9,7 +9,7 @@
 
 #include <shapc/data.h>
 
-void shapc_html_put_n(shapc_html *b, const char *s, size_t n)
+void shapc_cli_html_put_n(shapc_cli_html *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
@@ -31,12 +31,12 @@ void shapc_html_put_n(shapc_html *b, const char *s, size_t n)
     b->s[b->len] = 0;
 }
 
-void shapc_html_put(shapc_html *b, const char *s)
+void shapc_cli_html_put(shapc_cli_html *b, const char *s)
 {
-    shapc_html_put_n(b, s, strlen(s));
+    shapc_cli_html_put_n(b, s, strlen(s));
 }
 
-void shapc_html_putf(shapc_html *b, const char *fmt, ...)
+void shapc_cli_html_putf(shapc_cli_html *b, const char *fmt, ...)
 {
     char tmp[1024];
     va_list ap;
@@ -45,38 +45,38 @@ void shapc_html_putf(shapc_html *b, const char *fmt, ...)
     n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n > 0)
-        shapc_html_put_n(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+        shapc_cli_html_put_n(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-void shapc_html_esc_n(shapc_html *b, const char *s, size_t n)
+void shapc_cli_html_esc_n(shapc_cli_html *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
         case '<':
-            shapc_html_put(b, "&lt;");
+            shapc_cli_html_put(b, "&lt;");
             break;
         case '>':
-            shapc_html_put(b, "&gt;");
+            shapc_cli_html_put(b, "&gt;");
             break;
         case '&':
-            shapc_html_put(b, "&amp;");
+            shapc_cli_html_put(b, "&amp;");
             break;
         case '"':
-            shapc_html_put(b, "&quot;");
+            shapc_cli_html_put(b, "&quot;");
             break;
         default:
-            shapc_html_put_n(b, s + i, 1);
+            shapc_cli_html_put_n(b, s + i, 1);
         }
     }
 }
 
-void shapc_html_esc(shapc_html *b, const char *s)
+void shapc_cli_html_esc(shapc_cli_html *b, const char *s)
 {
     if (s)
-        shapc_html_esc_n(b, s, strlen(s));
+        shapc_cli_html_esc_n(b, s, strlen(s));
 }
 
-static void put_base64(shapc_html *b, const unsigned char *d, size_t n)
+static void put_base64(shapc_cli_html *b, const unsigned char *d, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t i;
@@ -87,7 +87,7 @@ static void put_base64(shapc_html *b, const unsigned char *d, size_t n)
         q[1] = tab[(v >> 12) & 63];
         q[2] = tab[(v >> 6) & 63];
         q[3] = tab[v & 63];
-        shapc_html_put_n(b, q, 4);
+        shapc_cli_html_put_n(b, q, 4);
     }
     if (i < n) {
         unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0);
@@ -95,11 +95,11 @@ static void put_base64(shapc_html *b, const unsigned char *d, size_t n)
         q[1] = tab[(v >> 12) & 63];
         q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
         q[3] = '=';
-        shapc_html_put_n(b, q, 4);
+        shapc_cli_html_put_n(b, q, 4);
     }
 }
 
-int shapc_html_file_exists(const char *dir, const char *name)
+int shapc_cli_html_file_exists(const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -110,62 +110,62 @@ int shapc_html_file_exists(const char *dir, const char *name)
 }
 
 /* <img> with the PNG inlined; a note instead when the file is missing. */
-void shapc_html_png(shapc_html *b, const char *dir, const char *name, const char *alt)
+void shapc_cli_html_png(shapc_cli_html *b, const char *dir, const char *name, const char *alt)
 {
     char path[4096];
     size_t len = 0;
     char *d = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (shapc_file_read(path, 0, &d, &len, NULL) != SHAPC_OK) {
-        shapc_html_putf(b, "<p class=\"note\">(%s not available)</p>\n", name);
+        shapc_cli_html_putf(b, "<p class=\"note\">(%s not available)</p>\n", name);
         return;
     }
-    shapc_html_put(b, "<img alt=\"");
-    shapc_html_esc(b, alt);
-    shapc_html_put(b, "\" src=\"data:image/png;base64,");
+    shapc_cli_html_put(b, "<img alt=\"");
+    shapc_cli_html_esc(b, alt);
+    shapc_cli_html_put(b, "\" src=\"data:image/png;base64,");
     put_base64(b, (const unsigned char *)d, len);
-    shapc_html_put(b, "\">\n");
+    shapc_cli_html_put(b, "\">\n");
     free(d);
 }
 
 /* One argument as a POSIX shell reads it back (XCU 2.2.3: nothing is special inside single
  * quotes but the quote itself, written '\''), HTML-escaped, so the command line under the
  * title can be copied and rerun. Words of safe characters only are left bare. */
-void shapc_html_shell_word(shapc_html *b, const char *s)
+void shapc_cli_html_shell_word(shapc_cli_html *b, const char *s)
 {
     const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
                        "_@%+=:,./-";
     if (*s && strspn(s, safe) == strlen(s)) {
-        shapc_html_esc(b, s);
+        shapc_cli_html_esc(b, s);
         return;
     }
-    shapc_html_put(b, "'");
+    shapc_cli_html_put(b, "'");
     for (; *s; s++) {
         if (*s == '\'')
-            shapc_html_put(b, "'\\''");
+            shapc_cli_html_put(b, "'\\''");
         else
-            shapc_html_esc_n(b, s, 1);
+            shapc_cli_html_esc_n(b, s, 1);
     }
-    shapc_html_put(b, "'");
+    shapc_cli_html_put(b, "'");
 }
 
 /* Seconds rounded for a reader: 3 significant digits at most, minutes and hours past 60 s. */
-void shapc_html_seconds(shapc_html *b, double s)
+void shapc_cli_html_seconds(shapc_cli_html *b, double s)
 {
     if (!(s >= 0) || !isfinite(s))
-        shapc_html_put(b, "&mdash;");
+        shapc_cli_html_put(b, "&mdash;");
     else if (s >= 3600)
-        shapc_html_putf(b, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
+        shapc_cli_html_putf(b, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
     else if (s >= 60)
-        shapc_html_putf(b, "%.0f min %02.0f s", floor(s / 60), floor(fmod(s, 60)));
+        shapc_cli_html_putf(b, "%.0f min %02.0f s", floor(s / 60), floor(fmod(s, 60)));
     else if (s >= 10)
-        shapc_html_putf(b, "%.1f s", s);
+        shapc_cli_html_putf(b, "%.1f s", s);
     else if (s >= 1)
-        shapc_html_putf(b, "%.2f s", s);
+        shapc_cli_html_putf(b, "%.2f s", s);
     else if (s >= 0.01)
-        shapc_html_putf(b, "%.0f ms", s * 1e3);
+        shapc_cli_html_putf(b, "%.0f ms", s * 1e3);
     else if (s >= 0.0001)
-        shapc_html_putf(b, "%.1f ms", s * 1e3);
+        shapc_cli_html_putf(b, "%.1f ms", s * 1e3);
     else
-        shapc_html_put(b, "&lt; 0.1 ms");
+        shapc_cli_html_put(b, "&lt; 0.1 ms");
 }
