@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <shapc/command.h>
 #include <shapc/model.h>
 #include <shapc/results.h>
 #include <shapc/text.h>
 
 #include "commands.h"
 #include "explain.h"
+#include "loaders.h"
 #include "progress.h"
 #include "signals.h"
 
@@ -26,29 +26,9 @@
 static shapc_status open_model(const shapc_cli_explain_args *a, shapc_model **model,
                                shapc_error *err)
 {
-    if (a->plugin_path) {
-        /* dlopen searches the library path for a bare name; users mean the file here. */
-        if (!strchr(a->plugin_path, '/')) {
-            char local[4096];
-            snprintf(local, sizeof local, "./%s", a->plugin_path);
-            return shapc_model_open_plugin(local, a->plugin_arg, model, err);
-        }
-        return shapc_model_open_plugin(a->plugin_path, a->plugin_arg, model, err);
-    }
-    if (a->model_cmd) {
-        shapc_process_options po = shapc_process_options_default();
-        char **argv = NULL;
-        shapc_status st = shapc_command_split(a->model_cmd, &argv, NULL, err);
-        if (st != SHAPC_OK)
-            return st;
-        po.batch = a->batch;
-        po.timeout_ms = a->timeout_ms;
-        po.label = a->model_cmd;
-        st = shapc_model_open_process((const char *const *)argv, &po, model, err);
-        shapc_command_free(argv);
-        return st;
-    }
-    return shapc_model_load(a->model_path, model, err);
+    const shapc_cli_model_source src = {a->model_path, a->model_cmd, a->plugin_path,
+                                        a->plugin_arg, a->batch, a->timeout_ms};
+    return shapc_cli_open_model(&src, model, err);
 }
 
 /* The kernel options of the run: the command line's, every core by default (shared with

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <shapc/command.h>
 
 #include "args.h"
 #include "inputs.h"
@@ -178,6 +181,44 @@ shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t 
         }
     }
     return SHAPC_OK;
+}
+
+shapc_status shapc_cli_open_model(const shapc_cli_model_source *src, shapc_model **model,
+                                  shapc_error *err)
+{
+    if (src->plugin_path) {
+        /* dlopen searches the library path for a bare name; users mean the file here. */
+        if (!strchr(src->plugin_path, '/')) {
+            char local[4096];
+            snprintf(local, sizeof local, "./%s", src->plugin_path);
+            return shapc_model_open_plugin(local, src->plugin_arg, model, err);
+        }
+        return shapc_model_open_plugin(src->plugin_path, src->plugin_arg, model, err);
+    }
+    if (src->model_cmd) {
+        shapc_process_options po = shapc_process_options_default();
+        char **argv = NULL;
+        shapc_status st = shapc_command_split(src->model_cmd, &argv, NULL, err);
+        if (st != SHAPC_OK)
+            return st;
+        po.batch = src->batch;
+        po.timeout_ms = src->timeout_ms;
+        po.label = src->model_cmd;
+        st = shapc_model_open_process((const char *const *)argv, &po, model, err);
+        shapc_command_free(argv);
+        return st;
+    }
+    return shapc_model_load(src->model_path, model, err);
+}
+
+int shapc_cli_parse_timeout(const char *v, int *ms)
+{
+    char *end;
+    double s = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(s >= 0.0) || s > 2000000.0)
+        return -1;
+    *ms = (int)ceil(s * 1000.0);
+    return 0;
 }
 
 char *shapc_cli_path_join(const char *dir, const char *name)
