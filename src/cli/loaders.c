@@ -163,6 +163,23 @@ cleanup:
     return st;
 }
 
+shapc_status shapc_cli_check_input(const char *path, shapc_error *err)
+{
+    shapc_array *raw = NULL;
+    shapc_status st = SHAPC_OK;
+    size_t n = strlen(path);
+    if (n >= 4 && strncasecmp(path + n - 4, ".csv", 4) == 0) {
+        char **names = NULL;
+        size_t cols = 0;
+        st = shapc_csv_read(path, &raw, &names, &cols, err);
+        shapc_csv_names_free(names, cols);
+    } else if (!shapc_cli_inputs_handles(path)) {
+        st = read_any(path, &raw, err);
+    }
+    shapc_array_free(raw);
+    return st;
+}
+
 int shapc_cli_rows_outside(shapc_status st, const shapc_error *err)
 {
     return st == SHAPC_ERANGE && err && err->message[0] == '\0';
