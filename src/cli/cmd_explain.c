@@ -58,7 +58,16 @@ static shapc_kernel_options kernel_options(const shapc_cli_run *x)
 static shapc_status setup(shapc_cli_run *x, shapc_error *err)
 {
     x->ko = kernel_options(x);
-    shapc_status st = open_model(&x->a, &x->model, err);
+    shapc_status st = SHAPC_OK;
+    /* A process takes seconds to start (or the whole --model-timeout to fail): refuse a
+     * malformed INPUT or background first. */
+    if (x->a.model_cmd || x->a.plugin_path) {
+        st = shapc_cli_check_input(x->a.input_path, err);
+        if (st == SHAPC_OK && x->a.bg_path)
+            st = shapc_cli_check_input(x->a.bg_path, err);
+    }
+    if (st == SHAPC_OK)
+        st = open_model(&x->a, &x->model, err);
     if (st != SHAPC_OK)
         return st;
     /* --class against the model's outputs: a usage error before any file is read. */

@@ -82,6 +82,13 @@ assert_contains "$ERRLINE" "/nonexistent/libnope.so"
 expect_fail 1 "$SHAPC" predict --model-cmd "sh -c 'echo started >&2; sleep 30'" nul_cell.csv \
     --model-timeout 1
 assert_contains "$ERRLINE" "nul_cell.csv: line 2, column 'f0': a NUL byte inside the value"
+expect_fail 1 "$SHAPC" explain --model-cmd "sh -c 'echo started >&2; sleep 30'" nul_cell.csv \
+    --background good.csv --model-timeout 1 -o out -q
+assert_contains "$ERRLINE" "nul_cell.csv: line 2, column 'f0': a NUL byte inside the value"
+expect_fail 1 "$SHAPC" explain --model-cmd "sh -c 'echo started >&2; sleep 30'" good.csv \
+    --background huge_value.csv --model-timeout 1 -o out -q
+assert_contains "$ERRLINE" "huge_value.csv: line 2, column 'f0': '1e999' is outside"
+assert_no_outputs out
 run_ok "$SHAPC" predict --help
 assert_contains "$(cat "$WORK/last.out")" "--model-cmd"
 if [ -n "$PY" ]; then
