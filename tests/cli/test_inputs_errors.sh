@@ -109,3 +109,22 @@ a, b = np.load("native.npy"), np.load("proc.npy")
 assert a.shape == b.shape and np.allclose(a, b, atol=1e-5, rtol=0), (a.shape, b.shape)
 PYEOF
 fi
+PLUGIN=${SHAPC_SAMPLES_BIN:-}/plugin/libshapc_sample_plugin.so
+if [ -f "$PLUGIN" ]; then
+    W="0.5,-0.25,0.125,0,0,0,0,0,0,0,0,0,0,0,0.01,-0.02,0.3"
+    run_ok "$SHAPC" predict --model-plugin "$PLUGIN" --plugin-arg "$W" "$FIX/input.npy" \
+        -o plug.npy
+    if [ -n "$PY" ]; then
+        "$PY" - "$W" "$FIX/input.npy" <<'PYEOF' || fail "predict --model-plugin is wrong"
+import sys
+import numpy as np
+w = np.array([float(v) for v in sys.argv[1].split(",")])
+x = np.load(sys.argv[2]).astype(np.float64)
+p = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+got = np.load("plug.npy")
+assert got.shape == (len(x), 1) and np.allclose(got[:, 0], p, atol=1e-6), (got, p)
+PYEOF
+    fi
+    expect_fail 1 "$SHAPC" predict --model-plugin "$PLUGIN" --plugin-arg "1,x" "$FIX/input.npy"
+    assert_contains "$ERRLINE" "not a comma-separated list"
+fi
