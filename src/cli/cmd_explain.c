@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <shapc/command.h>
 #include <shapc/model.h>
 #include <shapc/results.h>
 #include <shapc/text.h>
@@ -27,29 +26,9 @@
 static shapc_status open_model(const shapc_cli_explain_args *a, shapc_model **model,
                                shapc_error *err)
 {
-    if (a->plugin_path) {
-        /* dlopen searches the library path for a bare name; users mean the file here. */
-        if (!strchr(a->plugin_path, '/')) {
-            char local[4096];
-            snprintf(local, sizeof local, "./%s", a->plugin_path);
-            return shapc_model_open_plugin(local, a->plugin_arg, model, err);
-        }
-        return shapc_model_open_plugin(a->plugin_path, a->plugin_arg, model, err);
-    }
-    if (a->model_cmd) {
-        shapc_process_options po = shapc_process_options_default();
-        char **argv = NULL;
-        shapc_status st = shapc_command_split(a->model_cmd, &argv, NULL, err);
-        if (st != SHAPC_OK)
-            return st;
-        po.batch = a->batch;
-        po.timeout_ms = a->timeout_ms;
-        po.label = a->model_cmd;
-        st = shapc_model_open_process((const char *const *)argv, &po, model, err);
-        shapc_command_free(argv);
-        return st;
-    }
-    return shapc_model_load(a->model_path, model, err);
+    const shapc_cli_model_source src = {a->model_path, a->model_cmd, a->plugin_path,
+                                        a->plugin_arg, a->batch, a->timeout_ms};
+    return shapc_cli_open_model(&src, model, err);
 }
 
 /* The kernel options of the run: the command line's, every core by default (shared with
@@ -80,15 +59,15 @@ static shapc_status setup(shapc_cli_run *x, shapc_error *err)
 {
     x->ko = kernel_options(x);
     shapc_status st = SHAPC_OK;
+    /* A process takes seconds to start (or the whole --model-timeout to fail): refuse a
+     * malformed INPUT or background first. */
     if (x->a.model_cmd || x->a.plugin_path) {
-        /* A malformed file fails now, not after the model's start-up (up to its timeout). */
-        st = shapc_cli_check_readable(x->a.input_path, err);
+        st = shapc_cli_check_input(x->a.input_path, err);
         if (st == SHAPC_OK && x->a.bg_path)
-            st = shapc_cli_check_readable(x->a.bg_path, err);
-        if (st != SHAPC_OK)
-            return st;
+            st = shapc_cli_check_input(x->a.bg_path, err);
     }
-    st = open_model(&x->a, &x->model, err);
+    if (st == SHAPC_OK)
+        st = open_model(&x->a, &x->model, err);
     if (st != SHAPC_OK)
         return st;
     /* --class against the model's outputs: a usage error before any file is read. */

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <shapc/command.h>
 
 #include "args.h"
 #include "inputs.h"
@@ -32,15 +35,6 @@ static int looks_like_npy(const char *path)
 
 static shapc_status read_any(const char *path, shapc_array **out, shapc_error *err)
 {
-    if (ends_with(path, ".csv")) {
-        char **names = NULL;
-        size_t n_cols = 0;
-        shapc_status st = shapc_csv_read(path, out, &names, &n_cols, err);
-        shapc_csv_names_free(names, n_cols);
-        return st;
-    }
-    if (ends_with(path, ".png"))
-        return shapc_png_read(path, out, err);
     if (ends_with(path, ".npy"))
         return shapc_npy_read(path, out, err);
     if (ends_with(path, ".idx") || ends_with(path, ".idx.gz") || ends_with(path, "ubyte") ||
@@ -169,6 +163,23 @@ cleanup:
     return st;
 }
 
+shapc_status shapc_cli_check_input(const char *path, shapc_error *err)
+{
+    shapc_array *raw = NULL;
+    shapc_status st = SHAPC_OK;
+    size_t n = strlen(path);
+    if (n >= 4 && strncasecmp(path + n - 4, ".csv", 4) == 0) {
+        char **names = NULL;
+        size_t cols = 0;
+        st = shapc_csv_read(path, &raw, &names, &cols, err);
+        shapc_csv_names_free(names, cols);
+    } else if (!shapc_cli_inputs_handles(path)) {
+        st = read_any(path, &raw, err);
+    }
+    shapc_array_free(raw);
+    return st;
+}
+
 int shapc_cli_rows_outside(shapc_status st, const shapc_error *err)
 {
     return st == SHAPC_ERANGE && err && err->message[0] == '\0';
@@ -187,6 +198,44 @@ shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t 
         }
     }
     return SHAPC_OK;
+}
+
+shapc_status shapc_cli_open_model(const shapc_cli_model_source *src, shapc_model **model,
+                                  shapc_error *err)
+{
+    if (src->plugin_path) {
+        /* dlopen searches the library path for a bare name; users mean the file here. */
+        if (!strchr(src->plugin_path, '/')) {
+            char local[4096];
+            snprintf(local, sizeof local, "./%s", src->plugin_path);
+            return shapc_model_open_plugin(local, src->plugin_arg, model, err);
+        }
+        return shapc_model_open_plugin(src->plugin_path, src->plugin_arg, model, err);
+    }
+    if (src->model_cmd) {
+        shapc_process_options po = shapc_process_options_default();
+        char **argv = NULL;
+        shapc_status st = shapc_command_split(src->model_cmd, &argv, NULL, err);
+        if (st != SHAPC_OK)
+            return st;
+        po.batch = src->batch;
+        po.timeout_ms = src->timeout_ms;
+        po.label = src->model_cmd;
+        st = shapc_model_open_process((const char *const *)argv, &po, model, err);
+        shapc_command_free(argv);
+        return st;
+    }
+    return shapc_model_load(src->model_path, model, err);
+}
+
+int shapc_cli_parse_timeout(const char *v, int *ms)
+{
+    char *end;
+    double s = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(s >= 0.0) || s > 2000000.0)
+        return -1;
+    *ms = (int)ceil(s * 1000.0);
+    return 0;
 }
 
 char *shapc_cli_path_join(const char *dir, const char *name)
@@ -209,17 +258,4 @@ long long shapc_cli_file_size(const char *path)
     if (stat(path, &sb) != 0)
         return -1;
     return (long long)sb.st_size;
-}
-
-shapc_status shapc_cli_check_readable(const char *path, shapc_error *err)
-{
-    if (path[0] == '@')
-        return SHAPC_OK; /* a list of PNGs: each file is read with the model */
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return SHAPC_OK;
-    shapc_array *raw = NULL;
-    const shapc_status st = read_any(path, &raw, err);
-    shapc_array_free(raw);
-    return st;
 }

@@ -31,10 +31,11 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
                                  const shapc_cli_range *range, size_t *first, size_t *n_file,
                                  shapc_array **out, shapc_error *err);
 
-/* Reads a file of rows once, without a model, for its reader's errors alone (a directory or
- * an @list passes: its files are read with the model). Lets an adapter model - a process
- * whose handshake may take up to its timeout - start only once the inputs are known good. */
-shapc_status shapc_cli_check_readable(const char *path, shapc_error *err);
+/* Reads `path` once without a model, so that a malformed NPY, IDX or CSV is refused before a
+ * --model-cmd process or a plugin is started (the shape is checked later, against the
+ * model). PNGs, directories and @lists are left to shapc_cli_load_rows. Errors name the file
+ * as shapc_cli_load_rows's would. Costs one extra read of the file. */
+shapc_status shapc_cli_check_input(const char *path, shapc_error *err);
 
 /* 1 if a shapc_cli_load_rows failure means only that the row range exceeds the file. */
 int shapc_cli_rows_outside(shapc_status st, const shapc_error *err);
@@ -43,6 +44,24 @@ int shapc_cli_rows_outside(shapc_status st, const shapc_error *err);
  * first_row + i) if any of the n rows of d values is NaN or infinite. */
 shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
                                     size_t first_row, shapc_error *err);
+
+/* Where a command's model comes from: a model.bin (model_path), a --model-cmd process or a
+ * --model-plugin library (at most one of model_cmd / plugin_path set; then model_path is
+ * ignored). batch and timeout_ms apply to a process only (shapc_process_options). */
+typedef struct shapc_cli_model_source {
+    const char *model_path, *model_cmd, *plugin_path, *plugin_arg;
+    size_t batch;
+    int timeout_ms;
+} shapc_cli_model_source;
+
+/* Opens the model src describes into *model (owned by the caller: shapc_model_free). A bare
+ * plugin name ("lib.so") means the file in the current directory, not the library path.
+ * Errors are the adapter's (they name the command or the library). */
+shapc_status shapc_cli_open_model(const shapc_cli_model_source *src, shapc_model **model,
+                                  shapc_error *err);
+
+/* Parses a --model-timeout value in seconds (>= 0, "0.3") into milliseconds; -1 if bad. */
+int shapc_cli_parse_timeout(const char *v, int *ms);
 
 /* Joins dir and name with one '/' into a malloc'd string (NULL on allocation failure). */
 char *shapc_cli_path_join(const char *dir, const char *name);
