@@ -168,7 +168,7 @@ int shapc_cli_predict(int argc, char **argv)
         shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    shapc_status st = shapc_cli_load_rows(input_path, model, &range, &a, &n_all, &rows, &err);
+    shapc_status st = shapc_cli_load_rows(input_path, model, &range, NULL, &a, &n_all, &rows, &err);
     if (shapc_cli_rows_outside(st, &err)) {
         shapc_cli_fail("%s: --rows %s out of range (the file has %zu rows)", input_path,
                        rows_text ? rows_text : "", n_all);

@@ -24,6 +24,7 @@
 #include <shapc/text.h>
 
 #include "args.h"
+#include "csv_drop.h"
 #include "journal.h"
 #include "lock.h"
 #include "schedule.h"
@@ -58,6 +59,7 @@ typedef struct shapc_cli_explain_args {
     shapc_cli_range bg_rows;
     size_t bg_sample;        /* --background-sample N, 0 = every row */
     size_t bg_kmeans;        /* --background-kmeans K, 0 = off */
+    shapc_cli_csv_drop drop; /* --target COL, --drop-columns A,B (CSV files) */
     size_t segments;         /* --segments N, 0 = off */
     int share_design;
     int grouped;             /* --groups HxW or FILE.json */

@@ -32,6 +32,8 @@ enum {
     OPT_BACKGROUND_ROWS,
     OPT_BACKGROUND_SAMPLE,
     OPT_BACKGROUND_KMEANS,
+    OPT_TARGET,
+    OPT_DROP_COLUMNS,
     OPT_GROUPS,
     OPT_MODEL_CMD,
     OPT_MODEL_PLUGIN,
@@ -65,6 +67,8 @@ static const shapc_cli_option options[] = {
     {OPT_BACKGROUND_ROWS, "background-rows", 0, 1},
     {OPT_BACKGROUND_SAMPLE, "background-sample", 0, 1},
     {OPT_BACKGROUND_KMEANS, "background-kmeans", 0, 1},
+    {OPT_TARGET, "target", 0, 1},
+    {OPT_DROP_COLUMNS, "drop-columns", 0, 1},
     {OPT_GROUPS, "groups", 0, 1},
     {OPT_MODEL_CMD, "model-cmd", 0, 1},
     {OPT_MODEL_PLUGIN, "model-plugin", 0, 1},
@@ -98,6 +102,9 @@ static void usage(void)
         "                        (by weight, if it has weights)  [default: all rows]\n"
         "  --background-kmeans K summarise the background into K weighted k-means centroids,\n"
         "                        as shap.kmeans (docs/inputs.md)  [default: off]\n"
+        "  --target COL          CSV: leave out the label column COL (of INPUT and of a CSV\n"
+        "                        --background)  [default: none]\n"
+        "  --drop-columns A,B    CSV: leave out these columns too (ids, dates)  [default: none]\n"
         "  --max-evals N         model rows one row's explanation may evaluate, or 'auto' =\n"
         "                        shap's budget in rows, (2M + 2048) x min(background, 100)\n"
         "                        [default: auto]\n"
@@ -306,6 +313,16 @@ static int input_option(shapc_cli_explain_args *a, int id, const char *v)
         a->given_background = name;
         break;
     }
+    case OPT_TARGET:
+        if (*v == '\0')
+            return shapc_cli_usage_error(cmd, "--target: empty column name");
+        a->drop.target = v;
+        break;
+    case OPT_DROP_COLUMNS:
+        if (*v == '\0')
+            return shapc_cli_usage_error(cmd, "--drop-columns: empty list");
+        a->drop.columns = v;
+        break;
     case OPT_SHARE_DESIGN:
         a->share_design = 1;
         a->given_share_design = "--share-design";

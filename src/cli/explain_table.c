@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <shapc/data.h>
 #include <shapc/image.h>
@@ -83,8 +84,13 @@ static shapc_status load_input(table *t, shapc_error *err)
 {
     const shapc_cli_explain_args *a = &t->x->a;
     size_t n_file = 0;
-    shapc_status st = shapc_cli_load_rows(a->input_path, t->x->model, &a->rows, &t->row0,
-                                          &n_file, &t->input, err);
+    const size_t len = strlen(a->input_path);
+    if (shapc_cli_csv_drop_any(&a->drop) &&
+        (len < 4 || strcasecmp(a->input_path + len - 4, ".csv") != 0))
+        return shapc_cli_explain_usage(t->x, err, "--target and --drop-columns apply to CSV "
+                                       "files; %s is not one", a->input_path);
+    shapc_status st = shapc_cli_load_rows(a->input_path, t->x->model, &a->rows, &a->drop,
+                                          &t->row0, &n_file, &t->input, err);
     if (shapc_cli_rows_outside(st, err))
         return shapc_error_set(err, st, "%s: --rows out of range (the file has %zu rows: 0:%zu)",
                                a->input_path, n_file, n_file);
@@ -105,8 +111,8 @@ static shapc_status load_background(table *t, shapc_error *err)
     shapc_status st;
     if (a->bg_path) {
         /* Only the --background-rows of the file are loaded. */
-        st = shapc_cli_load_rows(a->bg_path, t->x->model, &a->bg_rows, &t->bg_row0, &bg_total,
-                                 &t->bg_file, err);
+        st = shapc_cli_load_rows(a->bg_path, t->x->model, &a->bg_rows, &a->drop, &t->bg_row0,
+                                 &bg_total, &t->bg_file, err);
         if (shapc_cli_rows_outside(st, err))
             return shapc_error_set(err, st, "%s: --background-rows out of range (the "
                                    "background has %zu rows: 0:%zu)", bg_name, bg_total,
@@ -193,7 +199,8 @@ static shapc_status build_players(table *t, shapc_error *err)
     char name[96], want[96];
     shapc_cli_format_shape(want, sizeof want, shapc_model_input_shape(x->model), rank, "x");
     shapc_status st = shapc_cli_inputs_players(a->input_path, a->bg_path, a->groups_json,
-                                               x->model, &t->M, &t->group_of, &t->names, err);
+                                               &a->drop, x->model, &t->M, &t->group_of,
+                                               &t->names, err);
     if (st != SHAPC_OK || t->names)
         return st;
     if (!(t->group_of = malloc(d * sizeof *t->group_of)))

@@ -79,12 +79,13 @@ static int push_path(char ***v, size_t *cnt, size_t *cap, char *p)
  * CSV
  * ========================================================================================== */
 
-static shapc_status load_csv(const char *path, const shapc_model *model, shapc_array **out,
+static shapc_status load_csv(const char *path, const shapc_model *model,
+                             const shapc_cli_csv_drop *drop, shapc_array **out,
                              shapc_error *err)
 {
     char **names = NULL;
     size_t cols = 0, d = shapc_model_n_inputs(model);
-    shapc_status st = shapc_csv_read(path, out, &names, &cols, err);
+    shapc_status st = shapc_cli_csv_read(path, drop, out, &names, &cols, err);
     shapc_csv_names_free(names, cols);
     if (st != SHAPC_OK)
         return st;
@@ -257,11 +258,12 @@ static shapc_status load_pngs(const char *const *paths, size_t n, const shapc_mo
     return SHAPC_OK;
 }
 
-shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model, shapc_array **out,
+shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model,
+                                   const shapc_cli_csv_drop *drop, shapc_array **out,
                                    shapc_error *err)
 {
     if (ends_with_ci(path, ".csv"))
-        return load_csv(path, model, out, err);
+        return load_csv(path, model, drop, out, err);
     char **paths = NULL;
     size_t n = 0;
     shapc_status st;
@@ -283,8 +285,9 @@ shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model, s
  * ========================================================================================== */
 
 /* Feature names: a CSV header (input first, else background), checked against each other. */
-static shapc_status feature_names(const char *input_path, const char *bg_path, size_t d,
-                                  char ***names, shapc_error *err)
+static shapc_status feature_names(const char *input_path, const char *bg_path,
+                                  const shapc_cli_csv_drop *drop, size_t d, char ***names,
+                                  shapc_error *err)
 {
     char **hdr[2] = {NULL, NULL};
     size_t cols[2] = {0, 0};
@@ -294,7 +297,7 @@ static shapc_status feature_names(const char *input_path, const char *bg_path, s
         if (!src[i] || !ends_with_ci(src[i], ".csv"))
             continue;
         shapc_array *tmp = NULL;
-        st = shapc_csv_read(src[i], &tmp, &hdr[i], &cols[i], err);
+        st = shapc_cli_csv_read(src[i], drop, &tmp, &hdr[i], &cols[i], err);
         shapc_array_free(tmp);
         if (st == SHAPC_OK && cols[i] != d)
             st = shapc_error_set(err, SHAPC_ESHAPE, "%s: %zu columns, the model has %zu "
@@ -333,9 +336,9 @@ static shapc_status feature_names(const char *input_path, const char *bg_path, s
 }
 
 shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_path,
-                                      const char *groups_json, const shapc_model *model,
-                                      size_t *n_players, size_t **group_of, char ***names,
-                                      shapc_error *err)
+                                      const char *groups_json, const shapc_cli_csv_drop *drop,
+                                      const shapc_model *model, size_t *n_players,
+                                      size_t **group_of, char ***names, shapc_error *err)
 {
     *names = NULL;
     int csv = ends_with_ci(input_path, ".csv") || (bg_path && ends_with_ci(bg_path, ".csv"));
@@ -343,7 +346,7 @@ shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_pat
         return SHAPC_OK;
     size_t d = shapc_model_n_inputs(model);
     char **feat = NULL;
-    shapc_status st = feature_names(input_path, bg_path, d, &feat, err);
+    shapc_status st = feature_names(input_path, bg_path, drop, d, &feat, err);
     if (st != SHAPC_OK)
         return st;
     size_t *gof = malloc(d * sizeof *gof);

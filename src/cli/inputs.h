@@ -12,6 +12,8 @@
 #include <shapc/model.h>
 #include <shapc/status.h>
 
+#include "csv_drop.h"
+
 /* 1 if `path` is an input this module loads: a name ending in .csv or .png (any case), an
  * existing directory, or "@FILE" (a list of PNG paths, one per line, '#' comments; relative
  * paths are relative to FILE's directory). */
@@ -20,8 +22,10 @@ int shapc_cli_inputs_handles(const char *path);
 /* Loads such an input as float32 (n, d) rows for `model`. CSV: the column count must equal
  * d. PNG: the model input shape HxW or HxWxC must equal the image's exactly ("cat.png: 32x32x3
  * image does not match the model input 28x28x1"); a directory is read in byte order of file
- * names. *out is owned by the caller. Errors name the file. */
-shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model, shapc_array **out,
+ * names. A CSV loses the columns drop names first (NULL: none). *out is owned by the
+ * caller. Errors name the file. */
+shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model,
+                                   const shapc_cli_csv_drop *drop, shapc_array **out,
                                    shapc_error *err);
 
 /* Players from a CSV header and/or a groups.json (docs/inputs.md). Applies when input_path or
@@ -32,8 +36,8 @@ shapc_status shapc_cli_inputs_load(const char *path, const shapc_model *model, s
  * name. Errors: a background CSV whose header differs from the input's, unknown or repeated
  * columns in groups.json, malformed JSON - each naming the file. */
 shapc_status shapc_cli_inputs_players(const char *input_path, const char *bg_path,
-                                      const char *groups_json, const shapc_model *model,
-                                      size_t *n_players, size_t **group_of, char ***names,
-                                      shapc_error *err);
+                                      const char *groups_json, const shapc_cli_csv_drop *drop,
+                                      const shapc_model *model, size_t *n_players,
+                                      size_t **group_of, char ***names, shapc_error *err);
 
 #endif

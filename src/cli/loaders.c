@@ -82,15 +82,16 @@ static shapc_status select_rows(const shapc_cli_range *range, size_t n_file, siz
 }
 
 shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
-                                 const shapc_cli_range *range, size_t *first, size_t *n_file,
-                                 shapc_array **out, shapc_error *err)
+                                 const shapc_cli_range *range, const shapc_cli_csv_drop *drop,
+                                 size_t *first, size_t *n_file, shapc_array **out,
+                                 shapc_error *err)
 {
     shapc_array *raw = NULL, *rows = NULL, *part = NULL;
     size_t b = 0, n_sel = 0;
     shapc_status st;
     /* Tables and images (CSV, PNG, PNG directories and @lists) have their own rules; they
      * arrive as float32 rows (n, d), which the checks below accept as they are. */
-    st = shapc_cli_inputs_handles(path) ? shapc_cli_inputs_load(path, model, &raw, err)
+    st = shapc_cli_inputs_handles(path) ? shapc_cli_inputs_load(path, model, drop, &raw, err)
                                         : read_any(path, &raw, err);
     if (st != SHAPC_OK)
         return st;

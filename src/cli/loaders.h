@@ -15,6 +15,7 @@
 #include <shapc/status.h>
 
 #include "args.h"
+#include "csv_drop.h"
 
 /* Loads `path` and converts the rows `range` selects (NULL: all) to float32 rows (n, d) for
  * `model`: the product of the trailing dimensions must equal the model's d (an IDX of shape
@@ -26,10 +27,12 @@
  * features)"), SHAPC_EINVAL (no rows), SHAPC_ERANGE without a message when the range exceeds
  * the file (*n_file set: the caller names its option; test with shapc_cli_rows_outside, since
  * the readers' own SHAPC_ERANGE - dimensions that overflow, a CSV value beyond float32 -
- * carries the file's message). *out is owned by the caller. */
+ * carries the file's message). A CSV first loses the columns drop names (NULL: none). *out is
+ * owned by the caller. */
 shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
-                                 const shapc_cli_range *range, size_t *first, size_t *n_file,
-                                 shapc_array **out, shapc_error *err);
+                                 const shapc_cli_range *range, const shapc_cli_csv_drop *drop,
+                                 size_t *first, size_t *n_file, shapc_array **out,
+                                 shapc_error *err);
 
 /* Reads `path` once without a model, so that a malformed NPY, IDX or CSV is refused before a
  * --model-cmd process or a plugin is started (the shape is checked later, against the

@@ -107,4 +107,32 @@ printf 'a,b,c,d\n1,2,3\n' >short.csv
 expect_fail 1 "$SHAPC" explain "$M4" short.csv --background bg40.csv -o e_short
 case $ERRLINE in *metadata*) fail "a plain short row got the metadata hint: $ERRLINE" ;; esac
 
+# --target COL and --drop-columns A,B: a training table with an id and a label column explains
+# exactly as the four feature columns alone (byte-identical values, the same player names), in
+# INPUT and in a CSV --background alike.
+"$PY" - <<'PYEOF' || fail "could not write the wide tables"
+import csv
+for src, dst in (("x2.csv", "x2_wide.csv"), ("bg40.csv", "bg40_wide.csv")):
+    rows = list(csv.reader(open(src)))
+    with open(dst, "w") as f:
+        for i, r in enumerate(rows):
+            f.write(",".join(["id"] + r[:2] + ["label"] + r[2:]) + "\n" if i == 0 else
+                    ",".join([str(100 + i)] + r[:2] + [str(i % 3)] + r[2:]) + "\n")
+PYEOF
+run_ok "$SHAPC" explain "$M4" x2_wide.csv --background bg40_wide.csv --target label \
+    --drop-columns id --no-plots -o drop
+cmp -s bg_all/shap_values.npy drop/shap_values.npy || fail "--target/--drop-columns: other values"
+cmp -s bg_all/base_values.npy drop/base_values.npy || fail "--target/--drop-columns: other base"
+"$PY" -c "
+import json; p = json.load(open('drop/summary.json'))['players']
+assert p == ['a', 'b', 'c', 'd'], p" || fail "--target/--drop-columns: players are not a, b, c, d"
+expect_fail 1 "$SHAPC" explain "$M4" x2_wide.csv --background bg40_wide.csv --target label \
+    -o e_drop1
+assert_contains "$ERRLINE" "5 columns do not match the model input"
+expect_fail 1 "$SHAPC" explain "$M4" x2_wide.csv --background bg40_wide.csv --target lable \
+    --drop-columns id -o e_drop2
+assert_contains "$ERRLINE" "x2_wide.csv: --target: no column 'lable' in the header"
+expect_fail 2 "$SHAPC" explain "$FIX/model.bin" "$FIX/input.idx" --target label -o e_drop3
+assert_contains "$ERRLINE" "--target and --drop-columns apply to CSV files"
+
 echo "test_inputs_ux: ok"
