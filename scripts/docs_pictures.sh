@@ -60,6 +60,7 @@ else
 fi
 "$shapc" plot beeswarm "$dir" -o "$out/summary.png" >/dev/null
 "$shapc" plot bar "$dir" -o "$out/bar.png" >/dev/null
+"$shapc" plot bar "$dir" --class all -o "$out/bar_stacked.png" >/dev/null
 "$shapc" plot waterfall "$dir" --row 0 -o "$out/waterfall.png" >/dev/null
 "$shapc" plot image "$dir" --row 0 -o "$out/image_plot.png" >/dev/null
 

@@ -55,9 +55,11 @@ static void usage(void)
            "\n"
            "options:\n"
            "  -o, --output FILE     output file\n"
-           "  --class K             model output to show: index or name (default: beeswarm\n"
-           "                        and bar the column with the largest mean |SHAP|, waterfall\n"
-           "                        the predicted class, image every explained class)\n"
+           "  --class K             model output to show: index or name, predicted (each\n"
+           "                        row's argmax), or all (bar: stacked by output, as shap's\n"
+           "                        multi-output summary; image: a panel each)  (default:\n"
+           "                        beeswarm and bar the column with the largest mean |SHAP|,\n"
+           "                        waterfall the predicted class, image every explained class)\n"
            "  --row R               input-file row for waterfall/image (default: first)\n"
            "  --max-display N       feature rows before \"Sum of N other features\" (10)\n"
            "  --dpi D               PNG resolution (100)\n"
@@ -113,23 +115,48 @@ static int draw(const shapc_results *r, const char *kind, const char *dir, const
     shapc_error err = {0};
     if (text != (l->documents != 0))
         return text ? shapc_cli_fail("plot: %s/text_values.json: no token data (text plots "
-                                     "need the results of a text model)", dir)
+                                     "need the results of a text model)",
+                                     dir)
                     : shapc_cli_fail("plot: %s holds a text model's results: its plots are "
-                                     "`shapc plot text`", dir);
+                                     "`shapc plot text`",
+                                     dir);
     const long i = find_row(r, row);
     if (i < 0)
         return shapc_cli_fail("plot: row %zu was not explained in %s", *row, dir);
     if (text && shapc_results_view(r)->row_players[i] == 0)
         return shapc_cli_fail("plot: %s: document %zu has no tokens", dir,
                               shapc_results_view(r)->rows[i]);
+    const int summary = !strcmp(kind, "beeswarm") || !strcmp(kind, "bar");
+    const int all = cls && !strcmp(cls, "all"), predicted = cls && !strcmp(cls, "predicted");
+    if (all && (text || !strcmp(kind, "waterfall") || !strcmp(kind, "beeswarm")))
+        return shapc_cli_usage_error("plot",
+                                     "--class all: a %s shows one output (bar draws "
+                                     "them all, stacked; image one panel per output)",
+                                     kind);
+    if (predicted && summary) {
+        /* each row's own predicted output: it must have been explained for every row */
+        for (size_t j = 0; j < l->n_rows; j++) {
+            const size_t c = shapc_cli_render_instance_column(r, j);
+            const float *p = shapc_results_view(r)->pred + j * l->n_outputs;
+            size_t arg = 0;
+            for (size_t q = 1; q < l->n_outputs; q++)
+                arg = p[q] > p[arg] ? q : arg;
+            if ((size_t)shapc_results_view(r)->classes[j * l->n_columns + c] != arg)
+                return shapc_cli_fail("plot: --class predicted: row %zu's predicted output "
+                                      "was not explained in %s (explain with --class all or "
+                                      "predicted)",
+                                      shapc_results_view(r)->rows[j], dir);
+        }
+    }
     long col = -1;
-    if (cls && (col = find_column(r, (size_t)i, cls)) < 0)
-        return shapc_cli_fail("plot: output '%s' was not explained in %s (see classes.npy)",
-                              cls, dir);
+    if (predicted && !summary)
+        col = (long)shapc_cli_render_instance_column(r, (size_t)i);
+    else if (cls && !all && !predicted && (col = find_column(r, (size_t)i, cls)) < 0)
+        return shapc_cli_fail("plot: output '%s' was not explained in %s (see classes.npy)", cls,
+                              dir);
     if (!out) {
         if (text || !strcmp(kind, "waterfall") || !strcmp(kind, "image"))
-            snprintf(path, sizeof path, "%s/%s_%zu.png", dir, kind,
-                     shapc_results_view(r)->rows[i]);
+            snprintf(path, sizeof path, "%s/%s_%zu.png", dir, kind, shapc_results_view(r)->rows[i]);
         else
             snprintf(path, sizeof path, "%s/%s.png", dir, kind);
         out = path;
@@ -137,19 +164,31 @@ static int draw(const shapc_results *r, const char *kind, const char *dir, const
     const size_t main_col = shapc_cli_render_main_column(r);
     shapc_status st;
     if (text)
-        st = shapc_cli_render_text(r, (size_t)i, col >= 0 ? (size_t)col : 0, out, o, &err);
+        st = shapc_cli_render_text(
+            r, (size_t)i, col >= 0 ? (size_t)col : shapc_cli_render_instance_column(r, (size_t)i),
+            out, o, &err);
     else if (!strcmp(kind, "beeswarm"))
-        st = shapc_cli_render_beeswarm(r, col >= 0 ? (size_t)col : main_col, out, o, &err);
+        st = shapc_cli_render_beeswarm(r,
+                                       predicted  ? SHAPC_CLI_RENDER_PREDICTED
+                                       : col >= 0 ? (size_t)col
+                                                  : main_col,
+                                       out, o, &err);
+    else if (!strcmp(kind, "bar") && all)
+        st = shapc_cli_render_bar_stacked(r, out, o, &err);
     else if (!strcmp(kind, "bar"))
-        st = shapc_cli_render_bar(r, col >= 0 ? (size_t)col : main_col, out, o, &err);
+        st = shapc_cli_render_bar(r,
+                                  predicted  ? SHAPC_CLI_RENDER_PREDICTED
+                                  : col >= 0 ? (size_t)col
+                                             : main_col,
+                                  out, o, &err);
     else if (!strcmp(kind, "waterfall"))
         st = shapc_cli_render_waterfall(
             r, (size_t)i, col >= 0 ? (size_t)col : shapc_cli_render_instance_column(r, (size_t)i),
             out, o, &err);
     else {
         const size_t one = (size_t)col;
-        st = shapc_cli_render_image(r, (size_t)i, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0, out,
-                                    o, &err);
+        st = shapc_cli_render_image(r, (size_t)i, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0, out, o,
+                                    &err);
     }
     if (st != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
@@ -224,8 +263,10 @@ int shapc_cli_plot(int argc, char **argv)
         return shapc_cli_usage_error("plot", "need KIND and DIR");
     if (strcmp(kind, "beeswarm") && strcmp(kind, "bar") && strcmp(kind, "waterfall") &&
         strcmp(kind, "image") && strcmp(kind, "text"))
-        return shapc_cli_usage_error("plot", "unknown KIND '%s' (beeswarm, bar, waterfall, "
-                                             "image, text)", kind);
+        return shapc_cli_usage_error("plot",
+                                     "unknown KIND '%s' (beeswarm, bar, waterfall, "
+                                     "image, text)",
+                                     kind);
     shapc_results *r = NULL;
     shapc_error err = {0};
     if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)

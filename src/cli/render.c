@@ -132,19 +132,26 @@ static float *player_values(const shapc_results *r)
     return v;
 }
 
+/* Row i's column for the selector col (SHAPC_CLI_RENDER_PREDICTED: the row's own). */
+static size_t column_of(const shapc_results *r, size_t i, size_t col)
+{
+    return col == SHAPC_CLI_RENDER_PREDICTED ? shapc_cli_render_instance_column(r, i) : col;
+}
+
 static void column_title(const shapc_results *r, size_t col, char *buf, size_t cap)
 {
     const shapc_results_layout *l = LAYOUT(r);
     const int32_t *cls = DATA(r)->classes;
     int same = 1;
+    const size_t c0 = column_of(r, 0, col);
     for (size_t i = 1; i < l->n_rows; i++)
-        if (cls[i * l->n_columns + col] != cls[col])
+        if (cls[i * l->n_columns + column_of(r, i, col)] != cls[c0])
             same = 0;
     if (l->n_outputs < 2)
         buf[0] = 0;
     else if (same)
         snprintf(buf, cap, "SHAP values for output \xe2\x80\x9c%s\xe2\x80\x9d",
-                 META(r)->outputs[cls[col]]);
+                 META(r)->outputs[cls[c0]]);
     else
         snprintf(buf, cap, "SHAP values for each row's predicted output");
 }
@@ -181,7 +188,7 @@ shapc_status shapc_cli_render_beeswarm(const shapc_results *r, size_t col, const
     }
     for (size_t i = 0; i < n; i++)
         for (size_t g = 0; g < M; g++)
-            phi[i * M + g] = (double)PHI(r, i, g, col);
+            phi[i * M + g] = (double)PHI(r, i, g, column_of(r, i, col));
     column_title(r, col, title, sizeof title);
     const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_beeswarm(path, &opt, phi, values, n, M, META(r)->players, err);
@@ -200,11 +207,38 @@ shapc_status shapc_cli_render_bar(const shapc_results *r, size_t col, const char
         return oom(err, path);
     for (size_t i = 0; i < l->n_rows; i++)
         for (size_t j = 0; j < l->n_players; j++)
-            imp[j] += fabs((double)PHI(r, i, j, col)) / (double)l->n_rows;
+            imp[j] += fabs((double)PHI(r, i, j, column_of(r, i, col))) / (double)l->n_rows;
     column_title(r, col, title, sizeof title);
     const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_bar(path, &opt, imp, l->n_players, META(r)->players, err);
     free(imp);
+    return st;
+}
+
+shapc_status shapc_cli_render_bar_stacked(const shapc_results *r, const char *path,
+                                          const shapc_plot_options *o, shapc_error *err)
+{
+    const shapc_results_layout *l = LAYOUT(r);
+    const size_t M = l->n_players, K = l->n_columns;
+    double *imp = calloc(M * K, sizeof *imp);
+    const char **classes = calloc(K, sizeof *classes);
+    if (!imp || !classes) {
+        free(imp);
+        free(classes);
+        return oom(err, path);
+    }
+    for (size_t i = 0; i < l->n_rows; i++)
+        for (size_t j = 0; j < M; j++)
+            for (size_t c = 0; c < K; c++)
+                imp[j * K + c] += fabs((double)PHI(r, i, j, c)) / (double)l->n_rows;
+    for (size_t c = 0; c < K; c++)
+        classes[c] = shapc_cli_render_column_name(r, c);
+    const shapc_plot_options opt =
+        shapc_cli_render_titled(o, "mean |SHAP value| per feature, by output");
+    shapc_status st = shapc_plot_bar_stacked(path, &opt, imp, M, K, META(r)->players, classes,
+                                             err);
+    free(imp);
+    free(classes);
     return st;
 }
 
@@ -324,7 +358,8 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
             drawn++;
             snprintf(path, sizeof path, "%s/text_%zu.png", dir, DATA(r)->rows[i]);
             if (!missing_only || !file_exists(path))
-                st = shapc_cli_render_text(r, i, 0, path, NULL, err);
+                st = shapc_cli_render_text(r, i, shapc_cli_render_instance_column(r, i), path,
+                                           NULL, err);
         }
         snprintf(path, sizeof path, "%s/vocab_importance.png", dir);
         if (st == SHAPC_OK && (!missing_only || !file_exists(path)))
@@ -332,8 +367,15 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
         return st;
     }
     const size_t col = shapc_cli_render_main_column(r);
+    /* Several explained outputs: shap's multi-output summary (the stacked bar) is the
+     * summary, and the beeswarm of the main output is kept beside it. */
+    const int stacked = l->n_columns > 1;
     snprintf(path, sizeof path, "%s/summary.png", dir);
     if (!missing_only || !file_exists(path))
+        st = stacked ? shapc_cli_render_bar_stacked(r, path, NULL, err)
+                     : shapc_cli_render_beeswarm(r, col, path, NULL, err);
+    snprintf(path, sizeof path, "%s/beeswarm.png", dir);
+    if (st == SHAPC_OK && stacked && (!missing_only || !file_exists(path)))
         st = shapc_cli_render_beeswarm(r, col, path, NULL, err);
     snprintf(path, sizeof path, "%s/bar.png", dir);
     if (st == SHAPC_OK && (!missing_only || !file_exists(path)))

@@ -12,10 +12,12 @@
 
 /* Draws the default plots into dir:
  *   arrays (images, tables):
- *     summary.png       beeswarm over all rows for the explained column with the largest mean
- *                       |phi| (with --class all on a classifier: the class the explanations
- *                       are most about; with one column: that column);
- *     bar.png           mean |phi| per player for the same column;
+ *     summary.png       with several explained columns shap's multi-output summary: mean
+ *                       |phi| per player stacked by column; with one column its beeswarm;
+ *     beeswarm.png      (several columns) the beeswarm over all rows of the column with the
+ *                       largest mean |phi| (with --class all on a classifier: the class the
+ *                       explanations are most about);
+ *     bar.png           mean |phi| per player for that column;
  *     instance_<row>.png for every row: an image plot with one panel per explained column
  *                       when the model input is (H, W[, C]); otherwise a waterfall of the
  *                       predicted class's column (column 0 if that class was not explained);
@@ -30,11 +32,18 @@ shapc_status shapc_cli_render_default_plots(const shapc_results *r, const char *
 shapc_status shapc_cli_render_missing_plots(const shapc_results *r, const char *dir,
                                             size_t shown, shapc_error *err);
 
-/* Building blocks for `shapc plot`; o NULL = the default options and titles. */
+/* A column selector meaning each row's predicted (argmax) output (--class predicted). */
+#define SHAPC_CLI_RENDER_PREDICTED ((size_t)-1)
+
+/* Building blocks for `shapc plot`; o NULL = the default options and titles. col may be
+ * SHAPC_CLI_RENDER_PREDICTED for beeswarm and bar. */
 shapc_status shapc_cli_render_beeswarm(const shapc_results *r, size_t col, const char *path,
                                        const shapc_plot_options *o, shapc_error *err);
 shapc_status shapc_cli_render_bar(const shapc_results *r, size_t col, const char *path,
                                   const shapc_plot_options *o, shapc_error *err);
+/* Mean |phi| per player, stacked by explained column (shap.summary_plot of a list). */
+shapc_status shapc_cli_render_bar_stacked(const shapc_results *r, const char *path,
+                                          const shapc_plot_options *o, shapc_error *err);
 shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size_t col,
                                         const char *path, const shapc_plot_options *o,
                                         shapc_error *err);

@@ -86,7 +86,8 @@ run_ok "$SHAPC" report out -o report.html
 [ -s report.html ] || fail "report.html is empty"
 grep -q "<!DOCTYPE html>" report.html || fail "report is not HTML"
 imgs=$(grep -o "data:image/png;base64," report.html | wc -l)
-[ "$imgs" -eq 5 ] || fail "expected 5 embedded images, got $imgs"
+# summary (the stacked bar: 3 outputs explained), beeswarm, bar and one image per row (3)
+[ "$imgs" -eq 6 ] || fail "expected 6 embedded images, got $imgs"
 grep -Eq 'src="(http|file|/)' report.html && fail "report links external files"
 # report on a results dir without plots draws them first
 run_ok "$SHAPC" report out_np
