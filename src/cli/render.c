@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <shapc/kernel.h>
 #include <shapc/status.h>
 
 #define MAX_TEXT_PLOTS 200  /* text_<row>.png files; more documents are still in the JSON */
@@ -267,7 +268,12 @@ shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size
                  DATA(r)->rows[row], META(r)->outputs[DATA(r)->classes[row * K + col]]);
     else
         snprintf(title, sizeof title, "Row %zu", DATA(r)->rows[row]);
-    const shapc_plot_options opt = shapc_cli_render_titled(o, title);
+    shapc_plot_options opt = shapc_cli_render_titled(o, title);
+    /* the run's link: a logit explanation's axis is in log-odds */
+    const shapc_setting *link = shapc_results_find_setting(r, "link");
+    if (opt.link == SHAPC_LINK_IDENTITY && link && link->type == SHAPC_SETTING_STRING &&
+        link->text && !strcmp(link->text, "logit"))
+        opt.link = SHAPC_LINK_LOGIT;
     shapc_status st = shapc_plot_waterfall(path, &opt, phi, values + row * M, M,
                                            META(r)->players, base, fx, err);
     free(phi);
@@ -321,12 +327,29 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const si
     d.phi = pix;
     d.p = p;
     d.labels = labels;
+    /* Grouped players (patches, superpixels) get outlines; one player per pixel does not. */
+    int32_t *groups = malloc(npx * sizeof *groups);
+    if (!groups) {
+        free(pix);
+        free(probs);
+        free(labels);
+        return oom(err, path);
+    }
+    int grouped = 0;
+    for (size_t q = 0; q < npx; q++) {
+        const size_t g = player_of(r, row, q * c);
+        groups[q] = g < l->n_players ? (int32_t)g : -1;
+        grouped |= q > 0 && groups[q] >= 0 && groups[q] == groups[q - 1];
+        grouped |= q >= w && groups[q] >= 0 && groups[q] == groups[q - w];
+    }
+    d.groups = grouped ? groups : NULL;
     /* Titles show probabilities when the outputs are probabilities, else nothing: a raw
      * score in parentheses would read as one. */
     d.probs = probabilities(r) ? probs : NULL;
     snprintf(title, sizeof title, "Row %zu", D->rows[row]);
     const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     shapc_status st = shapc_plot_image(path, &opt, &d, err);
+    free(groups);
     free(pix);
     free(probs);
     free(labels);
