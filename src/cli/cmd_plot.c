@@ -60,7 +60,8 @@ static void usage(void)
            "                        multi-output summary; image: a panel each)  (default:\n"
            "                        beeswarm and bar the column with the largest mean |SHAP|,\n"
            "                        waterfall the predicted class, image every explained class)\n"
-           "  --row R               input-file row for waterfall/image (default: first)\n"
+           "  --row R               input-file row for waterfall, image and text (default:\n"
+           "                        first); beeswarm and bar show every row\n"
            "  --max-display N       feature rows before \"Sum of N other features\" (10)\n"
            "  --dpi D               PNG resolution (100)\n"
            "  --font FAMILY         font family (DejaVu Sans)\n"
@@ -267,6 +268,11 @@ int shapc_cli_plot(int argc, char **argv)
                                      "unknown KIND '%s' (beeswarm, bar, waterfall, "
                                      "image, text)",
                                      kind);
+    if (has_row && (!strcmp(kind, "beeswarm") || !strcmp(kind, "bar")))
+        return shapc_cli_usage_error("plot",
+                                     "--row: a %s shows every explained row; for row %zu "
+                                     "use 'shapc plot waterfall DIR --row %zu'",
+                                     kind, row_given, row_given);
     shapc_results *r = NULL;
     shapc_error err = {0};
     if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)

@@ -35,6 +35,14 @@ run_ok "$SHAPC" explain "$FIX/model.bin" "$FIX/input.idx" --class 0 --seed 1 -q 
 expect_fail 1 "$SHAPC" plot bar one --class predicted -o e2.png
 assert_contains "$ERRLINE" "predicted output was not explained"
 
+# --row on beeswarm and bar (every row) is refused, pointing at the per-row plot
+for k in beeswarm bar; do
+    expect_fail 2 "$SHAPC" plot $k all --row 0 -o rowk.png
+    assert_contains "$ERRLINE" "--row: a $k shows every explained row"
+    assert_contains "$ERRLINE" "shapc plot waterfall DIR --row 0"
+    [ ! -e rowk.png ] || fail "plot $k --row wrote a file"
+done
+
 # one explained output: the summary stays its beeswarm, and there is no beeswarm.png
 [ ! -e one/beeswarm.png ] || fail "one output: beeswarm.png written"
 run_ok "$SHAPC" plot beeswarm one -o one_b.png
