@@ -63,6 +63,7 @@ fi
 "$shapc" plot bar "$dir" --class all -o "$out/bar_stacked.png" >/dev/null
 "$shapc" plot waterfall "$dir" --row 0 -o "$out/waterfall.png" >/dev/null
 "$shapc" plot image "$dir" --row 0 -o "$out/image_plot.png" >/dev/null
+"$shapc" plot image "$dir" --rows 0:3 -o "$out/image_rows.png" >/dev/null
 
 # ---- text: the sentiment sample ----
 "$train_text" --corpus "$root/samples/sentiment/corpus.tsv" -o "$work/sentiment.bin" >/dev/null

@@ -16,6 +16,7 @@ enum {
     OPT_OUT,
     OPT_CLASS,
     OPT_ROW,
+    OPT_ROWS,
     OPT_MAX_DISPLAY,
     OPT_DPI,
     OPT_FONT,
@@ -25,17 +26,12 @@ enum {
 };
 
 static const shapc_cli_option options[] = {
-    {OPT_HELP, "help", 'h', 0},
-    {OPT_OUT, "output", 'o', 1},
-    {OPT_CLASS, "class", 0, 1},
-    {OPT_ROW, "row", 0, 1},
-    {OPT_MAX_DISPLAY, "max-display", 0, 1},
-    {OPT_DPI, "dpi", 0, 1},
-    {OPT_FONT, "font", 0, 1},
-    {OPT_WIDTH, "width", 0, 1},
-    {OPT_HEIGHT, "height", 0, 1},
-    {OPT_TITLE, "title", 0, 1},
-    {0, NULL, 0, 0},
+    {OPT_HELP, "help", 'h', 0}, {OPT_OUT, "output", 'o', 1},
+    {OPT_CLASS, "class", 0, 1}, {OPT_ROW, "row", 0, 1},
+    {OPT_ROWS, "rows", 0, 1},   {OPT_MAX_DISPLAY, "max-display", 0, 1},
+    {OPT_DPI, "dpi", 0, 1},     {OPT_FONT, "font", 0, 1},
+    {OPT_WIDTH, "width", 0, 1}, {OPT_HEIGHT, "height", 0, 1},
+    {OPT_TITLE, "title", 0, 1}, {0, NULL, 0, 0},
 };
 
 static void usage(void)
@@ -62,6 +58,7 @@ static void usage(void)
            "                        waterfall the predicted class, image every explained class)\n"
            "  --row R               input-file row for waterfall, image and text (default:\n"
            "                        first); beeswarm and bar show every row\n"
+           "  --rows A:B            image: rows A..B-1 in one figure, a row each\n"
            "  --max-display N       feature rows before \"Sum of N other features\" (10)\n"
            "  --dpi D               PNG resolution (100)\n"
            "  --font FAMILY         font family (DejaVu Sans)\n"
@@ -108,7 +105,7 @@ static long find_row(const shapc_results *r, const size_t *row)
 
 /* Draws one plot of kind from r; returns the exit status after printing any error. */
 static int draw(const shapc_results *r, const char *kind, const char *dir, const size_t *row,
-                const char *cls, const char *out, const shapc_plot_options *o)
+                size_t nrows, const char *cls, const char *out, const shapc_plot_options *o)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const int text = strcmp(kind, "text") == 0;
@@ -187,9 +184,14 @@ static int draw(const shapc_results *r, const char *kind, const char *dir, const
             r, (size_t)i, col >= 0 ? (size_t)col : shapc_cli_render_instance_column(r, (size_t)i),
             out, o, &err);
     else {
+        /* --rows A:B: the explained rows A..B-1, which must all be there, one figure row each */
+        const shapc_results_data *D = shapc_results_view(r);
+        for (size_t j = 1; j < nrows; j++)
+            if ((size_t)i + j >= l->n_rows || D->rows[(size_t)i + j] != D->rows[i] + j)
+                return shapc_cli_fail("plot: row %zu was not explained in %s", D->rows[i] + j, dir);
         const size_t one = (size_t)col;
-        st = shapc_cli_render_image(r, (size_t)i, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0, out, o,
-                                    &err);
+        st = shapc_cli_render_image(r, (size_t)i, nrows, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0,
+                                    out, o, &err);
     }
     if (st != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
@@ -203,6 +205,7 @@ int shapc_cli_plot(int argc, char **argv)
     shapc_plot_options o = shapc_plot_options_default();
     const char *kind = NULL, *dir = NULL, *out = NULL, *cls = NULL, *value;
     size_t row_given = 0, v;
+    shapc_cli_range rows_given = {0, 0, 0, 0};
     int id, has_row = 0, rc;
 
     shapc_cli_parser_init(&p, "plot", argc, argv);
@@ -218,6 +221,13 @@ int shapc_cli_plot(int argc, char **argv)
             break;
         case OPT_CLASS:
             cls = value;
+            break;
+        case OPT_ROWS:
+            if (shapc_cli_parse_range(value, &rows_given) != 0)
+                return shapc_cli_usage_error("plot",
+                                             "--rows: '%s' is not a row range A:B "
+                                             "with A < B",
+                                             value);
             break;
         case OPT_ROW:
             if (shapc_cli_parse_size(value, &row_given) != 0)
@@ -277,7 +287,22 @@ int shapc_cli_plot(int argc, char **argv)
     shapc_error err = {0};
     if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
-    rc = draw(r, kind, dir, has_row ? &row_given : NULL, cls, out, &o);
+    size_t nrows = 1;
+    if (rows_given.given) {
+        if (strcmp(kind, "image") != 0)
+            return shapc_cli_usage_error("plot",
+                                         "--rows applies to image (several rows in one "
+                                         "figure), not to %s",
+                                         kind);
+        if (has_row)
+            return shapc_cli_usage_error("plot", "--row and --rows exclude each other");
+        if (!rows_given.has_end)
+            return shapc_cli_usage_error("plot", "--rows needs an end (A:B)");
+        row_given = rows_given.begin;
+        has_row = 1;
+        nrows = rows_given.end - rows_given.begin;
+    }
+    rc = draw(r, kind, dir, has_row ? &row_given : NULL, nrows, cls, out, &o);
     shapc_results_free(r);
     return rc;
 }

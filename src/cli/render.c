@@ -15,13 +15,16 @@
 #include <shapc/kernel.h>
 #include <shapc/status.h>
 
-#define MAX_TEXT_PLOTS 200  /* text_<row>.png files; more documents are still in the JSON */
+#define MAX_TEXT_PLOTS 200 /* text_<row>.png files; more documents are still in the JSON */
 
 #if defined(__SANITIZE_ADDRESS__)
 /* fontconfig (under pango) keeps its font caches until exit by design; LeakSanitizer would
  * report them as leaks in every sanitizer run that draws text. */
 const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
 #endif
 
 /* ============================================================================================
@@ -31,8 +34,8 @@ const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"
 #define LAYOUT(r) shapc_results_get_layout(r)
 #define DATA(r) shapc_results_view(r)
 #define META(r) shapc_results_get_meta(r)
-#define PHI(r, i, g, c)                                                                        \
-    (DATA(r)->phi[((i) * LAYOUT(r)->n_players + (g)) * LAYOUT(r)->n_columns + (c)])
+#define PHI(r, i, g, c)                                                                            \
+    (DATA(r)->phi[((i)*LAYOUT(r)->n_players + (g)) * LAYOUT(r)->n_columns + (c)])
 
 size_t shapc_cli_render_main_column(const shapc_results *r)
 {
@@ -236,8 +239,7 @@ shapc_status shapc_cli_render_bar_stacked(const shapc_results *r, const char *pa
         classes[c] = shapc_cli_render_column_name(r, c);
     const shapc_plot_options opt =
         shapc_cli_render_titled(o, "mean |SHAP value| per feature, by output");
-    shapc_status st = shapc_plot_bar_stacked(path, &opt, imp, M, K, META(r)->players, classes,
-                                             err);
+    shapc_status st = shapc_plot_bar_stacked(path, &opt, imp, M, K, META(r)->players, classes, err);
     free(imp);
     free(classes);
     return st;
@@ -274,15 +276,15 @@ shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size
     if (opt.link == SHAPC_LINK_IDENTITY && link && link->type == SHAPC_SETTING_STRING &&
         link->text && !strcmp(link->text, "logit"))
         opt.link = SHAPC_LINK_LOGIT;
-    shapc_status st = shapc_plot_waterfall(path, &opt, phi, values + row * M, M,
-                                           META(r)->players, base, fx, err);
+    shapc_status st =
+        shapc_plot_waterfall(path, &opt, phi, values + row * M, M, META(r)->players, base, fx, err);
     free(phi);
     free(values);
     return st;
 }
 
-shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const size_t *cols,
-                                    size_t ncols, const char *path,
+shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t nrows,
+                                    const size_t *cols, size_t ncols, const char *path,
                                     const shapc_plot_options *o, shapc_error *err)
 {
     const shapc_results_layout *l = LAYOUT(r);
@@ -290,66 +292,77 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, const si
     size_t h, w, c;
     char title[256];
     if (!shapc_cli_render_is_image(r, &h, &w, &c))
-        return shapc_error_set(err, SHAPC_EINVAL, "%s: the model input is not an image (H, W[, "
-                               "C])", path);
-    const size_t p = cols ? ncols : l->n_columns, npx = h * w, K = l->n_columns;
-    double *pix = calloc(p * npx, sizeof *pix), *probs = calloc(p, sizeof *probs);
-    const char **labels = calloc(p, sizeof *labels);
-    if (!pix || !probs || !labels) {
-        free(pix);
-        free(probs);
-        free(labels);
-        return oom(err, path);
+        return shapc_error_set(err, SHAPC_EINVAL,
+                               "%s: the model input is not an image (H, W[, "
+                               "C])",
+                               path);
+    const size_t p = cols ? ncols : l->n_columns, npx = h * w, K = l->n_columns, n = nrows;
+    double *pix = calloc(n * p * npx, sizeof *pix), *probs = calloc(n * p, sizeof *probs);
+    const char **labels = calloc(n * p, sizeof *labels);
+    const char **row_labels = calloc(n, sizeof *row_labels);
+    char *row_text = calloc(n, 32);
+    int32_t *groups = malloc(n * npx * sizeof *groups);
+    shapc_status st = SHAPC_OK;
+    if (!pix || !probs || !labels || !row_labels || !row_text || !groups) {
+        st = oom(err, path);
+        goto done;
     }
-    for (size_t k = 0; k < p; k++) {
-        const size_t col = cols ? cols[k] : k;
-        const int cls = D->classes[row * K + col];
-        labels[k] = META(r)->outputs[cls];
-        probs[k] = (double)D->pred[row * l->n_outputs + (size_t)cls];
-        for (size_t q = 0; q < npx; q++) {
-            size_t seen[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
-            for (size_t ch = 0; ch < c; ch++) {
-                const size_t g = player_of(r, row, q * c + ch);
-                if (g == seen[0] || g == seen[1] || g >= l->n_players)
-                    continue;
-                seen[ch] = g;
-                pix[k * npx + q] += (double)PHI(r, row, g, col);
+    int grouped = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t ri = row + i;
+        for (size_t k = 0; k < p; k++) {
+            const size_t col = cols ? cols[k] : k;
+            const int cls = D->classes[ri * K + col];
+            labels[i * p + k] = META(r)->outputs[cls];
+            probs[i * p + k] = (double)D->pred[ri * l->n_outputs + (size_t)cls];
+            double *dst = pix + (i * p + k) * npx;
+            for (size_t q = 0; q < npx; q++) {
+                size_t seen[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+                for (size_t ch = 0; ch < c; ch++) {
+                    const size_t g = player_of(r, ri, q * c + ch);
+                    if (g == seen[0] || g == seen[1] || g >= l->n_players)
+                        continue;
+                    seen[ch] = g;
+                    dst[q] += (double)PHI(r, ri, g, col);
+                }
             }
         }
+        /* Grouped players (patches, superpixels) get outlines; one player per pixel none. */
+        int32_t *gr = groups + i * npx;
+        for (size_t q = 0; q < npx; q++) {
+            const size_t g = player_of(r, ri, q * c);
+            gr[q] = g < l->n_players ? (int32_t)g : -1;
+            grouped |= q > 0 && gr[q] >= 0 && gr[q] == gr[q - 1];
+            grouped |= q >= w && gr[q] >= 0 && gr[q] == gr[q - w];
+        }
+        snprintf(row_text + i * 32, 32, "Row %zu", D->rows[ri]);
+        row_labels[i] = row_text + i * 32;
     }
     shapc_plot_image_data d;
     memset(&d, 0, sizeof d);
-    d.images = D->inputs + row * l->n_features;
-    d.n = 1;
+    d.images = D->inputs + row * l->n_features; /* explained rows are contiguous */
+    d.n = n;
     d.hgt = h;
     d.wid = w;
     d.c = c;
     d.phi = pix;
     d.p = p;
     d.labels = labels;
-    /* Grouped players (patches, superpixels) get outlines; one player per pixel does not. */
-    int32_t *groups = malloc(npx * sizeof *groups);
-    if (!groups) {
-        free(pix);
-        free(probs);
-        free(labels);
-        return oom(err, path);
-    }
-    int grouped = 0;
-    for (size_t q = 0; q < npx; q++) {
-        const size_t g = player_of(r, row, q * c);
-        groups[q] = g < l->n_players ? (int32_t)g : -1;
-        grouped |= q > 0 && groups[q] >= 0 && groups[q] == groups[q - 1];
-        grouped |= q >= w && groups[q] >= 0 && groups[q] == groups[q - w];
-    }
     d.groups = grouped ? groups : NULL;
+    d.row_labels = n > 1 ? row_labels : NULL;
     /* Titles show probabilities when the outputs are probabilities, else nothing: a raw
      * score in parentheses would read as one. */
     d.probs = probabilities(r) ? probs : NULL;
-    snprintf(title, sizeof title, "Row %zu", D->rows[row]);
+    if (n == 1)
+        snprintf(title, sizeof title, "Row %zu", D->rows[row]);
+    else
+        snprintf(title, sizeof title, "Rows %zu to %zu", D->rows[row], D->rows[row + n - 1]);
     const shapc_plot_options opt = shapc_cli_render_titled(o, title);
-    shapc_status st = shapc_plot_image(path, &opt, &d, err);
+    st = shapc_plot_image(path, &opt, &d, err);
+done:
     free(groups);
+    free(row_text);
+    free(row_labels);
     free(pix);
     free(probs);
     free(labels);
@@ -374,15 +387,15 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
     size_t h, w, c;
     shapc_status st = SHAPC_OK;
     if (l->documents) {
-        for (size_t i = 0, drawn = 0; i < l->n_rows && i < shown && drawn < MAX_TEXT_PLOTS &&
-                                      st == SHAPC_OK; i++) {
+        for (size_t i = 0, drawn = 0;
+             i < l->n_rows && i < shown && drawn < MAX_TEXT_PLOTS && st == SHAPC_OK; i++) {
             if (DATA(r)->row_players[i] == 0)
                 continue;
             drawn++;
             snprintf(path, sizeof path, "%s/text_%zu.png", dir, DATA(r)->rows[i]);
             if (!missing_only || !file_exists(path))
-                st = shapc_cli_render_text(r, i, shapc_cli_render_instance_column(r, i), path,
-                                           NULL, err);
+                st = shapc_cli_render_text(r, i, shapc_cli_render_instance_column(r, i), path, NULL,
+                                           err);
         }
         snprintf(path, sizeof path, "%s/vocab_importance.png", dir);
         if (st == SHAPC_OK && (!missing_only || !file_exists(path)))
@@ -408,7 +421,7 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
         if (missing_only && file_exists(path))
             continue;
         if (shapc_cli_render_is_image(r, &h, &w, &c))
-            st = shapc_cli_render_image(r, i, NULL, 0, path, NULL, err);
+            st = shapc_cli_render_image(r, i, 1, NULL, 0, path, NULL, err);
         else
             st = shapc_cli_render_waterfall(r, i, shapc_cli_render_instance_column(r, i), path,
                                             NULL, err);
@@ -422,8 +435,8 @@ shapc_status shapc_cli_render_default_plots(const shapc_results *r, const char *
     return render_set(r, dir, 0, SIZE_MAX, err);
 }
 
-shapc_status shapc_cli_render_missing_plots(const shapc_results *r, const char *dir,
-                                            size_t shown, shapc_error *err)
+shapc_status shapc_cli_render_missing_plots(const shapc_results *r, const char *dir, size_t shown,
+                                            shapc_error *err)
 {
     return render_set(r, dir, 1, shown, err);
 }
