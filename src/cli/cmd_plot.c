@@ -283,10 +283,6 @@ int shapc_cli_plot(int argc, char **argv)
                                      "--row: a %s shows every explained row; for row %zu "
                                      "use 'shapc plot waterfall DIR --row %zu'",
                                      kind, row_given, row_given);
-    shapc_results *r = NULL;
-    shapc_error err = {0};
-    if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)
-        return shapc_cli_fail("%s", err.message);
     size_t nrows = 1;
     if (rows_given.given) {
         if (strcmp(kind, "image") != 0)
@@ -302,6 +298,10 @@ int shapc_cli_plot(int argc, char **argv)
         has_row = 1;
         nrows = rows_given.end - rows_given.begin;
     }
+    shapc_results *r = NULL;
+    shapc_error err = {0};
+    if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)
+        return shapc_cli_fail("%s", err.message);
     rc = draw(r, kind, dir, has_row ? &row_given : NULL, nrows, cls, out, &o);
     shapc_results_free(r);
     return rc;
