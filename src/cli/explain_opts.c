@@ -2,7 +2,6 @@
  * table for every kind of model, so a text model and an image model read the same command
  * line the same way; the options that do not apply to a kind are refused by its setup, once
  * the model is known. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <shapc/model.h>
 
 #include "explain.h"
+#include "loaders.h"
 
 enum {
     OPT_HELP = 1,
@@ -183,17 +183,6 @@ const char *shapc_cli_mask_name(shapc_cli_mask mask)
     default:
         return "background";
     }
-}
-
-/* "0.3" -> 300 ms; 0 = no limit. Returns -1 on a malformed or out-of-range value. */
-static int parse_timeout(const char *v, int *ms)
-{
-    char *end;
-    double s = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || !(s >= 0.0) || s > 2000000.0)
-        return -1;
-    *ms = (int)ceil(s * 1000.0);
-    return 0;
 }
 
 /* "auto" -> 0, else a positive integer. */
@@ -378,7 +367,7 @@ static int input_option(shapc_cli_explain_args *a, int id, const char *v)
             return shapc_cli_usage_error(cmd, "--batch: '%s' is not a positive integer", v);
         break;
     case OPT_MODEL_TIMEOUT:
-        if (parse_timeout(v, &a->timeout_ms) != 0)
+        if (shapc_cli_parse_timeout(v, &a->timeout_ms) != 0)
             return shapc_cli_usage_error(cmd, "--model-timeout: '%s' is not a number of "
                                          "seconds >= 0", v);
         break;
