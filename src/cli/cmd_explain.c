@@ -186,11 +186,12 @@ int shapc_cli_explain(int argc, char **argv)
     if (x.sched.rank > 0)
         goto end; /* rank 0 owns the directory */
     if (x.interrupted) {
-        shapc_cli_journal_close(x.journal); /* syncs what is finished */
-        x.journal = NULL;
+        /* Said before the sync: under mpirun a SIGKILL may follow the SIGTERM closely. */
         fprintf(stderr, "shapc: interrupted: %zu of %zu %ss done, kept in %s/%s; rerun with "
                 "--resume to continue\n", x.n_done, shapc_results_get_layout(x.res)->n_rows,
                 x.noun, x.a.out_dir, SHAPC_CLI_JOURNAL_NAME);
+        shapc_cli_journal_close(x.journal); /* syncs what is finished */
+        x.journal = NULL;
         rc = 128 + x.interrupted;
         goto end;
     }

@@ -222,6 +222,14 @@ static shapc_status coordinate(shapc_cli_scheduler *m, const shapc_cli_job *job,
         return shapc_error_set(err, SHAPC_ENOMEM, "cannot start a thread");
     }
 
+    /* mpirun answers a dead rank with SIGCONT, SIGTERM one second later and SIGKILL as little
+     * as a few milliseconds after that: rank 0 says why at the signal itself, so the line
+     * survives the SIGKILL; the journal's rows are already written (page cache) by then. */
+    char tail[160];
+    snprintf(tail, sizeof tail, ": the job was cancelled or a rank died (%d ranks); finished "
+             "rows are journaled: rerun with --resume to continue", m->size);
+    shapc_cli_signals_notice("shapc: rank 0 stopped by signal ", tail);
+
     int broken = 0, active = m->size - 1;
     size_t prefix = *n_done;
     shapc_error e = {0};
@@ -328,19 +336,14 @@ static shapc_status coordinate(shapc_cli_scheduler *m, const shapc_cli_job *job,
             active--;
     }
     pthread_join(th, NULL);
+    shapc_cli_signals_notice(NULL, NULL);
     pthread_mutex_destroy(&q.mu);
     free(q.done);
     free(buf);
     m->released = active == 0 && !broken;
     *n_done = prefix;
-    if (*interrupted) {
-        /* mpirun answers a dead rank by sending SIGTERM to the others: say so. */
-        fprintf(stderr,
-                "shapc: rank 0 stopped by signal %d: the job was cancelled or a rank "
-                "died (%d ranks)\n",
-                *interrupted, m->size);
-        return SHAPC_OK;
-    }
+    if (*interrupted)
+        return SHAPC_OK; /* the signal handler said why (the notice set above) */
     if (st == SHAPC_OK && prefix < job->n)
         st = shapc_error_set(err, SHAPC_EIO, "MPI: internal error: %zu of %zu rows done",
                              prefix, job->n);

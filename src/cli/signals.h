@@ -8,6 +8,12 @@
 
 /* Installs the handlers for SIGINT and SIGTERM (and clears a previously caught signal). */
 void shapc_cli_signals_install(void);
+/* Registers a line the handler itself writes to stderr (async-signal-safe write(2)) the moment
+ * a signal arrives: `head`, the signal number, `tail` and a newline, each cut to fit a fixed
+ * buffer. For a process whose killer may not wait: mpirun sends SIGKILL as little as a few
+ * milliseconds after SIGTERM, too soon for a poll of shapc_cli_signals_caught(). Call after
+ * shapc_cli_signals_install(); install and a NULL head clear it. */
+void shapc_cli_signals_notice(const char *head, const char *tail);
 /* Restores the default actions. */
 void shapc_cli_signals_restore(void);
 /* The first signal caught since install (SIGINT or SIGTERM), or 0. */
