@@ -5,9 +5,12 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.c"
+#include "cli/rows.c"
 
 /* ---- value parsers ---- */
 
@@ -28,35 +31,74 @@ static void sizes_are_strict(void **state)
     assert_int_equal(shapc_cli_parse_u64("18446744073709551616", &u), -1);
 }
 
+/* The rows a selection names in a file of n rows, as "r0 r1 ..." ("" when refused). */
+static const char *rows_of(const char *spec, size_t n, char *buf, size_t cap)
+{
+    shapc_cli_range r;
+    size_t *rows = NULL, count = 0, used = 0;
+    buf[0] = '\0';
+    if (shapc_cli_parse_range(spec, &r) != 0 || shapc_cli_range_rows(&r, n, &rows, &count) != 0)
+        return buf;
+    for (size_t i = 0; i < count && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%zu", i ? " " : "", rows[i]);
+    free(rows);
+    return buf;
+}
+
 static void ranges_parse_and_resolve(void **state)
 {
     (void)state;
+    char buf[256];
+    assert_string_equal(rows_of("0:10", 10, buf, sizeof buf), "0 1 2 3 4 5 6 7 8 9");
+    assert_string_equal(rows_of("0:10", 9, buf, sizeof buf), ""); /* beyond the file */
+    assert_string_equal(rows_of("3:", 5, buf, sizeof buf), "3 4");
+    assert_string_equal(rows_of("3:", 3, buf, sizeof buf), ""); /* empty */
+    assert_string_equal(rows_of(":2", 5, buf, sizeof buf), "0 1");
+    assert_string_equal(rows_of("4", 5, buf, sizeof buf), "4");
+    assert_string_equal(rows_of("4", 4, buf, sizeof buf), "");
+    /* steps and lists keep the file's row numbers */
+    assert_string_equal(rows_of("0:569:100", 569, buf, sizeof buf), "0 100 200 300 400 500");
+    assert_string_equal(rows_of("1:10:3", 10, buf, sizeof buf), "1 4 7");
+    assert_string_equal(rows_of("::4", 10, buf, sizeof buf), "0 4 8");
+    assert_string_equal(rows_of("2::4", 11, buf, sizeof buf), "2 6 10");
+    assert_string_equal(rows_of(":7:3", 10, buf, sizeof buf), "0 3 6");
+    assert_string_equal(rows_of("0,5,9", 10, buf, sizeof buf), "0 5 9");
+    assert_string_equal(rows_of("0,5,9", 9, buf, sizeof buf), "");
+    assert_string_equal(rows_of("0:2,5,7:", 9, buf, sizeof buf), "0 1 5 7 8");
+    assert_string_equal(rows_of("0:10:3,10", 11, buf, sizeof buf), "0 3 6 9 10");
+    /* an open step item near SIZE_MAX neither loops nor overflows */
+    assert_string_equal(rows_of("3::18446744073709551615", 5, buf, sizeof buf), "3");
     shapc_cli_range r;
-    size_t a, b;
     assert_int_equal(shapc_cli_parse_range("0:10", &r), 0);
-    assert_int_equal(shapc_cli_range_resolve(&r, 10, &a, &b), 0);
-    assert_int_equal(a, 0);
-    assert_int_equal(b, 10);
-    assert_int_equal(shapc_cli_range_resolve(&r, 9, &a, &b), -1); /* beyond the file */
-    assert_int_equal(shapc_cli_parse_range("3:", &r), 0);
-    assert_int_equal(shapc_cli_range_resolve(&r, 5, &a, &b), 0);
-    assert_int_equal(a, 3);
-    assert_int_equal(b, 5);
-    assert_int_equal(shapc_cli_range_resolve(&r, 3, &a, &b), -1); /* empty */
-    assert_int_equal(shapc_cli_parse_range(":2", &r), 0);
-    assert_int_equal(shapc_cli_range_resolve(&r, 5, &a, &b), 0);
-    assert_int_equal(a, 0);
-    assert_int_equal(b, 2);
-    assert_int_equal(shapc_cli_parse_range("4", &r), 0);
-    assert_int_equal(shapc_cli_range_resolve(&r, 5, &a, &b), 0);
-    assert_int_equal(a, 4);
-    assert_int_equal(b, 5);
-    const char *bad[] = {"", ":", "5:2", "3:3", "a:b", "1:2:3", "-1:2", "1:x", " 1:2"};
+    assert_true(r.simple && r.given && r.has_end && r.begin == 0 && r.end == 10);
+    assert_int_equal(shapc_cli_parse_range("0:10:2", &r), 0);
+    assert_false(r.simple);
+    assert_int_equal(shapc_cli_parse_range("0,1", &r), 0);
+    assert_false(r.simple);
+    const char *bad[] = {"", ":", "a:b", "-1:2", "1:x", " 1:2", "1:2:", "::", ",", "1,", ",1",
+                         "1,,2", "1:2:x", "1;2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(shapc_cli_parse_range(bad[i], &r), -1);
-    shapc_cli_range none = {0, 0, 0, 0};
-    assert_int_equal(shapc_cli_range_resolve(&none, 7, &a, &b), 0);
-    assert_int_equal(b - a, 7);
+        assert_int_equal(shapc_cli_parse_range(bad[i], &r), SHAPC_CLI_ROWS_MALFORMED);
+    const char *empty[] = {"5:2", "3:3", "1:5:0", "::0"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++)
+        assert_int_equal(shapc_cli_parse_range(empty[i], &r), SHAPC_CLI_ROWS_EMPTY);
+    const char *down[] = {"5,3", "1,1", "0:10,9", "0:10:3,9", "0:10:3,8"};
+    for (size_t i = 0; i < sizeof down / sizeof down[0]; i++)
+        assert_int_equal(shapc_cli_parse_range(down[i], &r), SHAPC_CLI_ROWS_NOT_UP);
+    assert_int_equal(shapc_cli_parse_range("0:10:3,10", &r), 0); /* 9 was the last row */
+    assert_int_equal(shapc_cli_parse_range("3:,9", &r), SHAPC_CLI_ROWS_OPEN_INSIDE);
+    for (int rc = -4; rc <= -1; rc++)
+        assert_true(strlen(shapc_cli_range_why(rc)) > 10);
+    shapc_cli_range none = {0, 0, 0, 0, 0, NULL};
+    assert_string_equal(rows_of("0:7", 7, buf, sizeof buf), "0 1 2 3 4 5 6");
+    size_t *rows = NULL, count = 0;
+    assert_int_equal(shapc_cli_range_rows(&none, 7, &rows, &count), 0);
+    assert_int_equal(count, 7);
+    assert_true(shapc_cli_rows_contiguous(rows, count));
+    free(rows);
+    assert_int_equal(shapc_cli_range_rows(&none, 0, &rows, &count), -1);
+    const size_t gap[3] = {1, 2, 4};
+    assert_false(shapc_cli_rows_contiguous(gap, 3));
 }
 
 static void hxw_parses(void **state)

@@ -168,49 +168,6 @@ static int parse_size_span(const char *s, size_t len, size_t *out)
     return shapc_cli_parse_size(buf, out);
 }
 
-int shapc_cli_parse_range(const char *s, shapc_cli_range *out)
-{
-    shapc_cli_range r = {0, 0, 0, 1};
-    const char *colon = strchr(s, ':');
-    if (!colon) {
-        if (shapc_cli_parse_size(s, &r.begin) != 0 || r.begin == SIZE_MAX)
-            return -1;
-        r.end = r.begin + 1;
-        r.has_end = 1;
-    } else {
-        size_t left = (size_t)(colon - s);
-        const char *right = colon + 1;
-        if (left == 0 && *right == '\0')
-            return -1; /* ":" alone says nothing; omit the option instead */
-        if (left > 0 && parse_size_span(s, left, &r.begin) != 0)
-            return -1;
-        if (*right != '\0') {
-            if (shapc_cli_parse_size(right, &r.end) != 0)
-                return -1;
-            r.has_end = 1;
-            if (r.end <= r.begin)
-                return -1;
-        }
-    }
-    *out = r;
-    return 0;
-}
-
-int shapc_cli_range_resolve(const shapc_cli_range *r, size_t n, size_t *begin, size_t *end)
-{
-    if (!r->given) {
-        *begin = 0;
-        *end = n;
-        return n > 0 ? 0 : -1;
-    }
-    size_t e = r->has_end ? r->end : n;
-    if (r->begin >= n || e > n || r->begin >= e)
-        return -1;
-    *begin = r->begin;
-    *end = e;
-    return 0;
-}
-
 int shapc_cli_parse_hxw(const char *s, size_t *h, size_t *w)
 {
     const char *x = strchr(s, 'x');

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rows.h"
+
 #include <shapc/kernel.h>
 #include <shapc/model.h>
 
@@ -79,17 +81,6 @@ int shapc_cli_fail(const char *fmt, ...)
 /* Decimal digits only, no sign or spaces, no overflow. */
 int shapc_cli_parse_size(const char *s, size_t *out);
 int shapc_cli_parse_u64(const char *s, uint64_t *out);
-
-/* A half-open row range "A:B" (rows A..B-1), "A:" (A to the end), ":B", or "A" (row A only).
- * Empty ranges (A >= B) are rejected. */
-typedef struct shapc_cli_range {
-    size_t begin, end; /* end valid only when has_end */
-    int has_end;
-    int given;         /* 0: option absent, the whole file */
-} shapc_cli_range;
-int shapc_cli_parse_range(const char *s, shapc_cli_range *out);
-/* Resolves against n rows into [*begin, *end). Returns -1 when the range exceeds n rows. */
-int shapc_cli_range_resolve(const shapc_cli_range *r, size_t n, size_t *begin, size_t *end);
 
 /* "HxW" with H, W >= 1. */
 int shapc_cli_parse_hxw(const char *s, size_t *h, size_t *w);

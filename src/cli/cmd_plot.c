@@ -58,7 +58,7 @@ static void usage(void)
            "                        waterfall the predicted class, image every explained class)\n"
            "  --row R               input-file row for waterfall, image and text (default:\n"
            "                        first); beeswarm and bar show every row\n"
-           "  --rows A:B            image: rows A..B-1 in one figure, a row each\n"
+           "  --rows SEL            image: these rows in one figure, a row each (A:B, 0,5,9)\n"
            "  --max-display N       feature rows before \"Sum of N other features\" (10)\n"
            "  --dpi D               PNG resolution (100)\n"
            "  --font FAMILY         font family (DejaVu Sans)\n"
@@ -103,14 +103,56 @@ static long find_row(const shapc_results *r, const size_t *row)
     return -1;
 }
 
+/* The explained rows a --rows selection names, as indices into r: a new array (free() it),
+ * or NULL after printing why. */
+#define MAX_FIGURE_ROWS 200
+static size_t *figure_rows(const shapc_results *r, const shapc_cli_range *sel, const char *dir,
+                           size_t *n)
+{
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const shapc_results_data *D = shapc_results_view(r);
+    const size_t last = D->rows[l->n_rows - 1];
+    size_t *rows = NULL;
+    /* Against the explained rows' numbers: "A:" runs to the last explained row. */
+    const int rc = shapc_cli_range_rows(sel, last + 1, &rows, n);
+    if (rc == -2) {
+        shapc_cli_fail("plot: out of memory");
+        return NULL;
+    }
+    if (rc != 0) {
+        shapc_cli_fail("plot: row %zu was not explained in %s (--rows %s; the last explained "
+                       "row is %zu)", last + 1, dir, sel->spec, last);
+        return NULL;
+    }
+    if (*n > MAX_FIGURE_ROWS) {
+        shapc_cli_fail("plot: --rows %s selects %zu rows; one figure draws at most %d",
+                       sel->spec, *n, MAX_FIGURE_ROWS);
+        free(rows);
+        return NULL;
+    }
+    for (size_t j = 0; j < *n; j++) {
+        const long i = find_row(r, &rows[j]);
+        if (i < 0) {
+            shapc_cli_fail("plot: row %zu was not explained in %s", rows[j], dir);
+            free(rows);
+            return NULL;
+        }
+        rows[j] = (size_t)i;
+    }
+    return rows;
+}
+
+static int draw_one(const shapc_results *r, const char *kind, const char *dir, size_t i,
+                    const size_t *fig, size_t nfig, const char *cls, const char *out,
+                    const shapc_plot_options *o);
+
 /* Draws one plot of kind from r; returns the exit status after printing any error. */
 static int draw(const shapc_results *r, const char *kind, const char *dir, const size_t *row,
-                size_t nrows, const char *cls, const char *out, const shapc_plot_options *o)
+                const shapc_cli_range *sel, const char *cls, const char *out,
+                const shapc_plot_options *o)
 {
     const shapc_results_layout *l = shapc_results_get_layout(r);
     const int text = strcmp(kind, "text") == 0;
-    char path[4096];
-    shapc_error err = {0};
     if (text != (l->documents != 0))
         return text ? shapc_cli_fail("plot: %s/text_values.json: no token data (text plots "
                                      "need the results of a text model)",
@@ -118,9 +160,29 @@ static int draw(const shapc_results *r, const char *kind, const char *dir, const
                     : shapc_cli_fail("plot: %s holds a text model's results: its plots are "
                                      "`shapc plot text`",
                                      dir);
-    const long i = find_row(r, row);
+    long i = find_row(r, row);
     if (i < 0)
         return shapc_cli_fail("plot: row %zu was not explained in %s", *row, dir);
+    size_t nfig = 1, *fig = NULL; /* --rows: the figure's rows */
+    if (sel) {
+        if (!(fig = figure_rows(r, sel, dir, &nfig)))
+            return SHAPC_CLI_EXIT_FAIL;
+        i = (long)fig[0];
+    }
+    const int rc = draw_one(r, kind, dir, (size_t)i, fig, nfig, cls, out, o);
+    free(fig);
+    return rc;
+}
+
+/* draw for explained row i, or for the nfig rows fig (image --rows). */
+static int draw_one(const shapc_results *r, const char *kind, const char *dir, size_t i,
+                    const size_t *fig, size_t nfig, const char *cls, const char *out,
+                    const shapc_plot_options *o)
+{
+    const shapc_results_layout *l = shapc_results_get_layout(r);
+    const int text = strcmp(kind, "text") == 0;
+    char path[4096];
+    shapc_error err = {0};
     if (text && shapc_results_view(r)->row_players[i] == 0)
         return shapc_cli_fail("plot: %s: document %zu has no tokens", dir,
                               shapc_results_view(r)->rows[i]);
@@ -184,14 +246,10 @@ static int draw(const shapc_results *r, const char *kind, const char *dir, const
             r, (size_t)i, col >= 0 ? (size_t)col : shapc_cli_render_instance_column(r, (size_t)i),
             out, o, &err);
     else {
-        /* --rows A:B: the explained rows A..B-1, which must all be there, one figure row each */
-        const shapc_results_data *D = shapc_results_view(r);
-        for (size_t j = 1; j < nrows; j++)
-            if ((size_t)i + j >= l->n_rows || D->rows[(size_t)i + j] != D->rows[i] + j)
-                return shapc_cli_fail("plot: row %zu was not explained in %s", D->rows[i] + j, dir);
+        /* --rows: the selected explained rows, one figure row each */
         const size_t one = (size_t)col;
-        st = shapc_cli_render_image(r, (size_t)i, nrows, col >= 0 ? &one : NULL, col >= 0 ? 1 : 0,
-                                    out, o, &err);
+        st = shapc_cli_render_image(r, fig ? fig : &i, fig ? nfig : 1, col >= 0 ? &one : NULL,
+                                    col >= 0 ? 1 : 0, out, o, &err);
     }
     if (st != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
@@ -205,7 +263,7 @@ int shapc_cli_plot(int argc, char **argv)
     shapc_plot_options o = shapc_plot_options_default();
     const char *kind = NULL, *dir = NULL, *out = NULL, *cls = NULL, *value;
     size_t row_given = 0, v;
-    shapc_cli_range rows_given = {0, 0, 0, 0};
+    shapc_cli_range rows_given = {0, 0, 0, 0, 0, NULL};
     int id, has_row = 0, rc;
 
     shapc_cli_parser_init(&p, "plot", argc, argv);
@@ -223,11 +281,9 @@ int shapc_cli_plot(int argc, char **argv)
             cls = value;
             break;
         case OPT_ROWS:
-            if (shapc_cli_parse_range(value, &rows_given) != 0)
-                return shapc_cli_usage_error("plot",
-                                             "--rows: '%s' is not a row range A:B "
-                                             "with A < B",
-                                             value);
+            if ((rc = shapc_cli_parse_range(value, &rows_given)) != 0)
+                return shapc_cli_usage_error("plot", "--rows: '%s': %s", value,
+                                             shapc_cli_range_why(rc));
             break;
         case OPT_ROW:
             if (shapc_cli_parse_size(value, &row_given) != 0)
@@ -283,7 +339,6 @@ int shapc_cli_plot(int argc, char **argv)
                                      "--row: a %s shows every explained row; for row %zu "
                                      "use 'shapc plot waterfall DIR --row %zu'",
                                      kind, row_given, row_given);
-    size_t nrows = 1;
     if (rows_given.given) {
         if (strcmp(kind, "image") != 0)
             return shapc_cli_usage_error("plot",
@@ -292,17 +347,13 @@ int shapc_cli_plot(int argc, char **argv)
                                          kind);
         if (has_row)
             return shapc_cli_usage_error("plot", "--row and --rows exclude each other");
-        if (!rows_given.has_end)
-            return shapc_cli_usage_error("plot", "--rows needs an end (A:B)");
-        row_given = rows_given.begin;
-        has_row = 1;
-        nrows = rows_given.end - rows_given.begin;
     }
     shapc_results *r = NULL;
     shapc_error err = {0};
     if (shapc_results_read_dir(dir, &r, &err) != SHAPC_OK)
         return shapc_cli_fail("%s", err.message);
-    rc = draw(r, kind, dir, has_row ? &row_given : NULL, nrows, cls, out, &o);
+    rc = draw(r, kind, dir, has_row ? &row_given : NULL, rows_given.given ? &rows_given : NULL,
+              cls, out, &o);
     shapc_results_free(r);
     return rc;
 }

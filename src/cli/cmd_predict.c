@@ -47,7 +47,8 @@ static void usage(void)
            "predicted output (argmax) and its value; or writes all outputs.\n"
            "\n"
            "options:\n"
-           "  --rows A:B          rows A..B-1 of INPUT (also A:, :B, A)  [default: all]\n"
+           "  --rows SEL          rows of INPUT: A:B, A:, :B, A, steps A:B:S, lists 0,5,9\n"
+           "                      [default: all]\n"
            "  -o, --output FILE   write the (rows, outputs) float32 array to FILE (.npy)\n"
            "                      instead of printing a table  [default: print]\n"
            "  --model-cmd \"CMD\"   run CMD (split like a shell, no shell) and query it over\n"
@@ -73,9 +74,9 @@ int shapc_cli_predict(int argc, char **argv)
     const char *out_path = NULL, *rows_text = NULL;
     const shapc_process_options po = shapc_process_options_default();
     shapc_cli_model_source src = {NULL, NULL, NULL, NULL, po.batch, po.timeout_ms};
-    shapc_cli_range range = {0, 0, 0, 0};
+    shapc_cli_range range = {0, 0, 0, 0, 0, NULL};
     const char *value;
-    int id;
+    int id, rc;
     while ((id = shapc_cli_next(&p, options, &value)) != SHAPC_CLI_END) {
         switch (id) {
         case SHAPC_CLI_BAD:
@@ -84,9 +85,9 @@ int shapc_cli_predict(int argc, char **argv)
             usage();
             return SHAPC_CLI_EXIT_OK;
         case OPT_ROWS:
-            if (shapc_cli_parse_range(value, &range) != 0)
-                return shapc_cli_usage_error("predict", "--rows: '%s' is not a row range "
-                                             "A:B with A < B", value);
+            if ((rc = shapc_cli_parse_range(value, &range)) != 0)
+                return shapc_cli_usage_error("predict", "--rows: '%s': %s", value,
+                                             shapc_cli_range_why(rc));
             rows_text = value;
             break;
         case OPT_OUTPUT:
@@ -153,11 +154,11 @@ int shapc_cli_predict(int argc, char **argv)
     }
     src.model_path = model_path;
 
-    int rc = SHAPC_CLI_EXIT_FAIL;
+    rc = SHAPC_CLI_EXIT_FAIL;
     shapc_error err = {0};
     shapc_model *model = NULL;
     shapc_array *rows = NULL, *out = NULL;
-    size_t n_all = 0, a = 0;
+    size_t n_all = 0, *ids = NULL;
     /* A process takes seconds to start (or the whole --model-timeout to fail): refuse a
      * malformed INPUT first. */
     if ((src.model_cmd || src.plugin_path) && shapc_cli_check_input(input_path, &err) != SHAPC_OK) {
@@ -168,7 +169,8 @@ int shapc_cli_predict(int argc, char **argv)
         shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    shapc_status st = shapc_cli_load_rows(input_path, model, &range, NULL, &a, &n_all, &rows, &err);
+    shapc_status st = shapc_cli_load_rows(input_path, model, &range, NULL, &ids, &n_all, &rows,
+                                          &err);
     if (shapc_cli_rows_outside(st, &err)) {
         shapc_cli_fail("%s: --rows %s out of range (the file has %zu rows)", input_path,
                        rows_text ? rows_text : "", n_all);
@@ -178,11 +180,11 @@ int shapc_cli_predict(int argc, char **argv)
         shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
-    /* rows holds the selected rows only; a numbers the first in the file. */
+    /* rows holds the selected rows only; ids numbers them in the file. */
     const size_t d = shapc_model_n_inputs(model), k = shapc_model_n_outputs(model);
     const size_t n = shapc_array_dim(rows, 0);
     const float *x = shapc_array_cdata(rows);
-    if (shapc_cli_check_finite(input_path, x, n, d, a, &err) != SHAPC_OK) {
+    if (shapc_cli_check_finite(input_path, x, n, d, ids, 0, &err) != SHAPC_OK) {
         shapc_cli_fail("%s", err.message);
         goto cleanup;
     }
@@ -213,12 +215,13 @@ int shapc_cli_predict(int argc, char **argv)
             for (size_t c = 1; c < k; c++)
                 if (y[i * k + c] > y[i * k + best])
                     best = c;
-            printf("%8zu  %-24s  %.6f\n", a + i, shapc_model_output_name(model, best),
+            printf("%8zu  %-24s  %.6f\n", ids[i], shapc_model_output_name(model, best),
                    (double)y[i * k + best]);
         }
     }
     rc = SHAPC_CLI_EXIT_OK;
 cleanup:
+    free(ids);
     shapc_array_free(out);
     shapc_array_free(rows);
     shapc_model_free(model);

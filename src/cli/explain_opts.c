@@ -97,7 +97,7 @@ static void usage(void)
         "\n"
         "options:\n"
         "  --background FILE     background rows file  [default: the model's embedded set]\n"
-        "  --background-rows A:B use background rows A..B-1  [default: all]\n"
+        "  --background-rows SEL use these background rows (as --rows)  [default: all]\n"
         "  --background-sample N use N rows of the background drawn at random with --seed\n"
         "                        (by weight, if it has weights)  [default: all rows]\n"
         "  --background-kmeans K summarise the background into K weighted k-means centroids,\n"
@@ -130,7 +130,8 @@ static void usage(void)
         "  --text-mask M         text models: a masked token is removed from the document\n"
         "                        (remove) or becomes the mask token (token)  [default: remove]\n"
         "  --link L              identity or logit (log-odds units)  [default: identity]\n"
-        "  --rows A:B            explain rows A..B-1 of INPUT (also A:, :B, A)  [default: all]\n");
+        "  --rows SEL            rows of INPUT: A:B, A:, :B, A, steps A:B:S (0:569:10), lists\n"
+        "                        0,5,9 or 0:10,20:; rows keep their numbers  [default: all]\n");
     printf(
         "  --batches B           batches for the standard errors, >= 2  [default: 16]\n"
         "  --sampler S           auto (exact if the budget covers every coalition, else\n"
@@ -224,10 +225,12 @@ static int run_option(shapc_cli_explain_args *a, int id, const char *v)
         if (shapc_cli_parse_link(v, &a->link) != 0)
             return shapc_cli_usage_error(cmd, "--link: '%s' is not identity or logit", v);
         break;
-    case OPT_ROWS:
-        if (shapc_cli_parse_range(v, &a->rows) != 0)
-            return shapc_cli_usage_error(cmd, "--rows: '%s' is not a row range A:B with A < B",
-                                         v);
+    case OPT_ROWS: {
+        const int rc = shapc_cli_parse_range(v, &a->rows);
+        if (rc != 0)
+            return shapc_cli_usage_error(cmd, "--rows: '%s': %s", v, shapc_cli_range_why(rc));
+        break;
+    }
         break;
     case OPT_BATCHES:
         if (shapc_cli_parse_size(v, &a->batches) != 0 || a->batches < 2)
@@ -282,12 +285,14 @@ static int input_option(shapc_cli_explain_args *a, int id, const char *v)
         a->bg_path = v;
         a->given_background = "--background";
         break;
-    case OPT_BACKGROUND_ROWS:
-        if (shapc_cli_parse_range(v, &a->bg_rows) != 0)
-            return shapc_cli_usage_error(cmd, "--background-rows: '%s' is not a row range A:B "
-                                         "with A < B", v);
+    case OPT_BACKGROUND_ROWS: {
+        const int rc = shapc_cli_parse_range(v, &a->bg_rows);
+        if (rc != 0)
+            return shapc_cli_usage_error(cmd, "--background-rows: '%s': %s", v,
+                                         shapc_cli_range_why(rc));
         a->given_background = "--background";
         break;
+    }
     case OPT_BACKGROUND_SAMPLE:
     case OPT_BACKGROUND_KMEANS: {
         const char *name = id == OPT_BACKGROUND_SAMPLE ? "--background-sample"

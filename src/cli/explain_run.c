@@ -86,8 +86,11 @@ shapc_status shapc_cli_explain_settings(shapc_cli_run *x, const shapc_setting *o
          cls, c->index, 0, {0, 0}},
     };
     const shapc_results_data *D = shapc_results_view(x->res);
-    const size_t last = D->rows[shapc_results_get_layout(x->res)->n_rows - 1];
-    const shapc_setting rows = {"rows", SHAPC_SETTING_RANGE, NULL, 0, 0, {D->rows[0], last + 1}};
+    const size_t n_rows = shapc_results_get_layout(x->res)->n_rows, last = D->rows[n_rows - 1];
+    /* A list or a step is recorded as given; a contiguous selection as its [begin, end). */
+    const int block = shapc_cli_rows_contiguous(D->rows, n_rows);
+    const shapc_setting rows = {"rows", block ? SHAPC_SETTING_RANGE : SHAPC_SETTING_STRING,
+                                x->a.rows.spec, 0, 0, {D->rows[0], last + 1}};
     shapc_status st = SHAPC_OK;
     for (size_t i = 0; st == SHAPC_OK && i < sizeof settings / sizeof settings[0]; i++)
         st = shapc_results_add_setting(x->res, &settings[i], err);
@@ -110,7 +113,7 @@ static shapc_status journal_layout(const shapc_cli_run *x, shapc_cli_journal_lay
     const shapc_cli_explain_args *a = &x->a;
     const shapc_results_layout *rl = shapc_results_get_layout(x->res);
     const shapc_results_data *D = shapc_results_view(x->res);
-    char cls[64], nsamples[32], max_evals[32];
+    char cls[64], nsamples[32], max_evals[32], rows[64];
     uint64_t h = SHAPC_CLI_HASH_INIT;
     memset(l, 0, sizeof *l);
     if (x->target.mode == SHAPC_CLI_CLASS_ONE)
@@ -122,6 +125,10 @@ static shapc_status journal_layout(const shapc_cli_run *x, shapc_cli_journal_lay
         snprintf(nsamples, sizeof nsamples, "%zu", a->nsamples);
     else
         snprintf(nsamples, sizeof nsamples, "auto");
+    if (shapc_cli_rows_contiguous(D->rows, rl->n_rows))
+        snprintf(rows, sizeof rows, "%zu:%zu", D->rows[0], D->rows[rl->n_rows - 1] + 1);
+    else /* the rows themselves are hashed below */
+        snprintf(rows, sizeof rows, "%.60s", a->rows.spec ? a->rows.spec : "");
     if (a->max_evals)
         snprintf(max_evals, sizeof max_evals, "%zu", a->max_evals);
     else
@@ -130,11 +137,11 @@ static shapc_status journal_layout(const shapc_cli_run *x, shapc_cli_journal_lay
      * everything that matters is hashed again from the data. */
     int len = snprintf(l->settings, sizeof l->settings,
                        "--seed=%llu --nsamples=%s --max-evals=%s --link=%s --class=%s --groups=%s "
-                       "--batches=%zu --sampler=%s --tol=%g --share-design=%d --rows=%zu:%zu %s",
+                       "--batches=%zu --sampler=%s --tol=%g --share-design=%d --rows=%s %s",
                        (unsigned long long)a->seed, nsamples, max_evals,
                        a->link == SHAPC_LINK_LOGIT ? "logit" : "identity", cls, x->groups_text,
                        a->batches, shapc_cli_sampler_name(a->sampler), a->tol, a->share_design,
-                       D->rows[0], D->rows[rl->n_rows - 1] + 1, x->tail_text);
+                       rows, x->tail_text);
     if (len < 0)
         l->settings[0] = '\0';
     h = shapc_cli_hash(h, l->settings, strlen(l->settings) + 1);
@@ -147,6 +154,7 @@ static shapc_status journal_layout(const shapc_cli_run *x, shapc_cli_journal_lay
             return st;
     }
     h = shapc_cli_hash(h, D->inputs, rl->n_rows * rl->n_features * sizeof *D->inputs);
+    h = shapc_cli_hash(h, D->rows, rl->n_rows * sizeof *D->rows);
     if (x->hash_more)
         h = x->hash_more(x->kind, h);
     h = shapc_cli_hash(h, D->pred, rl->n_rows * rl->n_outputs * sizeof *D->pred);

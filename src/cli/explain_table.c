@@ -27,7 +27,10 @@ typedef struct table {
     shapc_array *bg_sum, *bg_sum_w; /* --background-sample/-kmeans: the rows and weights */
     size_t bg_selected;      /* background rows selected before they were summarised */
     const float *bg, *bg_w;  /* the background rows used (borrowed), for the fingerprint */
-    size_t bg_n, bg_row0, row0, n, d, k, M, h, w, c, rank;
+    size_t bg_n, n, d, k, M, h, w, c, rank;
+    size_t *rows;            /* (n) the explained rows' numbers in the input file */
+    size_t *bg_rows;         /* (bg_selected) the background rows' numbers in their file */
+    float *bg_pick, *bg_pick_w; /* embedded background: the rows a list or step selects */
     float *mask_row;         /* (d) the --mask zero/mean baseline, or NULL */
     size_t *group_of;        /* (d) player of each feature */
     char **names;            /* (M) */
@@ -53,6 +56,10 @@ static void table_free(void *kind)
         for (size_t g = 0; g < t->M; g++)
             free(t->names[g]);
     free(t->names);
+    free(t->rows);
+    free(t->bg_rows);
+    free(t->bg_pick);
+    free(t->bg_pick_w);
     free(t->group_of);
     free(t->mask_row);
     free(t->seg);
@@ -90,13 +97,33 @@ static shapc_status load_input(table *t, shapc_error *err)
         return shapc_cli_explain_usage(t->x, err, "--target and --drop-columns apply to CSV "
                                        "files; %s is not one", a->input_path);
     shapc_status st = shapc_cli_load_rows(a->input_path, t->x->model, &a->rows, &a->drop,
-                                          &t->row0, &n_file, &t->input, err);
+                                          &t->rows, &n_file, &t->input, err);
     if (shapc_cli_rows_outside(st, err))
         return shapc_error_set(err, st, "%s: --rows out of range (the file has %zu rows: 0:%zu)",
                                a->input_path, n_file, n_file);
     if (st != SHAPC_OK)
         return st;
     t->n = shapc_array_dim(t->input, 0);
+    return SHAPC_OK;
+}
+
+/* The embedded background's rows t->bg_rows (a list or a step) copied out of *bg (and *bg_w),
+ * which then point to the copies. */
+static shapc_status pick_rows(table *t, const float **bg, const float **bg_w, shapc_error *err)
+{
+    t->bg_pick = malloc(t->bg_n * t->d * sizeof *t->bg_pick);
+    if (*bg_w)
+        t->bg_pick_w = malloc(t->bg_n * sizeof *t->bg_pick_w);
+    if (!t->bg_pick || (*bg_w && !t->bg_pick_w))
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < t->bg_n; i++) {
+        memcpy(t->bg_pick + i * t->d, *bg + t->bg_rows[i] * t->d, t->d * sizeof **bg);
+        if (*bg_w)
+            t->bg_pick_w[i] = (*bg_w)[t->bg_rows[i]];
+    }
+    *bg = t->bg_pick;
+    if (*bg_w)
+        *bg_w = t->bg_pick_w;
     return SHAPC_OK;
 }
 
@@ -107,11 +134,11 @@ static shapc_status load_background(table *t, shapc_error *err)
     const shapc_cli_explain_args *a = &t->x->a;
     const float *x = shapc_array_cdata(t->input), *bg, *bg_w = NULL;
     const char *bg_name = a->bg_path ? a->bg_path : a->model_path;
-    size_t bg_total = 0, end;
+    size_t bg_total = 0;
     shapc_status st;
     if (a->bg_path) {
         /* Only the --background-rows of the file are loaded. */
-        st = shapc_cli_load_rows(a->bg_path, t->x->model, &a->bg_rows, &a->drop, &t->bg_row0,
+        st = shapc_cli_load_rows(a->bg_path, t->x->model, &a->bg_rows, &a->drop, &t->bg_rows,
                                  &bg_total, &t->bg_file, err);
         if (shapc_cli_rows_outside(st, err))
             return shapc_error_set(err, st, "%s: --background-rows out of range (the "
@@ -134,16 +161,23 @@ static shapc_status load_background(table *t, shapc_error *err)
                                    "or --background-kmeans K summarise a large one), or "
                                    "--mask zero for an all-zero baseline", a->model_path);
         }
-        if (shapc_cli_range_resolve(&a->bg_rows, bg_total, &t->bg_row0, &end) != 0)
+        const int rc = shapc_cli_range_rows(&a->bg_rows, bg_total, &t->bg_rows, &t->bg_n);
+        if (rc == -2)
+            return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        if (rc != 0)
             return shapc_error_set(err, SHAPC_ERANGE, "%s: --background-rows out of range (the "
                                    "background has %zu rows: 0:%zu)", bg_name, bg_total,
                                    bg_total);
-        t->bg_n = end - t->bg_row0;
-        bg += t->bg_row0 * t->d;
-        if (bg_w)
-            bg_w += t->bg_row0;
+        if (shapc_cli_rows_contiguous(t->bg_rows, t->bg_n)) {
+            bg += t->bg_rows[0] * t->d;
+            if (bg_w)
+                bg_w += t->bg_rows[0];
+        } else if ((st = pick_rows(t, &bg, &bg_w, err)) != SHAPC_OK) {
+            return st;
+        }
     }
-    if ((st = shapc_cli_check_finite(bg_name, bg, t->bg_n, t->d, t->bg_row0, err)) != SHAPC_OK)
+    if ((st = shapc_cli_check_finite(bg_name, bg, t->bg_n, t->d, t->bg_rows, 0, err)) !=
+        SHAPC_OK)
         return st;
     t->bg_selected = t->bg_n;
     if ((a->bg_sample || a->bg_kmeans) && a->mask != SHAPC_CLI_MASK_BACKGROUND)
@@ -276,7 +310,7 @@ static shapc_status build_segments(table *t, shapc_error *err)
         shapc_status st = shapc_image_slic(in + i * t->d, t->h, t->w, t->c, a->segments, 10.0,
                                            t->seg + i * t->h * t->w, &t->seg_n[i], err);
         if (st != SHAPC_OK) {
-            return shapc_cli_error_context(err, st, "%s: row %zu", a->input_path, t->row0 + i);
+            return shapc_cli_error_context(err, st, "%s: row %zu", a->input_path, t->rows[i]);
         }
         m = t->seg_n[i] > m ? t->seg_n[i] : m;
     }
@@ -373,7 +407,7 @@ static shapc_status table_explain(void *kind, size_t i0, size_t nb, shapc_error 
             return st;
         if (st != SHAPC_OK) {
             return shapc_cli_error_context(err, st, "%s: row %zu", t->x->a.input_path,
-                                           t->row0 + i);
+                                           t->rows[i]);
         }
     }
     return SHAPC_OK;
@@ -467,6 +501,9 @@ static shapc_status create_results(table *t, shapc_error *err)
         snprintf(groups, sizeof groups, "%.60s", a->groups_json);
     else
         snprintf(groups, sizeof groups, "%zux%zu", a->gh, a->gw);
+    /* A list or a step is recorded as given; a contiguous selection as its [begin, end). */
+    const int bg_block = shapc_cli_rows_contiguous(t->bg_rows, t->bg_selected);
+    const uint64_t bg_first = t->bg_rows[0];
     const shapc_setting settings[] = {
         {"mask", SHAPC_SETTING_STRING, shapc_cli_mask_name(a->mask), 0, 0, {0, 0}},
         {"tol", SHAPC_SETTING_NUMBER, NULL, 0, a->tol, {0, 0}},
@@ -478,8 +515,8 @@ static shapc_status create_results(table *t, shapc_error *err)
         {"background.source", SHAPC_SETTING_STRING, a->bg_path ? a->bg_path : "embedded", 0, 0,
          {0, 0}},
         {"background.rows", SHAPC_SETTING_UINT, NULL, t->bg_n, 0, {0, 0}},
-        {"background.row_range", SHAPC_SETTING_RANGE, NULL, 0, 0,
-         {t->bg_row0, t->bg_row0 + t->bg_selected}},
+        {"background.row_range", bg_block ? SHAPC_SETTING_RANGE : SHAPC_SETTING_STRING,
+         a->bg_rows.spec, 0, 0, {bg_first, bg_first + t->bg_selected}},
         /* last: present only when given, so other runs' summary.json stays as it was */
         {a->bg_kmeans ? "background.kmeans" : "background.sample", SHAPC_SETTING_UINT, NULL,
          a->bg_kmeans ? a->bg_kmeans : a->bg_sample, 0, {0, 0}},
@@ -491,7 +528,7 @@ static shapc_status create_results(table *t, shapc_error *err)
     const size_t n = t->n, d = t->d, k = t->k;
     memcpy(D->inputs, in, n * d * sizeof *in);
     for (size_t i = 0; i < n; i++) {
-        D->rows[i] = t->row0 + i;
+        D->rows[i] = t->rows[i];
         D->row_players[i] = t->seg ? t->seg_n[i] : t->M;
     }
     const size_t n_settings = sizeof settings / sizeof settings[0];
@@ -538,7 +575,7 @@ shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err)
     shapc_status st = load_input(t, err);
     if (st != SHAPC_OK ||
         (st = shapc_cli_check_finite(a->input_path, shapc_array_cdata(t->input), t->n, t->d,
-                                     t->row0, err)) != SHAPC_OK ||
+                                     t->rows, 0, err)) != SHAPC_OK ||
         (st = load_background(t, err)) != SHAPC_OK || (st = build_players(t, err)) != SHAPC_OK ||
         (a->segments && (st = build_segments(t, err)) != SHAPC_OK) ||
         (st = create_kernel(t, err)) != SHAPC_OK || (st = allocate_blocks(t, err)) != SHAPC_OK ||
@@ -553,7 +590,11 @@ shapc_status shapc_cli_explain_setup_table(shapc_cli_run *x, shapc_error *err)
     else
         snprintf(groups, sizeof groups, "none");
     snprintf(x->groups_text, sizeof x->groups_text, "%s", groups);
-    snprintf(x->tail_text, sizeof x->tail_text, "--background-rows=%zu:%zu --background=%s",
-             t->bg_row0, t->bg_row0 + t->bg_n, a->bg_path ? "file" : "embedded");
+    if (shapc_cli_rows_contiguous(t->bg_rows, t->bg_selected))
+        snprintf(x->tail_text, sizeof x->tail_text, "--background-rows=%zu:%zu --background=%s",
+                 t->bg_rows[0], t->bg_rows[0] + t->bg_n, a->bg_path ? "file" : "embedded");
+    else
+        snprintf(x->tail_text, sizeof x->tail_text, "--background-rows=%.60s --background=%s",
+                 a->bg_rows.spec, a->bg_path ? "file" : "embedded");
     return SHAPC_OK;
 }

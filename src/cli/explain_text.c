@@ -18,7 +18,8 @@ typedef struct documents {
     char *text;    /* the whole input file */
     size_t *start; /* (n) byte offset of each selected document */
     size_t *len;   /* (n) its length (a final \r dropped); one block with start */
-    size_t n, first;
+    size_t *line;  /* (n) its line number in the file, from 0 (--rows numbers) */
+    size_t n;
 } documents;
 
 /* Explains documents i0 .. i0 + nb - 1 into the results, one after another: each spreads its
@@ -42,7 +43,7 @@ static shapc_status text_explain(void *kind, size_t i0, size_t nb, shapc_error *
             return st;
         if (st != SHAPC_OK)
             return shapc_cli_error_context(err, st, "%s:%zu", x->a.input_path,
-                                           docs->first + i + 1);
+                                           docs->line[i] + 1);
     }
     return SHAPC_OK;
 }
@@ -51,6 +52,7 @@ static void documents_free(void *kind)
 {
     documents *docs = kind;
     free(docs->start);
+    free(docs->line);
     free(docs->text);
     free(docs);
 }
@@ -60,7 +62,7 @@ static void documents_free(void *kind)
 static shapc_status select_lines(documents *docs, size_t size, shapc_error *err)
 {
     const shapc_cli_explain_args *a = &docs->x->a;
-    size_t n_lines = 0, begin, end;
+    size_t n_lines = 0, n_sel = 0;
     for (size_t i = 0; i < size; i++)
         n_lines += docs->text[i] == '\n';
     if (size > 0 && docs->text[size - 1] != '\n')
@@ -68,20 +70,23 @@ static shapc_status select_lines(documents *docs, size_t size, shapc_error *err)
     if (n_lines == 0)
         return shapc_error_set(err, SHAPC_EINVAL, "%s: no documents (the file is empty)",
                                a->input_path);
-    if (shapc_cli_range_resolve(&a->rows, n_lines, &begin, &end) != 0)
+    const int rc = shapc_cli_range_rows(&a->rows, n_lines, &docs->line, &n_sel);
+    if (rc == -2)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    if (rc != 0)
         return shapc_error_set(err, SHAPC_ERANGE, "%s: --rows out of range (the file has %zu "
                                "documents: 0:%zu)", a->input_path, n_lines, n_lines);
-    docs->first = begin;
-    if (!(docs->start = malloc(2 * (end - begin) * sizeof *docs->start)))
+    if (!(docs->start = malloc(2 * n_sel * sizeof *docs->start)))
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
-    docs->len = docs->start + (end - begin);
-    for (size_t line = 0, pos = 0; pos < size && line < end; line++) {
+    docs->len = docs->start + n_sel;
+    const size_t end = docs->line[n_sel - 1] + 1;
+    for (size_t line = 0, pos = 0; pos < size && line < end && docs->n < n_sel; line++) {
         const char *nl = memchr(docs->text + pos, '\n', size - pos);
         const size_t stop = nl ? (size_t)(nl - docs->text) : size;
         size_t len = stop - pos;
         if (len > 0 && docs->text[pos + len - 1] == '\r')
             len--;
-        if (line >= begin) {
+        if (line == docs->line[docs->n]) {
             docs->start[docs->n] = pos;
             docs->len[docs->n++] = len;
         }
@@ -131,7 +136,7 @@ static shapc_status lay_out(documents *docs, shapc_error *err)
         st = shapc_text_prepare(x->model, docs->text + docs->start[i], docs->len[i], &prep[i],
                                 err);
         if (st != SHAPC_OK)
-            st = shapc_cli_error_context(err, st, "%s:%zu", a->input_path, docs->first + i + 1);
+            st = shapc_cli_error_context(err, st, "%s:%zu", a->input_path, docs->line[i] + 1);
         M = prep[i].n_tokens > M ? prep[i].n_tokens : M;
     }
     if (st == SHAPC_OK)
@@ -141,7 +146,7 @@ static shapc_status lay_out(documents *docs, shapc_error *err)
         const shapc_results_data *D = shapc_results_get_data(x->res);
         st = shapc_results_set_tokens(x->res, i, e->tokens, e->ids, e->in_vocab, e->n_tokens,
                                       err);
-        D->rows[i] = docs->first + i;
+        D->rows[i] = docs->line[i];
         memcpy(D->pred + i * k, e->pred, k * sizeof *D->pred);
     }
     if (st == SHAPC_OK)

@@ -45,28 +45,33 @@ static shapc_status read_any(const char *path, shapc_array **out, shapc_error *e
     return shapc_idx_read(path, 0, out, err);
 }
 
-/* Rows [first, first + n) of raw, row-major with row_elems elements each, as a new (n,
- * row_elems) array of raw's type. */
-static shapc_status take_rows(const shapc_array *raw, size_t first, size_t n, size_t row_elems,
-                              shapc_array **out, shapc_error *err)
+/* The rows ids[0..n) of raw, row-major with row_elems elements each, as a new (n, row_elems)
+ * array of raw's type. */
+static shapc_status take_rows(const shapc_array *raw, const size_t *ids, size_t n,
+                              size_t row_elems, shapc_array **out, shapc_error *err)
 {
     const size_t shape[2] = {n, row_elems}, es = shapc_dtype_size(shapc_array_dtype(raw));
     shapc_status st = shapc_array_create(shapc_array_dtype(raw), 2, shape, out, err);
     if (st == SHAPC_OK) {
         const char *src = shapc_array_cdata(raw);
-        memcpy(shapc_array_data(*out), src + first * row_elems * es, n * row_elems * es);
+        char *dst = shapc_array_data(*out);
+        const size_t bytes = row_elems * es;
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + i * bytes, src + ids[i] * bytes, bytes);
     }
     return st;
 }
 
-/* Resolves range against n_file rows (NULL: all). */
-static shapc_status select_rows(const shapc_cli_range *range, size_t n_file, size_t *first,
+/* Resolves range against n_file rows (NULL: all) into a new array of row ids. */
+static shapc_status select_rows(const shapc_cli_range *range, size_t n_file, size_t **ids,
                                 size_t *n, size_t *n_file_out, shapc_error *err)
 {
-    size_t b = 0, e = n_file;
     if (n_file_out)
         *n_file_out = n_file;
-    if (range && shapc_cli_range_resolve(range, n_file, &b, &e) != 0) {
+    const int rc = shapc_cli_range_rows(range, n_file, ids, n);
+    if (rc == -2)
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    if (rc != 0) {
         /* No message: that is what tells this apart from a reader's SHAPC_ERANGE (sizes
          * that overflow, a value beyond float32), which must reach the user as it is. */
         if (err) {
@@ -75,19 +80,16 @@ static shapc_status select_rows(const shapc_cli_range *range, size_t n_file, siz
         }
         return SHAPC_ERANGE;
     }
-    if (first)
-        *first = b;
-    *n = e - b;
     return SHAPC_OK;
 }
 
 shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
                                  const shapc_cli_range *range, const shapc_cli_csv_drop *drop,
-                                 size_t *first, size_t *n_file, shapc_array **out,
+                                 size_t **row_ids, size_t *n_file, shapc_array **out,
                                  shapc_error *err)
 {
     shapc_array *raw = NULL, *rows = NULL, *part = NULL;
-    size_t b = 0, n_sel = 0;
+    size_t n_sel = 0, *ids = NULL;
     shapc_status st;
     /* Tables and images (CSV, PNG, PNG directories and @lists) have their own rules; they
      * arrive as float32 rows (n, d), which the checks below accept as they are. */
@@ -134,12 +136,12 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
         st = shapc_error_set(err, SHAPC_EINVAL, "%s: the file holds no rows", path);
         goto cleanup;
     }
-    if ((st = select_rows(range, n, &b, &n_sel, n_file, err)) != SHAPC_OK)
+    if ((st = select_rows(range, n, &ids, &n_sel, n_file, err)) != SHAPC_OK)
         goto cleanup;
     /* Only the selected rows are converted: a few rows of a 60,000-image file need neither
      * the time nor the 188 MB of converting all of it. */
     if (n_sel < n)
-        st = take_rows(raw, b, n_sel, d, &part, err);
+        st = take_rows(raw, ids, n_sel, d, &part, err);
     if (st == SHAPC_OK && !part && shapc_array_dtype(raw) == SHAPC_F32) {
         rows = raw; /* already float32, every row: nothing to convert */
         raw = NULL;
@@ -153,11 +155,14 @@ shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
         shapc_error_prefix(err, path);
         goto cleanup;
     }
-    if (first)
-        *first = b;
+    if (row_ids) {
+        *row_ids = ids;
+        ids = NULL;
+    }
     *out = rows;
     rows = NULL;
 cleanup:
+    free(ids);
     shapc_array_free(raw);
     shapc_array_free(part);
     shapc_array_free(rows);
@@ -187,7 +192,7 @@ int shapc_cli_rows_outside(shapc_status st, const shapc_error *err)
 }
 
 shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
-                                    size_t first_row, shapc_error *err)
+                                    const size_t *row_ids, size_t first_row, shapc_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < d; j++) {
@@ -195,7 +200,8 @@ shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t 
             if (!isfinite(v))
                 return shapc_error_set(err, SHAPC_ENONFINITE,
                                        "%s: row %zu has a non-finite value (%s) at feature %zu",
-                                       path, first_row + i, isnan(v) ? "NaN" : "inf", j);
+                                       path, row_ids ? row_ids[i] : first_row + i,
+                                       isnan(v) ? "NaN" : "inf", j);
         }
     }
     return SHAPC_OK;

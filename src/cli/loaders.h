@@ -21,8 +21,8 @@
  * `model`: the product of the trailing dimensions must equal the model's d (an IDX of shape
  * (10000, 28, 28) feeds a 28x28x1 model). A rank-1 array of d values is one row. Only the
  * selected rows are converted, so explaining a few rows of a large file costs little memory.
- * *first gets the first selected row's index in the file and *n_file the file's row count
- * (either may be NULL). Errors name the file: the reader's statuses, SHAPC_ESHAPE
+ * *row_ids gets a new array of the selected rows' numbers in the file, one per row of *out
+ * (free() it), and *n_file the file's row count (either may be NULL). Errors name the file: the reader's statuses, SHAPC_ESHAPE
  * ("input.idx: shape (10000, 28, 27) does not match the model input 28x28x1 (784
  * features)"), SHAPC_EINVAL (no rows), SHAPC_ERANGE without a message when the range exceeds
  * the file (*n_file set: the caller names its option; test with shapc_cli_rows_outside, since
@@ -31,7 +31,7 @@
  * owned by the caller. */
 shapc_status shapc_cli_load_rows(const char *path, const shapc_model *model,
                                  const shapc_cli_range *range, const shapc_cli_csv_drop *drop,
-                                 size_t *first, size_t *n_file, shapc_array **out,
+                                 size_t **row_ids, size_t *n_file, shapc_array **out,
                                  shapc_error *err);
 
 /* Reads `path` once without a model, so that a malformed NPY, IDX or CSV is refused before a
@@ -43,10 +43,11 @@ shapc_status shapc_cli_check_input(const char *path, shapc_error *err);
 /* 1 if a shapc_cli_load_rows failure means only that the row range exceeds the file. */
 int shapc_cli_rows_outside(shapc_status st, const shapc_error *err);
 
-/* Fails with SHAPC_ENONFINITE naming the file and the row (numbered in the file, i.e.
- * first_row + i) if any of the n rows of d values is NaN or infinite. */
+/* Fails with SHAPC_ENONFINITE naming the file and the row (numbered in the file: row_ids[i],
+ * or first_row + i when row_ids is NULL) if any of the n rows of d values is NaN or
+ * infinite. */
 shapc_status shapc_cli_check_finite(const char *path, const float *rows, size_t n, size_t d,
-                                    size_t first_row, shapc_error *err);
+                                    const size_t *row_ids, size_t first_row, shapc_error *err);
 
 /* Where a command's model comes from: a model.bin (model_path), a --model-cmd process or a
  * --model-plugin library (at most one of model_cmd / plugin_path set; then model_path is

@@ -283,7 +283,7 @@ shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size
     return st;
 }
 
-shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t nrows,
+shapc_status shapc_cli_render_image(const shapc_results *r, const size_t *rows, size_t nrows,
                                     const size_t *cols, size_t ncols, const char *path,
                                     const shapc_plot_options *o, shapc_error *err)
 {
@@ -302,14 +302,17 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t n
     const char **row_labels = calloc(n, sizeof *row_labels);
     char *row_text = calloc(n, 32);
     int32_t *groups = malloc(n * npx * sizeof *groups);
+    float *images = malloc(n * l->n_features * sizeof *images);
     shapc_status st = SHAPC_OK;
-    if (!pix || !probs || !labels || !row_labels || !row_text || !groups) {
+    if (!pix || !probs || !labels || !row_labels || !row_text || !groups || !images) {
         st = oom(err, path);
         goto done;
     }
     int grouped = 0;
     for (size_t i = 0; i < n; i++) {
-        const size_t ri = row + i;
+        const size_t ri = rows[i];
+        memcpy(images + i * l->n_features, D->inputs + ri * l->n_features,
+               l->n_features * sizeof *images);
         for (size_t k = 0; k < p; k++) {
             const size_t col = cols ? cols[k] : k;
             const int cls = D->classes[ri * K + col];
@@ -340,7 +343,7 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t n
     }
     shapc_plot_image_data d;
     memset(&d, 0, sizeof d);
-    d.images = D->inputs + row * l->n_features; /* explained rows are contiguous */
+    d.images = images;
     d.n = n;
     d.hgt = h;
     d.wid = w;
@@ -353,13 +356,27 @@ shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t n
     /* Titles show probabilities when the outputs are probabilities, else nothing: a raw
      * score in parentheses would read as one. */
     d.probs = probabilities(r) ? probs : NULL;
-    if (n == 1)
-        snprintf(title, sizeof title, "Row %zu", D->rows[row]);
-    else
-        snprintf(title, sizeof title, "Rows %zu to %zu", D->rows[row], D->rows[row + n - 1]);
+    if (n == 1) {
+        snprintf(title, sizeof title, "Row %zu", D->rows[rows[0]]);
+    } else if (rows[n - 1] - rows[0] == n - 1 &&
+               D->rows[rows[n - 1]] - D->rows[rows[0]] == n - 1) {
+        snprintf(title, sizeof title, "Rows %zu to %zu", D->rows[rows[0]], D->rows[rows[n - 1]]);
+    } else {
+        /* a list or a step: the rows, as far as the title has room (each row is labelled) */
+        size_t used = (size_t)snprintf(title, sizeof title, "Rows");
+        for (size_t i = 0; i < n && used < sizeof title; i++) {
+            if (used > sizeof title - 24 && i + 1 < n) {
+                snprintf(title + used, sizeof title - used, ", ...");
+                break;
+            }
+            used += (size_t)snprintf(title + used, sizeof title - used, "%s %zu", i ? "," : "",
+                                     D->rows[rows[i]]);
+        }
+    }
     const shapc_plot_options opt = shapc_cli_render_titled(o, title);
     st = shapc_plot_image(path, &opt, &d, err);
 done:
+    free(images);
     free(groups);
     free(row_text);
     free(row_labels);
@@ -421,7 +438,7 @@ static shapc_status render_set(const shapc_results *r, const char *dir, int miss
         if (missing_only && file_exists(path))
             continue;
         if (shapc_cli_render_is_image(r, &h, &w, &c))
-            st = shapc_cli_render_image(r, i, 1, NULL, 0, path, NULL, err);
+            st = shapc_cli_render_image(r, &i, 1, NULL, 0, path, NULL, err);
         else
             st = shapc_cli_render_waterfall(r, i, shapc_cli_render_instance_column(r, i), path,
                                             NULL, err);

@@ -47,9 +47,9 @@ shapc_status shapc_cli_render_bar_stacked(const shapc_results *r, const char *pa
 shapc_status shapc_cli_render_waterfall(const shapc_results *r, size_t row, size_t col,
                                         const char *path, const shapc_plot_options *o,
                                         shapc_error *err);
-/* Explained rows row .. row + nrows - 1, one figure row each (shap.image_plot); cols: columns
- * to draw as panels (NULL with ncols 0: all K columns). */
-shapc_status shapc_cli_render_image(const shapc_results *r, size_t row, size_t nrows,
+/* The explained rows rows[0..nrows) (indices into the results), one figure row each
+ * (shap.image_plot); cols: columns to draw as panels (NULL with ncols 0: all K columns). */
+shapc_status shapc_cli_render_image(const shapc_results *r, const size_t *rows, size_t nrows,
                                     const size_t *cols, size_t ncols, const char *path,
                                     const shapc_plot_options *o, shapc_error *err);
 /* Document row's tokens coloured by column col; o NULL: titled "document N: output". */
