@@ -238,6 +238,14 @@ static void test_documents(void **state)
     assert_int_equal(shapc_results_set_tokens(r, 0, t0, ids0, known0, 3, &err), SHAPC_OK);
     assert_int_equal(shapc_results_set_tokens(r, 1, t1, ids1, known1, 1, &err), SHAPC_OK);
     assert_int_equal(shapc_results_set_players(r, NULL, &err), SHAPC_EINVAL);
+    /* document 0 as written ("Good zork GOOD"); document 1 has no display strings */
+    const char *shown0[3] = {"Good", "zork", "GOOD"};
+    assert_int_equal(shapc_results_set_token_display(r, 0, shown0, 2, &err), SHAPC_EINVAL);
+    assert_int_equal(shapc_results_set_token_display(r, 0, shown0, 3, &err), SHAPC_OK);
+    assert_string_equal(shapc_results_token_display(r, 0, 2), "GOOD");
+    assert_string_equal(shapc_results_token(r, 0, 2, NULL, NULL, NULL), "good");
+    assert_string_equal(shapc_results_token_display(r, 1, 0), "blah");
+    assert_null(shapc_results_token_display(r, 1, 1));
     const shapc_results_data *d = shapc_results_get_data(r);
     assert_near(d->inputs[0 * 3 + 1], 0, 0);
     assert_near(d->inputs[1 * 3 + 1], -1, 0); /* past the document */
@@ -275,6 +283,11 @@ static void test_documents(void **state)
     assert_string_equal(shapc_results_token(back, 0, 1, &sp, &known, &id), "zork");
     assert_true(sp && !known && id == 0);
     assert_null(shapc_results_token(back, 1, 1, NULL, NULL, NULL));
+    /* the spelling as written survives the directory; the lookup tokens stay lower-case */
+    assert_string_equal(shapc_results_token_display(back, 0, 0), "Good");
+    assert_string_equal(shapc_results_token_display(back, 0, 2), "GOOD");
+    assert_string_equal(shapc_results_token(back, 0, 0, NULL, NULL, NULL), "good");
+    assert_string_equal(shapc_results_token_display(back, 1, 0), "blah");
     assert_memory_equal(shapc_results_view(back)->phi, d->phi, 2 * 3 * sizeof(float));
     assert_memory_equal(shapc_results_view(back)->fx, d->fx, 2 * sizeof(double));
     assert_memory_equal(shapc_results_view(back)->inputs, d->inputs, 2 * 3 * sizeof(float));

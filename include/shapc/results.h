@@ -137,6 +137,13 @@ SHAPC_API shapc_status shapc_results_set_tokens(shapc_results *results, size_t i
                                                 const int *in_vocab, size_t n,
                                                 shapc_error *err);
 
+/* Document i's tokens as written in it (n = its token count; no leading spaces: that is the
+ * tokens' space_before), for plots; copied, after shapc_results_set_tokens. Written to
+ * text_values.json as "display" when some token differs. SHAPC_EINVAL (wrong count, NULL). */
+SHAPC_API shapc_status shapc_results_set_token_display(shapc_results *results, size_t i,
+                                                       const char *const *display, size_t n,
+                                                       shapc_error *err);
+
 typedef enum shapc_setting_type {
     SHAPC_SETTING_NULL = 0,
     SHAPC_SETTING_STRING,
@@ -191,6 +198,12 @@ SHAPC_API const shapc_results_meta *shapc_results_get_meta(const shapc_results *
  * is not one of the row's players. */
 SHAPC_API const char *shapc_results_player_name(const shapc_results *results, size_t i,
                                                 size_t g);
+
+/* Token t of document i as written in the document (its case, e.g. "Good" for the lookup
+ * token "good"): the display string set for it, else the token itself; NULL past the
+ * document's end. */
+SHAPC_API const char *shapc_results_token_display(const shapc_results *results, size_t i,
+                                                  size_t t);
 
 /* Token t of document i, with whether whitespace preceded it, whether the vocabulary knows
  * it and its vocabulary id; NULL past the document's end. */

@@ -490,7 +490,8 @@ static void put_top_tokens(shapc_cli_html *b, const shapc_results *r, size_t i)
     for (size_t q = 0; q < shown; q++) {
         const size_t t = rk[q].pos;
         int known = 1;
-        const char *word = shapc_results_token(r, i, t, NULL, &known, NULL);
+        (void)shapc_results_token(r, i, t, NULL, &known, NULL);
+        const char *word = shapc_results_token_display(r, i, t); /* as written */
         shapc_cli_html_putf(b, "<tr><td class=\"num\">%zu</td><td>", t);
         shapc_cli_html_esc(b, word);
         if (!known)

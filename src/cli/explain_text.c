@@ -120,6 +120,27 @@ static shapc_status refuse_options(shapc_cli_run *x, shapc_error *err)
     return SHAPC_OK;
 }
 
+/* Document i's tokens as written (their case), which the text plots show. */
+static shapc_status set_display(shapc_results *res, size_t i, const char *text, size_t len,
+                                const shapc_text_explanation *e, shapc_error *err)
+{
+    char **shown = NULL;
+    shapc_status st = shapc_text_tokens_display(text, len, e->tokens, e->n_tokens, &shown, err);
+    if (st != SHAPC_OK)
+        return st;
+    const char **bare = malloc((e->n_tokens ? e->n_tokens : 1) * sizeof *bare);
+    if (!bare) {
+        shapc_text_tokens_display_free(shown, e->n_tokens);
+        return shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < e->n_tokens; t++) /* the separating space is space_before's */
+        bare[t] = shown[t] + (shown[t][0] == ' ' && e->tokens[t].space_before);
+    st = shapc_results_set_token_display(res, i, bare, e->n_tokens, err);
+    free(bare);
+    shapc_text_tokens_display_free(shown, e->n_tokens);
+    return st;
+}
+
 /* The results of the selected documents: their tokens (players), vocabulary ids (inputs),
  * f(document) and the output each column explains. */
 static shapc_status lay_out(documents *docs, shapc_error *err)
@@ -146,6 +167,8 @@ static shapc_status lay_out(documents *docs, shapc_error *err)
         const shapc_results_data *D = shapc_results_get_data(x->res);
         st = shapc_results_set_tokens(x->res, i, e->tokens, e->ids, e->in_vocab, e->n_tokens,
                                       err);
+        if (st == SHAPC_OK)
+            st = set_display(x->res, i, docs->text + docs->start[i], docs->len[i], e, err);
         D->rows[i] = docs->line[i];
         memcpy(D->pred + i * k, e->pred, k * sizeof *D->pred);
     }

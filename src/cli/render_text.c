@@ -35,7 +35,8 @@ shapc_status shapc_cli_render_text(const shapc_results *r, size_t row, size_t co
     for (size_t t = 0; st == SHAPC_OK && t < t_n; t++) {
         /* The plot takes each token with its leading space, as shap's tokenizers give it. */
         int sp = 0;
-        const char *word = shapc_results_token(r, row, t, &sp, NULL, NULL);
+        (void)shapc_results_token(r, row, t, &sp, NULL, NULL);
+        const char *word = shapc_results_token_display(r, row, t); /* as written */
         const size_t len = strlen(word) + 2;
         if (!(toks[t] = malloc(len))) {
             st = oom(err, path);

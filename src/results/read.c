@@ -396,6 +396,9 @@ static shapc_status check_doc(const char *path, size_t i, const shapc__jv *e, si
         snprintf(why, sizeof why, "\"space_before\" is not %zu booleans", t);
     else if (vocab && !is_array_of(vocab, t, SHAPC__JBOOL))
         snprintf(why, sizeof why, "\"in_vocab\" is not %zu booleans", t);
+    else if (shapc__jv_get(e, "display") && !is_array_of(shapc__jv_get(e, "display"), t,
+                                                          SHAPC__JSTR))
+        snprintf(why, sizeof why, "\"display\" is not %zu strings", t);
     else if (!is_numbers(classes, *k, 0))
         snprintf(why, sizeof why, "\"classes\" holds a non-number");
     else if (!is_numbers(shapc__jv_get(e, "base"), *k, 0) ||
@@ -448,6 +451,15 @@ static shapc_status fill_doc(shapc_results *r, size_t i, const shapc__jv *e, con
     }
     if (st == SHAPC_OK)
         st = shapc_results_set_tokens(r, i, tok, id, known, t_n, err);
+    const shapc__jv *display = shapc__jv_get(e, "display");
+    if (display && st == SHAPC_OK) {
+        const char **shown = shapc__calloc(t_n ? t_n : 1, sizeof *shown);
+        for (size_t t = 0; shown && t < t_n; t++)
+            shown[t] = display->items[t].str;
+        st = shown ? shapc_results_set_token_display(r, i, shown, t_n, err)
+                   : shapc_error_set(err, SHAPC_ENOMEM, "out of memory");
+        shapc__free(shown);
+    }
     shapc__free(tok);
     shapc__free(id);
     shapc__free(known);

@@ -37,8 +37,10 @@ static void free_strings(char **v, size_t n)
 
 static void free_tokens(shapc__token *t, size_t n)
 {
-    for (size_t i = 0; t && i < n; i++)
+    for (size_t i = 0; t && i < n; i++) {
         shapc__free(t[i].text);
+        shapc__free(t[i].display);
+    }
     shapc__free(t);
 }
 
@@ -314,6 +316,37 @@ shapc_status shapc_results_set_tokens(shapc_results *r, size_t i, const shapc_to
     for (size_t f = 0; f < M; f++)
         r->data.inputs[i * M + f] = f < n ? (float)t[f].id : -1.0f;
     return SHAPC_OK;
+}
+
+shapc_status shapc_results_set_token_display(shapc_results *r, size_t i,
+                                             const char *const *display, size_t n,
+                                             shapc_error *err)
+{
+    if (!r->layout.documents || i >= r->layout.n_rows || n != r->data.row_players[i] ||
+        (n > 0 && !display))
+        return shapc_error_set(err, SHAPC_EINVAL, "results: document %zu: %zu display "
+                               "strings for %zu tokens", i, n,
+                               i < r->layout.n_rows ? r->data.row_players[i] : 0);
+    shapc__token *t = r->tokens[i];
+    for (size_t j = 0; j < n; j++) {
+        if (!display[j])
+            return shapc_error_set(err, SHAPC_EINVAL, "results: document %zu: token %zu has "
+                                   "no display string", i, j);
+        char *copy = NULL;
+        if (strcmp(display[j], t[j].text) != 0 && !(copy = shapc__strdup(display[j])))
+            return shapc_error_set(err, SHAPC_ENOMEM, "results: out of memory");
+        shapc__free(t[j].display);
+        t[j].display = copy;
+    }
+    return SHAPC_OK;
+}
+
+const char *shapc_results_token_display(const shapc_results *r, size_t i, size_t t)
+{
+    if (!r->layout.documents || i >= r->layout.n_rows || t >= r->data.row_players[i])
+        return NULL;
+    const shapc__token *tok = &r->tokens[i][t];
+    return tok->display ? tok->display : tok->text;
 }
 
 shapc_status shapc_results_add_setting(shapc_results *r, const shapc_setting *s,

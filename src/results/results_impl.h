@@ -12,6 +12,7 @@
 /* One token of a document. */
 typedef struct shapc__token {
     char *text;
+    char *display; /* as written in the document, when that differs from text; else NULL */
     size_t id;
     unsigned char space_before, in_vocab;
 } shapc__token;

@@ -222,6 +222,16 @@ static void build_text_values(shapc__json *j, const shapc_results *r)
         for (size_t t = 0; t < t_n; t++)
             shapc__json_string(j, tok[t].text);
         shapc__json_end_array(j);
+        int shown = 0;
+        for (size_t t = 0; t < t_n; t++)
+            shown |= tok[t].display != NULL;
+        if (shown) { /* the document's own spelling, where it differs from the token */
+            shapc__json_key(j, "display");
+            shapc__json_begin_array(j);
+            for (size_t t = 0; t < t_n; t++)
+                shapc__json_string(j, tok[t].display ? tok[t].display : tok[t].text);
+            shapc__json_end_array(j);
+        }
         shapc__json_key(j, "in_vocab");
         shapc__json_begin_array(j);
         for (size_t t = 0; t < t_n; t++)

@@ -32,6 +32,9 @@ assert vals[0]["tokens"] == ["good", "fun", ",", "good", "film", "!"], vals[0]["
 assert vals[1]["tokens"] == [] and vals[1]["phi"] == []
 assert vals[2]["tokens"] == ["bad", "猫", "dull"]
 assert vals[2]["in_vocab"] == [True, False, True]
+# the text plots show the document's own spelling; the lookup tokens stay lower-case
+assert vals[0]["display"] == ["Good", "FUN", ",", "good", "film", "!"], vals[0]
+assert "display" not in vals[2], vals[2]
 for v in vals:
     s = sum(p[0] for p in v["phi"])
     assert abs(s - (v["fx"][0] - v["base"][0])) < 1e-4, v
@@ -134,8 +137,9 @@ assert_contains "$(cat text_report.html)" "empty document"
 # document 0's table: "good" and "fun" are its most important tokens, "!" is not in the vocab
 doc0=$(sed -n '/<h3>Document 0<\/h3>/,/<h3>Document 1<\/h3>/p' text_report.html)
 assert_contains "$doc0" "<th>SHAP value: pos</th><th>std. error</th>"
+assert_contains "$doc0" "<td>Good</td>" # as written in the document
 assert_contains "$doc0" "<td>good</td>"
-assert_contains "$doc0" "<td>fun</td>"
+assert_contains "$doc0" "<td>FUN</td>"
 assert_contains "$doc0" "! <span class=\"note\""
 if [ -n "$PY" ]; then
     "$PY" - out text_report.html <<'PYEOF' || fail "text report checks"
@@ -187,7 +191,8 @@ for v in vals:
     got = rows[1:]
     assert [int(r[0]) for r in got] == want, (got, want)
     for r, i in zip(got, want):
-        assert r[1].split(" ")[0] == v["tokens"][i], r  # "word" or "word (unknown)"
+        shown = v.get("display", v["tokens"])[i]  # as written in the document
+        assert r[1].split(" ")[0] == shown, r  # "word" or "word (unknown)"
         assert abs(float(r[2]) - v["phi"][i][0]) < 1e-3 and float(r[3]) == v["se"][i][0], r
 PYEOF
 fi
