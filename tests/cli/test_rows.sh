@@ -112,4 +112,32 @@ assert [i["row"] for i in s["instances"]] == [1, 3, 4], s["instances"]
 PYEOF
 fi
 
+# ---- resume: a stepped selection's journal resumes only with the same selection ----
+mkdir long && cd long || fail "no scratch directory"
+# (smaller under valgrind, as test_resume.sh)
+if [ -n "${SHAPC_VALGRIND:-}" ]; then NB=120; NS=400; else NB=1500; NS=2000; fi
+make_big_idx "$NB"
+R=(explain "$M" big.idx --rows "0:$NB:2" --nsamples "$NS" --seed 5 --threads 1 --no-plots -q)
+run_ok "$SHAPC" "${R[@]}" -o ref
+"$SHAPC" "${R[@]}" -o int >"$WORK/bg.out" 2>"$WORK/bg.err" &
+BG=$!
+for _ in $(seq 1 3000); do
+    [ "$(rows_in int)" -ge 3 ] && break
+    kill -0 "$BG" 2>/dev/null || fail "the stepped run ended early: $(cat "$WORK/bg.err")"
+    sleep 0.01
+done
+kill -INT "$BG"
+rc=0
+wait "$BG" || rc=$?
+[ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc ($(cat "$WORK/bg.err"))"
+kept=$(rows_in int)
+[ "$kept" -ge 3 ] && [ "$kept" -lt $((NB / 2)) ] || fail "expected a partial journal, found $kept rows"
+# the same number of rows, other row numbers: refused, naming the selection
+expect_fail 1 "$SHAPC" "${R[@]/0:$NB:2/1:$NB:2}" -o int --resume
+assert_contains "$ERRLINE" "--rows=0:$NB:2, now --rows=1:$NB:2"
+[ "$(rows_in int)" -eq "$kept" ] || fail "a refused resume changed the journal"
+run_ok "$SHAPC" "${R[@]}" -o int --resume
+same_results ref int
+cd .. || fail "cd"
+
 echo "ok"
