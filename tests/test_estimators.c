@@ -487,6 +487,52 @@ static void test_permutation_reproducible(void **state)
     shapc_model_free(model);
 }
 
+/* The walkers' per-row cache (walk.h; on at the default max_memory, off when a quarter of it
+ * cannot hold it) changes no bit: rows explained one after another on one kernel - where a
+ * cache kept from the previous row would be wrong - and several rows at once give the same
+ * values as without it, grouped or not. */
+static void test_walk_cache_is_invisible(void **state)
+{
+    (void)state;
+    const size_t d = 40;
+    shapc_model *model = native_model(d, 31);
+    float xs[3 * 40], bg[NBG * 40];
+    make_data(d, 38, xs + 40, bg);
+    make_data(d, 39, xs + 80, bg);
+    make_data(d, 37, xs, bg);
+    size_t groups[40];
+    for (size_t f = 0; f < d; f++)
+        groups[f] = f / 4;
+    for (int grouped = 0; grouped < 2; grouped++) {
+        double ref[3 * 120], phi[3 * 120], se_ref[3 * 120], se[3 * 120];
+        for (int variant = 0; variant < 3; variant++) {
+            shapc_kernel_options opt = shapc_kernel_options_default();
+            opt.sampler = SHAPC_SAMPLER_PERMUTATION;
+            opt.seed = 5;
+            opt.n_threads = 2;
+            if (variant == 0)
+                opt.max_memory = 8 * 1024; /* no cache */
+            shapc_kernel *kr = make_kernel(model, bg, NBG, bg_weights, opt);
+            if (grouped)
+                assert_int_equal(shapc_kernel_set_groups(kr, groups, 10, NULL), SHAPC_OK);
+            const size_t per = grouped ? 30 : 120;
+            if (variant == 2)
+                assert_int_equal(shapc_kernel_explain_rows(kr, xs, 3, phi, se, NULL, NULL, NULL),
+                                 SHAPC_OK);
+            else
+                for (size_t r = 0; r < 3; r++)
+                    explain(kr, xs + r * d, variant ? phi + r * per : ref + r * per,
+                            variant ? se + r * per : se_ref + r * per, NULL, NULL);
+            if (variant > 0) {
+                assert_memory_equal(phi, ref, 3 * per * sizeof *phi);
+                assert_memory_equal(se, se_ref, 3 * per * sizeof *se);
+            }
+            shapc_kernel_free(kr);
+        }
+    }
+    shapc_model_free(model);
+}
+
 /* The budget counts model rows: an explanation evaluates at most max_evals (+ f(x)), uses
  * most of it, and the default is shap's budget in rows, (2M + 2048) x min(n_bg, 100). */
 static void test_budget_in_rows(void **state)
@@ -693,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_dummy_and_symmetric),
         cmocka_unit_test(test_permutation_unbiased_and_calibrated),
         cmocka_unit_test(test_permutation_reproducible),
+        cmocka_unit_test(test_walk_cache_is_invisible),
         cmocka_unit_test(test_budget_in_rows),
         cmocka_unit_test(test_permutation_tol),
         cmocka_unit_test(test_progress_and_cancel),

@@ -72,8 +72,9 @@ typedef struct shapc_kernel_options {
     shapc_link link;
     size_t n_batches;  /* KernelSHAP samplers: independent batches for the standard errors
                         * (>= 2); default 16 */
-    size_t max_memory; /* bytes of masked rows in one chunk (per thread); bounds the chunk,
-                        * never the result */
+    size_t max_memory; /* bytes of masked rows in one chunk (per thread), a quarter of it
+                        * also bounding the permutation walks' per-row cache; bounds the
+                        * chunk and the cache, never the result */
     shapc_sampler sampler;
     size_t n_threads;  /* worker threads for masked evaluation; 0 or 1 = the calling thread.
                         * With more, the model callback is called from several threads at

@@ -44,6 +44,8 @@ typedef struct shapc__session {
     size_t n_threads;        /* worker threads for one row's masked evaluation */
     shapc__worker *workers;  /* (n_workers) */
     size_t n_workers;
+    uint64_t walk_epoch;     /* walkers' cache key: one per row the permutation estimator
+                              * explains */
     /* opt.share_design: the last player set, its coalitions and their factorised design */
     size_t *design_players;  /* (design_m) or NULL */
     size_t design_m;

@@ -59,6 +59,7 @@
 typedef struct perm {
     const shapc_kernel *kr;
     shapc__session *ss;
+    uint64_t epoch; /* walkers' cache key for this x (0: no cache) */
     const float *x;
     const size_t *players;
     size_t m, k;
@@ -222,6 +223,7 @@ static shapc_status prepare_scratch(perm_scratch **slot, const perm *pm, size_t 
         shapc__walker_setup(&ps->walker, pm->kr, pm->x, pm->players, m, pm->fx, perm_sink, ps, err);
     if (st != SHAPC_OK)
         return st;
+    shapc__walker_cache(&ps->walker, pm->epoch); /* a row's start and shares, kept for x */
     ps->pm = pm;
     ps->rows = rows;
     ps->have_cur = 0;
@@ -456,6 +458,7 @@ shapc_status shapc__permutation_explain(const shapc_kernel *kr, shapc__session *
     const size_t k = kr->k;
     perm pm = {.kr = kr, .ss = ss, .x = x, .players = players, .m = m, .k = k, .fx = fx};
     pm.stream = shapc__hash_bytes(x, kr->d * sizeof *x);
+    pm.epoch = ++ss->walk_epoch;
     pm.all_bg = kr->opt.link == SHAPC_LINK_LOGIT || kr->opt.bg_per_sample >= kr->n_bg;
     pm.rows_per = pm.all_bg ? kr->n_bg : (kr->opt.bg_per_sample ? kr->opt.bg_per_sample : 1);
     pm.cycle_no = SIZE_MAX;

@@ -14,6 +14,9 @@
 #define BATCH_GENERIC 4096
 /* Flushes between two polls of the progress callback (each is a batch of rows). */
 #define POLL_FLUSHES 16
+/* Largest per-row cache of starts and shares a walker keeps (walk.h), per thread; at most a
+ * quarter of --max-memory too. 16 MiB holds 196 players x 128 hidden units x 100 rows. */
+#define WALK_CACHE_BYTES ((size_t)16 << 20)
 
 void shapc__walker_init(shapc__walker *w)
 {
@@ -32,6 +35,9 @@ void shapc__walker_free(shapc__walker *w)
     shapc__free(w->hb);
     shapc__free(w->acc);
     shapc__free(w->row);
+    shapc__free(w->cache_start);
+    shapc__free(w->cache_contrib);
+    shapc__free(w->cache_ok);
     shapc__free(w->rows);
     shapc__free(w->out);
     shapc__free(w->tail);
@@ -88,9 +94,31 @@ shapc_status shapc__walker_setup(shapc__walker *w, const shapc_kernel *kr, const
              shapc__ensure(&w->tail, &z[15], tails + 1, sizeof *w->tail);
     if (!ok)
         return shapc_error_set(err, SHAPC_ENOMEM, "out of memory for walks over %zu players", m);
+    w->cached = 0; /* until shapc__walker_cache */
     if (fs)
         fs->preprocess(fs->ctx, x, 1, w->px);
     return SHAPC_OK;
+}
+
+void shapc__walker_cache(shapc__walker *w, uint64_t epoch)
+{
+    const shapc_kernel *kr = w->kr;
+    size_t per_row = 0, cells = 0, *z = w->sizes;
+    const size_t h = w->fast ? kr->walk_fs->h : 0;
+    /* Only a small cache pays: without room it is skipped (it saves work, nothing more). */
+    w->cached = w->fast && epoch != 0 && shapc__mul_size(w->m + 1, h, &per_row) &&
+                shapc__mul_size(per_row, kr->n_bg, &cells) &&
+                cells <= WALK_CACHE_BYTES / sizeof(float) &&
+                cells <= kr->opt.max_memory / 4 / sizeof(float) && /* a share of the budget */
+                shapc__ensure(&w->cache_start, &z[17], kr->n_bg * h, sizeof *w->cache_start) &&
+                shapc__ensure(&w->cache_contrib, &z[18], kr->n_bg * w->m * h,
+                              sizeof *w->cache_contrib) &&
+                shapc__ensure(&w->cache_ok, &z[19], kr->n_bg, sizeof *w->cache_ok);
+    if (w->cached && (epoch != w->cache_epoch || cells != w->cache_cells)) {
+        memset(w->cache_ok, 0, kr->n_bg * sizeof *w->cache_ok);
+        w->cache_epoch = epoch;
+        w->cache_cells = cells;
+    }
 }
 
 void shapc__walker_begin(shapc__walker *w, size_t r)
@@ -102,7 +130,11 @@ void shapc__walker_begin(shapc__walker *w, size_t r)
         w->slot[p] = UINT32_MAX;
     for (size_t s = 0; s < w->n_diff; s++)
         w->slot[w->diff[s]] = (uint32_t)s;
-    if (w->fast) {
+    if (w->fast && w->cached && w->cache_ok[r]) {
+        const size_t h = kr->walk_fs->h;
+        memcpy(w->start, w->cache_start + r * h, h * sizeof *w->start);
+        memcpy(w->contrib, w->cache_contrib + r * w->m * h, w->n_diff * h * sizeof *w->contrib);
+    } else if (w->fast) {
         const shapc__first_stage *fs = kr->walk_fs;
         const size_t h = fs->h;
         fs->preprocess(fs->ctx, kr->bg + r * kr->d, 1, w->pb);
@@ -127,6 +159,12 @@ void shapc__walker_begin(shapc__walker *w, size_t r)
             float *c = w->contrib + s * h;
             for (size_t j = 0; j < h; j++)
                 c[j] = (float)acc[j];
+        }
+        if (w->cached) {
+            memcpy(w->cache_start + r * h, w->start, h * sizeof *w->start);
+            memcpy(w->cache_contrib + r * w->m * h, w->contrib,
+                   w->n_diff * h * sizeof *w->contrib);
+            w->cache_ok[r] = 1;
         }
     }
     shapc__walker_restart(w);

@@ -63,6 +63,14 @@ typedef struct shapc__walker {
     float *px, *pb;       /* fast: (d) preprocessed x and b_r */
     float *hb;            /* fast: (h) b_r's pre-activation as the model computes it */
     float *row;           /* generic: (d) current masked row */
+    /* fast, when it fits WALK_CACHE_BYTES: each background row's start and C_g, kept for x
+     * (a row takes many pairs; recomputing them per pair cost 85% of a 16-player run) */
+    float *cache_start;          /* (n_bg, h) */
+    float *cache_contrib;        /* (n_bg, m, h) by slot */
+    unsigned char *cache_ok;     /* (n_bg) 1 once the row's entries are in */
+    int cached;                  /* the cache is in use since shapc__walker_cache */
+    uint64_t cache_epoch;        /* whose entries cache_ok marks */
+    size_t cache_cells;
     /* the batch */
     size_t cap, n_rows, n_entries;
     float *rows;           /* (cap, width) masked rows or first-stage activations */
@@ -74,7 +82,7 @@ typedef struct shapc__walker {
     size_t *bg_of;         /* (cap) background row of each batch row (error messages) */
     size_t n_evals;        /* rows evaluated since setup */
     size_t flushes;        /* batches evaluated, for polling the progress callback */
-    size_t sizes[18];      /* allocated elements of each buffer above, in walk.c's order */
+    size_t sizes[21];      /* allocated elements of each buffer above, in walk.c's order */
 } shapc__walker;
 
 void shapc__walker_init(shapc__walker *w);
@@ -86,6 +94,13 @@ void shapc__walker_free(shapc__walker *w);
 shapc_status shapc__walker_setup(shapc__walker *w, const struct shapc_kernel *kr, const float *x,
                                  const size_t *players, size_t m, const float *fx,
                                  shapc__walk_sink sink, void *sink_ctx, shapc_error *err);
+
+/* Keeps each background row's start and players' shares (fast path) across setups with the
+ * same epoch, a non-zero number the caller changes whenever x, the players, their groups or
+ * the kernel may differ (the permutation estimator: one per row it explains). Call after
+ * shapc__walker_setup, which turns the cache off; skipped when it would exceed
+ * WALK_CACHE_BYTES (walk.c). Values are the same with or without it, bit for bit. */
+void shapc__walker_cache(shapc__walker *w, uint64_t epoch);
 
 /* Starts from background row r: lists D_r (w->diff, w->slot, w->n_diff) and sets the row to
  * b_r. */
