@@ -158,7 +158,7 @@ int shapc_cli_parse_size(const char *s, size_t *out)
 }
 
 /* Parses the digits in [s, s+len) as a size; an empty span is an error. */
-static int parse_size_span(const char *s, size_t len, size_t *out)
+int shapc_cli_parse_size_span(const char *s, size_t len, size_t *out)
 {
     char buf[32];
     if (len == 0 || len >= sizeof buf)
@@ -174,7 +174,8 @@ int shapc_cli_parse_hxw(const char *s, size_t *h, size_t *w)
     if (!x)
         return -1;
     size_t hh, ww;
-    if (parse_size_span(s, (size_t)(x - s), &hh) != 0 || shapc_cli_parse_size(x + 1, &ww) != 0)
+    if (shapc_cli_parse_size_span(s, (size_t)(x - s), &hh) != 0 ||
+        shapc_cli_parse_size(x + 1, &ww) != 0)
         return -1;
     if (hh == 0 || ww == 0)
         return -1;

@@ -80,6 +80,8 @@ int shapc_cli_fail(const char *fmt, ...)
 
 /* Decimal digits only, no sign or spaces, no overflow. */
 int shapc_cli_parse_size(const char *s, size_t *out);
+/* The same for the len bytes at s (not NUL-terminated there), at least one digit. */
+int shapc_cli_parse_size_span(const char *s, size_t len, size_t *out);
 int shapc_cli_parse_u64(const char *s, uint64_t *out);
 
 /* "HxW" with H, W >= 1. */

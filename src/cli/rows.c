@@ -13,17 +13,6 @@ typedef struct item {
     int has_end;
 } item;
 
-/* A decimal number spanning s[0..len): the whole span, at least one digit. */
-static int number(const char *s, size_t len, size_t *out)
-{
-    char buf[32];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return shapc_cli_parse_size(buf, out);
-}
-
 /* Parses s[0..len) as one item. */
 static int parse_item(const char *s, size_t len, item *it)
 {
@@ -33,7 +22,7 @@ static int parse_item(const char *s, size_t len, item *it)
     it->step = 1;
     it->has_end = 1;
     if (!c1) {
-        if (number(s, len, &it->begin) != 0 || it->begin == SIZE_MAX)
+        if (shapc_cli_parse_size_span(s, len, &it->begin) != 0 || it->begin == SIZE_MAX)
             return -1;
         it->end = it->begin + 1;
         return 0;
@@ -41,15 +30,15 @@ static int parse_item(const char *s, size_t len, item *it)
     const char *rest = c1 + 1, *stop = s + len;
     const char *c2 = memchr(rest, ':', (size_t)(stop - rest));
     const char *end_stop = c2 ? c2 : stop;
-    if (c1 > s && number(s, (size_t)(c1 - s), &it->begin) != 0)
+    if (c1 > s && shapc_cli_parse_size_span(s, (size_t)(c1 - s), &it->begin) != 0)
         return -1;
     if (end_stop > rest) {
-        if (number(rest, (size_t)(end_stop - rest), &it->end) != 0)
+        if (shapc_cli_parse_size_span(rest, (size_t)(end_stop - rest), &it->end) != 0)
             return -1;
     } else {
         it->has_end = 0;
     }
-    if (c2 && number(c2 + 1, (size_t)(stop - c2 - 1), &it->step) != 0)
+    if (c2 && shapc_cli_parse_size_span(c2 + 1, (size_t)(stop - c2 - 1), &it->step) != 0)
         return -1; /* "A:B:" has no step: say one or drop the colon */
     if (c1 == s && !it->has_end && !c2)
         return -1; /* ":" alone says nothing; omit the option instead */

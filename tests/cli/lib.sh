@@ -119,6 +119,30 @@ make_big_idx() {
     [ "$(wc -c <big.idx)" -eq $((16 + n * 16)) ] || fail "big.idx has the wrong size"
 }
 
+# bg_until_rows DIR N CMD...: starts CMD in the background (pid in $BG, output in
+# $WORK/bg.out and bg.err) and waits until DIR's journal holds at least N rows.
+bg_until_rows() {
+    local dir=$1 n=$2
+    shift 2
+    "$@" >"$WORK/bg.out" 2>"$WORK/bg.err" &
+    BG=$!
+    for _ in $(seq 1 3000); do
+        [ "$(rows_in "$dir")" -ge "$n" ] && return 0
+        kill -0 "$BG" 2>/dev/null || fail "background run into $dir ended early: $(cat "$WORK/bg.err")"
+        sleep 0.01
+    done
+    fail "background run into $dir journaled fewer than $n rows"
+}
+
+# interrupt_after DIR N CMD...: bg_until_rows, then SIGINT; the run must exit with 130.
+interrupt_after() {
+    bg_until_rows "$@"
+    kill -INT "$BG"
+    local rc=0
+    wait "$BG" || rc=$?
+    [ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc ($(cat "$WORK/bg.err"))"
+}
+
 # rows_in DIR: finished rows in DIR's journal (whole records only).
 rows_in() {
     local size

@@ -61,17 +61,7 @@ same_results tref tmpi "$TEXT_RESULT_FILES"
 [ ! -e "tmpi/$JOURNAL" ] || fail "tmpi: a finished run left its journal"
 
 # ---- interrupted single-process run, resumed under mpirun -n 2 ----
-"$SHAPC" "${ARGS[@]}" -o resumed >"$WORK/bg.out" 2>"$WORK/bg.err" &
-BG=$!
-for _ in $(seq 1 3000); do
-    [ "$(rows_in resumed)" -ge 3 ] && break
-    kill -0 "$BG" 2>/dev/null || fail "background run ended early: $(cat "$WORK/bg.err")"
-    sleep 0.01
-done
-kill -INT "$BG"
-rc=0
-wait "$BG" || rc=$?
-[ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc ($(cat "$WORK/bg.err"))"
+interrupt_after resumed 3 "$SHAPC" "${ARGS[@]}" -o resumed
 done_before=$(rows_in resumed)
 [ "$done_before" -ge 3 ] && [ "$done_before" -lt "$N" ] ||
     fail "expected a partial journal, found $done_before of $N rows"
@@ -102,14 +92,9 @@ grep -q '^shapc: .*seed' "$WORK/last.err" ||
 # 4.1 sends SIGKILL as little as 0.1 ms after its SIGTERM at the default
 # odls_base_sigkill_timeout of 1 s (measured), which can cut even a line written from the
 # signal handler; the run uses the setting docs/mpi.md recommends for that line. ----
-"${MPIRUN[@]}" --mca odls_base_sigkill_timeout 3 -n 3 "$SHAPC" "${ARGS[@]}" --threads 1 -o died >"$WORK/bg.out" \
-    2>"$WORK/bg.err" &
-MP=$!
-for _ in $(seq 1 3000); do
-    [ "$(rows_in died)" -ge 20 ] && break
-    kill -0 "$MP" 2>/dev/null || fail "the 3-rank run ended early: $(cat "$WORK/bg.err")"
-    sleep 0.01
-done
+bg_until_rows died 20 "${MPIRUN[@]}" --mca odls_base_sigkill_timeout 3 -n 3 "$SHAPC" \
+    "${ARGS[@]}" --threads 1 -o died
+MP=$BG
 victim=""
 for pid in $(pgrep -f -- "-o died" || true); do
     if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=2'; then

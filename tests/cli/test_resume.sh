@@ -18,14 +18,7 @@ ARGS=(explain "$M" big.idx --nsamples "$NS" --seed 5 --no-plots -q)
 start_bg() {
     local dir=$1
     shift
-    "$SHAPC" "${ARGS[@]}" -o "$dir" "$@" >"$WORK/bg.out" 2>"$WORK/bg.err" &
-    BG=$!
-    for _ in $(seq 1 3000); do
-        [ "$(rows_in "$dir")" -ge 3 ] && return 0
-        kill -0 "$BG" 2>/dev/null || fail "background run into $dir ended early: $(cat "$WORK/bg.err")"
-        sleep 0.01
-    done
-    fail "background run into $dir journaled nothing"
+    bg_until_rows "$dir" 3 "$SHAPC" "${ARGS[@]}" -o "$dir" "$@"
 }
 
 # wait_bg: waits for the background run in $BG; its exit status in $rc.

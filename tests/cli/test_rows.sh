@@ -119,17 +119,7 @@ if [ -n "${SHAPC_VALGRIND:-}" ]; then NB=120; NS=400; else NB=1500; NS=2000; fi
 make_big_idx "$NB"
 R=(explain "$M" big.idx --rows "0:$NB:2" --nsamples "$NS" --seed 5 --threads 1 --no-plots -q)
 run_ok "$SHAPC" "${R[@]}" -o ref
-"$SHAPC" "${R[@]}" -o int >"$WORK/bg.out" 2>"$WORK/bg.err" &
-BG=$!
-for _ in $(seq 1 3000); do
-    [ "$(rows_in int)" -ge 3 ] && break
-    kill -0 "$BG" 2>/dev/null || fail "the stepped run ended early: $(cat "$WORK/bg.err")"
-    sleep 0.01
-done
-kill -INT "$BG"
-rc=0
-wait "$BG" || rc=$?
-[ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc ($(cat "$WORK/bg.err"))"
+interrupt_after int 3 "$SHAPC" "${R[@]}" -o int
 kept=$(rows_in int)
 [ "$kept" -ge 3 ] && [ "$kept" -lt $((NB / 2)) ] || fail "expected a partial journal, found $kept rows"
 # the same number of rows, other row numbers: refused, naming the selection
